@@ -1,0 +1,19 @@
+{
+  "targets": [
+    {
+      "target_name": "virt_libvirt",
+      "sources": [
+        "src/native/addon.cc",
+        "src/native/common.cc",
+        "src/native/event_loop.cc",
+        "src/native/connect.cc",
+        "src/native/domain.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter", "<!@(pkg-config --cflags libvirt)"],
+      "libraries": ["<!@(pkg-config --libs libvirt)"]
+    }
+  ]
+}
