@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 
 import { CloseReason, EventId, LifecycleEvent } from './constants';
-import { wrap } from './errors';
+import { ErrorCode, isLibvirtError, wrap } from './errors';
 import { Guest } from './guest';
 import { native, type NativeConnect, type NativeEvent } from './native';
 
@@ -71,8 +71,11 @@ export class LibvirtConnection extends EventEmitter<ConnectionEvents> {
         await wrap('virConnectRegisterCloseCallback', () => raw.registerCloseCallback());
         if (options.keepalive) {
           const { intervalSeconds, count } = options.keepalive;
-          // Returns 1 when the driver has no keepalive (local drivers): fine.
-          await wrap('virConnectSetKeepAlive', () => raw.setKeepAlive(intervalSeconds, count));
+          // Returns 1 when the remote party has no keepalive; drivers without a
+          // keepalive at all (test://, embedded) fail with NO_SUPPORT: fine too.
+          await wrap('virConnectSetKeepAlive', () => raw.setKeepAlive(intervalSeconds, count)).catch((err: unknown) => {
+            if (!isLibvirtError(err, ErrorCode.NO_SUPPORT)) throw err;
+          });
         }
       } catch (err) {
         await c.close().catch(() => undefined);
@@ -83,6 +86,8 @@ export class LibvirtConnection extends EventEmitter<ConnectionEvents> {
   }
 
   private dispatch(e: NativeEvent): void {
+    // Events the loop thread queued before close() may still arrive after it.
+    if (this.closed) return;
     const base = { name: e.name ?? '', uuid: e.uuid ?? '', id: e.id ?? -1, receivedAt: Date.now() };
     switch (e.kind) {
       case 'lifecycle':

@@ -1,0 +1,68 @@
+// Destroying a running domain, used by every flow: graceful first (SIGTERM,
+// so QEMU can flush), then without the flag (SIGKILL) when QEMU does not go,
+// a bounded number of times with backoff. Gone or already off is success.
+import { DomainState, DestroyFlags, isStopped } from '../../libvirt/constants';
+import { ErrorCode, isLibvirtError, toAppError } from '../../libvirt/errors';
+import type { Guest } from '../../libvirt/guest';
+import { FailedPrecondition } from '../../errors';
+import type { FlowDeps, OpContext } from './types';
+
+export interface ForceStopResult {
+  /** The domain was running (or paused) and was destroyed by this call. */
+  destroyed: boolean;
+  /** The domain disappeared (a transient domain is gone once stopped). */
+  gone: boolean;
+}
+
+/** libvirt failures after which another destroy attempt can succeed. */
+function isRetryable(err: unknown): boolean {
+  return isLibvirtError(err, ErrorCode.OPERATION_TIMEOUT, ErrorCode.SYSTEM_ERROR, ErrorCode.OPERATION_FAILED)
+    || (isLibvirtError(err, ErrorCode.INTERNAL_ERROR) && /terminate process|EBUSY|busy/i.test(err.message));
+}
+
+async function stoppedOrGone(deps: FlowDeps, uuid: string): Promise<{ guest: Guest | null; stopped: boolean }> {
+  const guest = await deps.host.find({ uuid });
+  if (!guest) return { guest: null, stopped: true };
+  const { state } = await guest.state();
+  return { guest, stopped: isStopped(state) };
+}
+
+export async function forceStop(deps: FlowDeps, ctx: OpContext, start: Guest): Promise<ForceStopResult> {
+  const { attempts, backoffMs } = deps.config.destroy;
+  let guest = start;
+  let destroyed = false;
+  let lastError = '';
+  for (let i = 0; i < attempts; i++) {
+    const graceful = i < Math.min(2, attempts - 1);
+    const flags = graceful ? DestroyFlags.GRACEFUL : DestroyFlags.DEFAULT;
+    const name = graceful ? 'destroy-graceful' : 'destroy';
+    try {
+      await ctx.steps.run(name, () => guest.destroy(flags), { failedAs: 'warning' });
+      destroyed = true;
+    } catch (err) {
+      if (isLibvirtError(err, ErrorCode.NO_DOMAIN)) return { destroyed, gone: true };
+      if (isLibvirtError(err, ErrorCode.OPERATION_INVALID)) {
+        const now = await stoppedOrGone(deps, guest.uuid);
+        if (now.stopped) return { destroyed, gone: now.guest === null };
+        throw toAppError(err, `domain '${guest.name}'`);
+      }
+      if (!isRetryable(err)) throw toAppError(err, `destroying domain '${guest.name}'`);
+      lastError = (err as Error).message;
+      ctx.logger.warn({ uuid: guest.uuid, attempt: i + 1, err: lastError }, 'destroy failed, retrying');
+      if (i + 1 < attempts) await deps.clock.sleep(backoffMs * 2 ** i, ctx.signal);
+      continue;
+    }
+    // destroy returned: confirm, and catch a domain that was started again
+    // meanwhile (its id changed) — that one must be destroyed too.
+    const now = await stoppedOrGone(deps, guest.uuid);
+    if (now.stopped) return { destroyed, gone: now.guest === null };
+    if (now.guest && now.guest.id !== guest.id) {
+      ctx.steps.record('destroy-again', 'warning', `domain restarted (id ${guest.id} -> ${now.guest.id})`);
+    }
+    guest = now.guest ?? guest;
+    lastError = `still ${DomainState[(await guest.state()).state]} after destroy`;
+  }
+  throw new FailedPrecondition(
+    `domain '${guest.name}' could not be destroyed after ${attempts} attempts: ${lastError}`,
+  );
+}

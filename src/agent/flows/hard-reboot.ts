@@ -1,0 +1,125 @@
+// PowerOn and HardReboot (Nova's restore path): destroy if running, take the
+// persistent definition (or the stored copy of a transient domain), refuse to
+// start without every disk, start, and wait for RUNNING on the STARTED event.
+import fs from 'node:fs/promises';
+
+import { DomainState, DomainXMLFlags, LifecycleEvent } from '../../libvirt/constants';
+import { parseDomainXml } from '../../libvirt/domain-xml';
+import { toAppError } from '../../libvirt/errors';
+import type { Guest } from '../../libvirt/guest';
+import type { DomainRef } from '../../libvirt/host';
+import { FailedPrecondition, Timeout } from '../../errors';
+import { forceStop } from './force-stop';
+import type { FlowDeps, OpContext } from './types';
+import { waitForGuest } from './wait';
+
+export interface PowerOnInput {
+  ref: DomainRef;
+  waitTimeoutSeconds: number;
+  discardManagedSave: boolean;
+}
+
+export interface PowerOnResult {
+  powerState: DomainState;
+  elapsedMs: number;
+  started: boolean;
+  resumedManagedSave: boolean;
+}
+
+/** Every file- or block-backed disk must exist before the guest is started. */
+async function checkDisks(xml: string): Promise<void> {
+  for (const d of parseDomainXml(xml).disks) {
+    if (!d.path || d.type === 'dir') continue;
+    try {
+      await fs.stat(d.path);
+    } catch {
+      if (d.device === 'cdrom' || d.device === 'floppy') continue; // removable media may be absent
+      throw new FailedPrecondition(`disk ${d.targetDev || '?'}: source ${d.path} does not exist; not starting the guest without it`);
+    }
+  }
+}
+
+/** The definition to start from: inactive XML, or the stored transient copy. */
+async function definition(deps: FlowDeps, guest: Guest): Promise<{ xml: string; persistent: boolean }> {
+  if (await guest.isPersistent()) return { xml: await guest.xml(DomainXMLFlags.INACTIVE | DomainXMLFlags.SECURE), persistent: true };
+  const xml = await deps.store.load(guest.uuid);
+  if (xml === null) {
+    throw new FailedPrecondition(`domain '${guest.name}' is transient and the agent holds no stored definition of it`);
+  }
+  return { xml, persistent: false };
+}
+
+async function restart(deps: FlowDeps, ctx: OpContext, input: PowerOnInput, guest: Guest, started: number): Promise<PowerOnResult> {
+  const { steps } = ctx;
+  const def = await steps.run('load-definition', async (s) => {
+    const d = await definition(deps, guest);
+    s.detail(d.persistent ? 'persistent' : 'stored transient copy');
+    return d;
+  });
+  await steps.run('check-disks', () => checkDisks(def.xml));
+
+  const { state } = await guest.state();
+  if (state !== DomainState.SHUTOFF && state !== DomainState.NOSTATE) {
+    await forceStop(deps, ctx, guest);
+  }
+
+  let resumed = false;
+  if (def.persistent && (await guest.hasManagedSaveImage())) {
+    if (input.discardManagedSave) {
+      await steps.run('managed-save-remove', () => guest.managedSaveRemove());
+    } else {
+      resumed = true;
+      steps.record('managed-save', 'ok', 'resuming from the managed-save image');
+    }
+  }
+
+  const deadlineAt = deps.clock.now() + input.waitTimeoutSeconds * 1000;
+  let uuid = guest.uuid;
+  await steps.run('start', async () => {
+    try {
+      if (def.persistent) await guest.create();
+      else uuid = (await deps.host.call((c) => c.createXML(def.xml))).uuid;
+    } catch (err) {
+      throw toAppError(err, `starting domain '${guest.name}'`);
+    }
+  });
+
+  let last = DomainState.NOSTATE;
+  const running = async () => {
+    const g = await deps.host.find({ uuid });
+    last = g ? (await g.state()).state : DomainState.NOSTATE;
+    return last === DomainState.RUNNING;
+  };
+  const waited = await waitForGuest(deps, {
+    uuid,
+    wakeOn: (e) => e.event === LifecycleEvent.STARTED || e.event === LifecycleEvent.RESUMED,
+    check: running,
+    deadlineAt,
+    pollMs: deps.config.powerOff.stateCheckIntervalMs,
+    signal: ctx.signal,
+  });
+  if (!waited.done) {
+    throw new Timeout(`domain '${guest.name}' not RUNNING after ${input.waitTimeoutSeconds}s (state ${DomainState[last]})`);
+  }
+  steps.record('wait-running', 'ok');
+  return { powerState: DomainState.RUNNING, elapsedMs: Math.round(deps.clock.now() - started), started: true, resumedManagedSave: resumed };
+}
+
+/** Starts a stopped domain; a running one is left alone. */
+export async function powerOn(deps: FlowDeps, ctx: OpContext, input: PowerOnInput): Promise<PowerOnResult> {
+  const started = deps.clock.now();
+  const guest = await deps.host.lookup(input.ref);
+  const { state } = await guest.state();
+  if (state === DomainState.RUNNING || state === DomainState.BLOCKED) {
+    ctx.steps.record('check-state', 'skipped', 'already running');
+    return { powerState: state, elapsedMs: Math.round(deps.clock.now() - started), started: false, resumedManagedSave: false };
+  }
+  return restart(deps, ctx, input, guest, started);
+}
+
+/** Always restarts: destroy (if running) and start from the definition. */
+export async function hardReboot(deps: FlowDeps, ctx: OpContext, input: PowerOnInput): Promise<PowerOnResult> {
+  const started = deps.clock.now();
+  const guest = await deps.host.lookup(input.ref);
+  return restart(deps, ctx, input, guest, started);
+}

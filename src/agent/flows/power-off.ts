@@ -1,0 +1,138 @@
+// PowerOff as Nova's power_off does it: ask the guest to shut down, re-ask
+// every retry interval (a booting guest can miss the first ACPI event), and
+// destroy it when the timeout passes. Completion comes from libvirt's STOPPED
+// event, with a state check as backstop.
+import { DomainState, LifecycleEvent, ShutdownFlags, isStopped } from '../../libvirt/constants';
+import { ErrorCode, isLibvirtError, toAppError } from '../../libvirt/errors';
+import type { Guest } from '../../libvirt/guest';
+import { parseDomainXml } from '../../libvirt/domain-xml';
+import type { DomainRef } from '../../libvirt/host';
+import { forceStop } from './force-stop';
+import type { FlowDeps, OpContext, ShutdownMethodName } from './types';
+import { waitForGuest } from './wait';
+
+export interface PowerOffInput {
+  ref: DomainRef;
+  timeoutSeconds: number;
+  retryIntervalSeconds: number;
+  methods: ShutdownMethodName[];
+}
+
+export interface PowerOffResult {
+  clean: boolean;
+  shutdownRequests: number;
+  elapsedMs: number;
+  powerState: DomainState;
+}
+
+const FLAG: Record<ShutdownMethodName, number> = {
+  acpi: ShutdownFlags.ACPI_POWER_BTN,
+  guest_agent: ShutdownFlags.GUEST_AGENT,
+};
+
+/** Current state, or SHUTOFF for a domain that vanished (transient, stopped). */
+async function stateOf(deps: FlowDeps, uuid: string): Promise<DomainState> {
+  const g = await deps.host.find({ uuid });
+  return g ? (await g.state()).state : DomainState.SHUTOFF;
+}
+
+/**
+ * One shutdown request: each method in order until one is accepted. A driver
+ * that rejects every explicit method (the flag is unsupported) gets a plain
+ * request, which lets the hypervisor choose.
+ */
+async function requestShutdown(guest: Guest, methods: ShutdownMethodName[], hasAgent: boolean): Promise<string> {
+  let last: unknown = new Error('no usable shutdown method');
+  let allRejected = true;
+  for (const m of methods) {
+    if (m === 'guest_agent' && !hasAgent) continue;
+    try {
+      await guest.shutdown(FLAG[m]);
+      return m;
+    } catch (err) {
+      last = err;
+      allRejected &&= isLibvirtError(err, ErrorCode.INVALID_ARG, ErrorCode.NO_SUPPORT, ErrorCode.ARGUMENT_UNSUPPORTED);
+    }
+  }
+  if (!allRejected) throw last;
+  await guest.shutdown(ShutdownFlags.DEFAULT);
+  return 'default';
+}
+
+export async function powerOff(deps: FlowDeps, ctx: OpContext, input: PowerOffInput): Promise<PowerOffResult> {
+  const { clock } = deps;
+  const started = clock.now();
+  const result = (clean: boolean, shutdownRequests: number, powerState: DomainState): PowerOffResult =>
+    ({ clean, shutdownRequests, powerState, elapsedMs: Math.round(clock.now() - started) });
+
+  const guest = await deps.host.lookup(input.ref);
+  const { state } = await guest.state();
+  if (isStopped(state)) {
+    ctx.steps.record('check-state', 'skipped', `already ${DomainState[state]}`);
+    return result(true, 0, state);
+  }
+  if (input.timeoutSeconds === 0) {
+    await forceStop(deps, ctx, guest);
+    return result(false, 0, await stateOf(deps, guest.uuid));
+  }
+
+  const hasAgent = input.methods.includes('guest_agent')
+    && parseDomainXml(await guest.xml()).hasGuestAgentChannel;
+  const deadlineAt = started + input.timeoutSeconds * 1000;
+  const retryMs = Math.max(1, input.retryIntervalSeconds) * 1000;
+  let requests = 0;
+
+  const stoppedNow = async () => isStopped(await stateOf(deps, guest.uuid));
+  try {
+    const method = await ctx.steps.run('shutdown-request', async (s) => {
+      const m = await requestShutdown(guest, input.methods, hasAgent);
+      s.detail(m);
+      return m;
+    });
+    requests++;
+    ctx.logger.debug({ uuid: guest.uuid, method }, 'shutdown requested');
+  } catch (err) {
+    if (isLibvirtError(err, ErrorCode.NO_DOMAIN) || (await stoppedNow())) {
+      return result(true, 0, await stateOf(deps, guest.uuid));
+    }
+    // The guest cannot be asked at all: waiting would only delay the destroy.
+    ctx.logger.warn({ uuid: guest.uuid, err: (err as Error).message }, 'shutdown request failed; destroying');
+    await forceStop(deps, ctx, guest);
+    return result(false, 0, await stateOf(deps, guest.uuid));
+  }
+
+  const stopEvents = (e: { event: LifecycleEvent }) =>
+    e.event === LifecycleEvent.STOPPED || e.event === LifecycleEvent.SHUTDOWN || e.event === LifecycleEvent.UNDEFINED;
+  for (;;) {
+    const nextAt = Math.min(deadlineAt, started + requests * retryMs);
+    const waited = await waitForGuest(deps, {
+      uuid: guest.uuid,
+      wakeOn: stopEvents,
+      check: stoppedNow,
+      deadlineAt: nextAt,
+      pollMs: deps.config.powerOff.stateCheckIntervalMs,
+      signal: ctx.signal,
+    });
+    if (waited.done) {
+      const detail = waited.eventAt === undefined ? 'state check' : `event +${Date.now() - waited.eventAt}ms`;
+      ctx.steps.record('wait-stopped', 'ok', detail, clock.now() - started);
+      return result(true, requests, await stateOf(deps, guest.uuid));
+    }
+    if (clock.now() >= deadlineAt) break;
+    try {
+      await requestShutdown(guest, input.methods, hasAgent);
+    } catch (err) {
+      // The guest may just have stopped; the next check tells.
+      ctx.steps.record('shutdown-retry', 'warning', (err as Error).message);
+    }
+    requests++;
+  }
+
+  ctx.steps.record('wait-stopped', 'failed', `not stopped after ${input.timeoutSeconds}s and ${requests} requests`);
+  try {
+    await forceStop(deps, ctx, guest);
+  } catch (err) {
+    throw toAppError(err, `domain '${guest.name}'`);
+  }
+  return result(false, requests, await stateOf(deps, guest.uuid));
+}

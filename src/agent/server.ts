@@ -1,0 +1,206 @@
+// virtagent.v1.HostAgent: maps proto messages to flows and back, nothing else.
+import type * as grpc from '@grpc/grpc-js';
+
+import { DomainState, DomainXMLFlags, lifecycleDetailName, LifecycleEvent, stateReasonName } from '../libvirt/constants';
+import { libraryVersion, type DeviceEventInfo, type LifecycleEventInfo } from '../libvirt/connection';
+import { parseDomainXml, screenXml } from '../libvirt/domain-xml';
+import { toAppError } from '../libvirt/errors';
+import type { Guest } from '../libvirt/guest';
+import type { DomainRef } from '../libvirt/host';
+import { serverStreaming, unary, type CallObserver } from '../grpc/status';
+import { destroy } from './flows/destroy';
+import { disconnectVolume } from './flows/disconnect-volume';
+import { hardReboot, powerOn } from './flows/hard-reboot';
+import { powerOff } from './flows/power-off';
+import type { FlowDeps } from './flows/types';
+import type { Operations } from './operations';
+import { domainRef, optionalDomainRef, seconds, shutdownMethods } from './validate';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- proto-loader messages are plain objects */
+type Msg = Record<string, any>;
+
+const MAX_WAIT_SECONDS = 3600;
+
+export function powerState(state: DomainState): string {
+  return `POWER_STATE_${DomainState[state] ?? 'NOSTATE'}`;
+}
+
+async function toDomain(guest: Guest): Promise<Msg> {
+  const [{ state, reason }, persistent, managed, xml] = await Promise.all([
+    guest.state(), guest.isPersistent(), guest.hasManagedSaveImage(), guest.xml(),
+  ]);
+  return {
+    name: guest.name,
+    uuid: guest.uuid,
+    power_state: powerState(state),
+    state_reason: stateReasonName(state, reason),
+    persistent,
+    has_managed_save: managed,
+    id: guest.id,
+    disks: parseDomainXml(xml).disks.map((d) => ({
+      target_dev: d.targetDev, source: d.source, type: d.type, device: d.device, bus: d.bus, protocol: d.protocol,
+    })),
+  };
+}
+
+function timestamp(ms: number): Msg {
+  return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 };
+}
+
+function matches(ref: DomainRef | undefined, e: { name: string; uuid: string }): boolean {
+  return !ref || (ref.uuid ? ref.uuid === e.uuid : ref.name === e.name);
+}
+
+function volumeMessage(v: Msg | undefined) {
+  if (!v) return undefined;
+  return {
+    volume_id: String(v.volume_id ?? ''),
+    target_dev: String(v.target_dev ?? ''),
+    connection_info: v.connection_info
+      ? { driver_volume_type: String(v.connection_info.driver_volume_type ?? ''), data: { ...(v.connection_info.data ?? {}) } }
+      : undefined,
+  };
+}
+
+export function hostAgentService(deps: FlowDeps, ops: Operations, agentVersion: string, observer?: CallObserver)
+  : grpc.UntypedServiceImplementation {
+  const { host, config } = deps;
+  const powerOnInput = (req: Msg) => ({
+    ref: domainRef(req.domain),
+    waitTimeoutSeconds: seconds(req.wait_timeout_seconds, 'wait_timeout_seconds', config.powerOn.waitTimeoutSeconds, { min: 1, max: MAX_WAIT_SECONDS }),
+    discardManagedSave: req.discard_managed_save === true,
+  });
+
+  return {
+    GetHostInfo: unary<Msg, Msg>(async () => {
+      const c = host.connection();
+      const [hostname, hv] = await Promise.all([host.call(() => c.hostname()), host.call(() => c.hypervisorVersion())]);
+      return {
+        hostname, libvirt_uri: host.uri, libvirt_version: libraryVersion(), hypervisor_version: hv,
+        agent_version: agentVersion, connected: host.connected,
+      };
+    }, observer),
+
+    ListDomains: unary<Msg, Msg>(async () => {
+      const guests = await host.call((c) => c.listAllDomains());
+      const domains = await Promise.all(guests.map((g) => toDomain(g).catch(() => null)));
+      return { domains: domains.filter((d) => d !== null) };
+    }, observer),
+
+    GetDomain: unary<Msg, Msg>(async (call) => {
+      const ref = domainRef(call.request.domain);
+      return toDomain(await host.lookup(ref));
+    }, observer),
+
+    DefineDomain: unary<Msg, Msg>(async (call) => {
+      const req = call.request;
+      screenXml(req.xml ?? '', 'xml');
+      try {
+        if (req.transient) {
+          const guest = await host.call((c) => c.createXML(req.xml));
+          await deps.store.save(guest.uuid, await guest.xml(DomainXMLFlags.INACTIVE | DomainXMLFlags.SECURE));
+          return toDomain(guest);
+        }
+        const guest = await host.call((c) => c.defineXML(req.xml));
+        if (req.start && !(await guest.isActive())) await guest.create();
+        return toDomain(guest);
+      } catch (err) {
+        throw toAppError(err, 'defining domain', 'xml');
+      }
+    }, observer),
+
+    WatchEvents: serverStreaming<Msg, Msg>(async (call, signal) => {
+      const ref = optionalDomainRef(call.request.domain);
+      const base = (e: { name: string; uuid: string; receivedAt: number }) =>
+        ({ time: timestamp(e.receivedAt), domain_name: e.name, domain_uuid: e.uuid });
+      const onLifecycle = (e: LifecycleEventInfo) => {
+        if (!matches(ref, e)) return;
+        call.write({
+          ...base(e),
+          lifecycle: {
+            event: LifecycleEvent[e.event] ?? String(e.event), detail: lifecycleDetailName(e.event, e.detail),
+            event_code: e.event, detail_code: e.detail,
+          },
+        });
+      };
+      const onRemoved = (e: DeviceEventInfo) => matches(ref, e) && call.write({ ...base(e), device_removed: { device_alias: e.alias } });
+      const onFailed = (e: DeviceEventInfo) =>
+        matches(ref, e) && call.write({ ...base(e), device_removal_failed: { device_alias: e.alias } });
+      host.on('lifecycle', onLifecycle);
+      host.on('deviceRemoved', onRemoved);
+      host.on('deviceRemovalFailed', onFailed);
+      try {
+        // Stream until the client goes away (or the server shuts down).
+        await new Promise<void>((resolve) => {
+          if (signal.aborted) return resolve();
+          signal.addEventListener('abort', () => resolve(), { once: true });
+          call.on('close', () => resolve());
+        });
+      } finally {
+        host.off('lifecycle', onLifecycle);
+        host.off('deviceRemoved', onRemoved);
+        host.off('deviceRemovalFailed', onFailed);
+      }
+    }, observer),
+
+    PowerOff: unary<Msg, Msg>(async (call, signal) => {
+      const req = call.request;
+      const input = {
+        ref: domainRef(req.domain),
+        timeoutSeconds: seconds(req.timeout_seconds, 'timeout_seconds', config.powerOff.timeoutSeconds, { max: MAX_WAIT_SECONDS }),
+        retryIntervalSeconds: seconds(req.retry_interval_seconds, 'retry_interval_seconds', config.powerOff.retryIntervalSeconds, { min: 1, max: MAX_WAIT_SECONDS }),
+        methods: shutdownMethods(req.shutdown_methods, config.powerOff.methods),
+      };
+      const { value, steps } = await ops.run('PowerOff', { ref: input.ref, requestId: req.request_id ?? '', signal },
+        (ctx) => powerOff(deps, ctx, input));
+      return {
+        clean: value.clean, shutdown_requests: value.shutdownRequests, elapsed_ms: value.elapsedMs,
+        power_state: powerState(value.powerState), steps,
+      };
+    }, observer),
+
+    PowerOn: unary<Msg, Msg>(async (call, signal) => {
+      const input = powerOnInput(call.request);
+      const { value, steps } = await ops.run('PowerOn', { ref: input.ref, requestId: call.request.request_id ?? '', signal },
+        (ctx) => powerOn(deps, ctx, input));
+      return { power_state: powerState(value.powerState), elapsed_ms: value.elapsedMs, started: value.started, resumed_managed_save: value.resumedManagedSave, steps };
+    }, observer),
+
+    HardReboot: unary<Msg, Msg>(async (call, signal) => {
+      const input = powerOnInput(call.request);
+      const { value, steps } = await ops.run('HardReboot', { ref: input.ref, requestId: call.request.request_id ?? '', signal },
+        (ctx) => hardReboot(deps, ctx, input));
+      return { power_state: powerState(value.powerState), elapsed_ms: value.elapsedMs, started: value.started, resumed_managed_save: value.resumedManagedSave, steps };
+    }, observer),
+
+    Destroy: unary<Msg, Msg>(async (call, signal) => {
+      const req = call.request;
+      const input = {
+        ref: domainRef(req.domain),
+        destroyDisks: req.destroy_disks === true,
+        keepNvram: req.keep_nvram === true,
+        volumes: ((req.volumes ?? []) as Msg[]).map((v) => volumeMessage(v)!),
+      };
+      const { value, steps } = await ops.run('Destroy', { ref: input.ref, requestId: req.request_id ?? '', signal },
+        (ctx) => destroy(deps, ctx, input));
+      return {
+        found: value.found, was_running: value.wasRunning, undefined: value.undefined,
+        managed_save_removed: value.managedSaveRemoved, warnings: value.warnings, steps,
+      };
+    }, observer),
+
+    DisconnectVolume: unary<Msg, Msg>(async (call, signal) => {
+      const req = call.request;
+      const input = {
+        ref: optionalDomainRef(req.domain),
+        volume: volumeMessage(req.volume)!,
+        force: req.force === true,
+        ignoreErrors: req.ignore_errors === true,
+      };
+      const key = `volume:${input.volume?.volume_id ?? ''}`;
+      const { value, steps } = await ops.run('DisconnectVolume', { ref: input.ref, key, requestId: req.request_id ?? '', signal },
+        (ctx) => disconnectVolume(deps, ctx, input));
+      return { detached_from_domain: value.detachedFromDomain, host_disconnected: value.hostDisconnected, warnings: value.warnings, steps };
+    }, observer),
+  };
+}

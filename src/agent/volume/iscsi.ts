@@ -1,0 +1,290 @@
+// iSCSI host disconnect (os-brick's ISCSIConnector.disconnect_volume, re-derived):
+//   1. iscsiadm -m session -P 3              → sessions, their LUNs and sdX disks
+//   2. sysfs block/sdX/holders               → multipath map (dm uuid "mpath-…"), its slaves
+//   3. HostVolumeUsage                       → another domain uses one of the devices? stop.
+//   4. multipath -f MAP                      → map first: paths under a live map must stay
+//   5. per path: blockdev --flushbufs /dev/sdX; write "1" to block/sdX/device/delete
+//   6. per session whose every disk was ours: node.startup=manual, --logout, --op delete
+//      (a target/portal with no session at all: only --op delete, to drop a leaked record)
+// Everything runs under one host-wide lock: sessions are shared between volumes,
+// so "is this the last LUN?" must not race another disconnect.
+import { InvalidArgument } from '../../errors';
+import type { RunOptions } from '../exec';
+import { hostIO, type SysfsIO } from './host-io';
+import { AsyncMutex } from './mutex';
+import type { VolumeAttachment, VolumeConnector, VolumeContext } from './types';
+import { dataField, parseList, parseLun, parsePortal, validateIqn, type Portal } from './validate';
+
+export interface IscsiPath {
+  portal: Portal;
+  iqn: string;
+  lun: number;
+}
+
+/**
+ * The (portal, iqn, lun) paths of a volume, validated. Keys read from data:
+ *  - single path: target_portal ("host:port"), target_iqn, target_lun ("0".."16383");
+ *  - multipath: target_portals plus target_iqns and target_luns, each a JSON array
+ *    string or comma-separated; when target_iqns / target_luns are absent,
+ *    target_iqn / target_lun apply to every portal (os-brick's rule). Lists win
+ *    over the single keys when both are present.
+ */
+export function iscsiPaths(data: Record<string, string>): IscsiPath[] {
+  const need = (key: string): string => {
+    const v = data[key];
+    if (v === undefined || v.trim() === '') throw new InvalidArgument(dataField(key), 'is required');
+    return v;
+  };
+  if (data['target_portals'] === undefined) {
+    return [
+      {
+        portal: parsePortal(dataField('target_portal'), need('target_portal')),
+        iqn: validateIqn(dataField('target_iqn'), need('target_iqn')),
+        lun: parseLun(dataField('target_lun'), need('target_lun')),
+      },
+    ];
+  }
+  const portals = parseList(dataField('target_portals'), data['target_portals']);
+  const listOr = (listKey: string, singleKey: string): string[] => {
+    if (data[listKey] !== undefined) {
+      const items = parseList(dataField(listKey), data[listKey]);
+      if (items.length !== portals.length) {
+        throw new InvalidArgument(dataField(listKey), `has ${items.length} item(s) but target_portals has ${portals.length}`);
+      }
+      return items;
+    }
+    return portals.map(() => need(singleKey));
+  };
+  const iqns = listOr('target_iqns', 'target_iqn');
+  const luns = listOr('target_luns', 'target_lun');
+  const field = (list: string, single: string): string => dataField(data[list] !== undefined ? list : single);
+  return portals.map((p, i) => ({
+    portal: parsePortal(dataField('target_portals'), p),
+    iqn: validateIqn(field('target_iqns', 'target_iqn'), iqns[i]!),
+    lun: parseLun(field('target_luns', 'target_lun'), luns[i]!),
+  }));
+}
+
+export interface ScsiLun {
+  lun: number;
+  /** Block device name (sdX) when the LUN has one attached. */
+  disk?: string;
+}
+
+export interface IscsiSession {
+  sid: string;
+  target: string;
+  /** "host:port" without the ",tpgt" suffix. */
+  currentPortal: string;
+  persistentPortal: string;
+  luns: ScsiLun[];
+}
+
+const stripTpgt = (p: string): string => p.replace(/,\d+$/, '').toLowerCase();
+
+/** Parses `iscsiadm -m session -P 3` (open-iscsi 2.x) into sessions with their LUNs. */
+export function parseSessions(text: string): IscsiSession[] {
+  const sessions: IscsiSession[] = [];
+  let target: string | undefined;
+  let cur: IscsiSession | undefined;
+  let lun: ScsiLun | undefined;
+  for (const line of text.split('\n').map((l) => l.trim())) {
+    let m: RegExpExecArray | null;
+    if ((m = /^Target:\s*(\S+)/.exec(line))) {
+      target = m[1]!;
+      cur = lun = undefined;
+    } else if ((m = /^Current Portal:\s*(\S+)/.exec(line)) && target !== undefined) {
+      const portal = stripTpgt(m[1]!);
+      cur = { sid: '', target, currentPortal: portal, persistentPortal: portal, luns: [] };
+      sessions.push(cur);
+      lun = undefined;
+    } else if ((m = /^Persistent Portal:\s*(\S+)/.exec(line)) && cur) {
+      cur.persistentPortal = stripTpgt(m[1]!);
+    } else if ((m = /^SID:\s*(\d+)/.exec(line)) && cur) {
+      cur.sid = m[1]!;
+    } else if ((m = /^scsi\d+\s+Channel\s+\d+\s+Id\s+\d+\s+Lun:\s*(\d+)/.exec(line)) && cur) {
+      lun = { lun: Number(m[1]) };
+      cur.luns.push(lun);
+    } else if ((m = /^Attached scsi disk\s+(\S+)/.exec(line)) && lun) {
+      lun.disk = m[1]!;
+    }
+  }
+  return sessions;
+}
+
+/** iSCSI names compare case-insensitively (RFC 3722 stringprep lower-cases them). */
+function sessionMatches(s: IscsiSession, p: IscsiPath): boolean {
+  return s.target.toLowerCase() === p.iqn.toLowerCase() && (s.currentPortal === p.portal.text || s.persistentPortal === p.portal.text);
+}
+
+const SCSI_DISK = /^sd[a-z]{1,4}$/;
+const DM_DEV = /^dm-\d{1,6}$/;
+const MAP_NAME = /^[A-Za-z0-9_.:+][A-Za-z0-9_.:+-]{0,127}$/;
+
+interface MultipathMap {
+  dm: string;
+  name: string;
+  uuid: string;
+  slaves: string[];
+}
+
+/** Multipath maps (dm uuid "mpath-…") holding any of the disks, with all their slave paths. */
+async function findMaps(sysfs: SysfsIO, disks: string[]): Promise<MultipathMap[]> {
+  const maps = new Map<string, MultipathMap>();
+  for (const disk of disks) {
+    for (const dm of await sysfs.list(`block/${disk}/holders`)) {
+      if (!DM_DEV.test(dm) || maps.has(dm)) continue;
+      const uuid = (await sysfs.read(`block/${dm}/dm/uuid`)) ?? '';
+      const name = (await sysfs.read(`block/${dm}/dm/name`)) ?? '';
+      if (!uuid.startsWith('mpath-')) continue; // LVM/partitions etc. are not ours to flush
+      if (!MAP_NAME.test(name)) throw new Error(`multipath map of ${disk} has an unusable name ${JSON.stringify(name)}`);
+      const slaves = (await sysfs.list(`block/${dm}/slaves`)).filter((s) => SCSI_DISK.test(s));
+      maps.set(dm, { dm, name, uuid, slaves });
+    }
+  }
+  return [...maps.values()];
+}
+
+/** Device paths under which a domain could reference this volume (for the usage check). */
+function devicePaths(paths: IscsiPath[], disks: string[], maps: MultipathMap[]): Set<string> {
+  const out = new Set<string>(disks.map((d) => `/dev/${d}`));
+  for (const m of maps) {
+    for (const p of [`/dev/${m.dm}`, `/dev/mapper/${m.name}`, `/dev/disk/by-id/dm-name-${m.name}`, `/dev/disk/by-id/dm-uuid-${m.uuid}`]) out.add(p);
+  }
+  for (const p of paths) out.add(`/dev/disk/by-path/ip-${p.portal.text}-iscsi-${p.iqn}-lun-${p.lun}`);
+  return out;
+}
+
+/** The one host-wide iSCSI lock (shared by every IscsiConnector unless a test injects another). */
+export const iscsiHostLock = new AsyncMutex('host-wide iSCSI');
+
+export class IscsiConnector implements VolumeConnector {
+  readonly type = 'iscsi' as const;
+  private readonly lock: AsyncMutex;
+
+  constructor(opts: { lock?: AsyncMutex } = {}) {
+    this.lock = opts.lock ?? iscsiHostLock;
+  }
+
+  async disconnect(vol: VolumeAttachment, ctx: VolumeContext): Promise<void> {
+    const paths = iscsiPaths(vol.connection_info?.data ?? {}); // validate before any command
+    await this.lock.runExclusive(() => this.disconnectLocked(paths, ctx), ctx.config.lockTimeoutMs);
+  }
+
+  private async disconnectLocked(paths: IscsiPath[], ctx: VolumeContext): Promise<void> {
+    const { errors, runner } = ctx;
+    const sysfs = (ctx.host ?? hostIO()).sysfs;
+    const opts = (okCodes?: number[]): RunOptions => ({ timeoutMs: ctx.config.commandTimeoutMs, ...(okCodes ? { okCodes } : {}) });
+
+    // Exit 21: "no active sessions" — a valid, empty answer.
+    const listed = await errors.attempt('iscsi: list sessions', async (step) => {
+      const r = await runner.run('iscsiadm', ['-m', 'session', '-P', '3'], opts([0, 21]));
+      const sessions = parseSessions(r.stdout);
+      step.detail(`${sessions.length} session(s)`);
+      return sessions;
+    });
+    if (!listed.ok) return;
+    const sessions = listed.value;
+
+    const found = await errors.attempt('iscsi: find devices', async (step) => {
+      const disks = new Set<string>();
+      for (const p of paths) {
+        for (const s of sessions.filter((x) => sessionMatches(x, p))) {
+          for (const l of s.luns) if (l.lun === p.lun && l.disk !== undefined && SCSI_DISK.test(l.disk)) disks.add(l.disk);
+        }
+      }
+      const maps = await findMaps(sysfs, [...disks]);
+      for (const m of maps) for (const s of m.slaves) disks.add(s); // every path of the map is this volume's
+      const list = [...disks].sort();
+      step.detail(`${list.length === 0 ? 'no devices' : list.join(',')}${maps.length ? `; multipath ${maps.map((m) => m.name).join(',')}` : ''}`);
+      if (list.length === 0) step.outcome('skipped');
+      return { disks: list, maps };
+    });
+    if (!found.ok) return;
+    const { disks, maps } = found.value;
+
+    // Not knowing who else uses the devices must never lead to tearing them down.
+    const shared = await errors.attempt('iscsi: check other users', async (step) => {
+      const ours = devicePaths(paths, disks, maps);
+      const users = (await ctx.usage.otherDiskSources()).filter((d) => ours.has(d.source));
+      step.detail(users.length ? `in use by ${users.map((u) => `${u.domain}/${u.targetDev} (${u.source})`).join(', ')}` : 'no other users');
+      if (users.length) step.outcome('skipped');
+      return users.length > 0;
+    });
+    if (!shared.ok || shared.value) return;
+
+    let mapFlushed = true;
+    for (const m of maps) {
+      const r = await errors.attempt(`multipath: flush ${m.name}`, () => runner.run('multipath', ['-f', m.name], opts()));
+      mapFlushed &&= r.ok;
+    }
+    if (!mapFlushed) ctx.logger.warn({ maps: maps.map((m) => m.name) }, 'multipath flush failed; removing paths anyway (force/ignore_errors)');
+
+    for (const disk of disks) {
+      await errors.attempt(`scsi: flush /dev/${disk}`, () => runner.run('blockdev', ['--flushbufs', `/dev/${disk}`], opts()));
+      await errors.attempt(`scsi: delete /dev/${disk}`, async (step) => {
+        try {
+          await sysfs.write(`block/${disk}/device/delete`, '1');
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+          step.outcome('skipped'); // already gone: a retried disconnect
+          step.detail('device already removed');
+        }
+      });
+    }
+
+    await this.logoutSessions(paths, sessions, new Set(disks), ctx, opts);
+  }
+
+  /** Log out of sessions none of whose disks belong to another volume; drop node records. */
+  private async logoutSessions(
+    paths: IscsiPath[],
+    sessions: IscsiSession[],
+    ours: Set<string>,
+    ctx: VolumeContext,
+    opts: (okCodes?: number[]) => RunOptions,
+  ): Promise<void> {
+    const { errors, runner } = ctx;
+    const candidates = new Map<string, IscsiSession>();
+    const orphans = new Map<string, { iqn: string; portal: string }>();
+    for (const p of paths) {
+      const own = sessions.filter((s) => sessionMatches(s, p));
+      for (const s of own) candidates.set(s.sid, s);
+      if (own.length === 0) orphans.set(`${p.iqn} ${p.portal.text}`, { iqn: p.iqn, portal: p.portal.text });
+    }
+    for (const s of sessions) if (s.luns.some((l) => l.disk !== undefined && ours.has(l.disk))) candidates.set(s.sid, s);
+
+    // Exit 21 ("no records/sessions found") means already done: idempotent.
+    const node = (iqn: string, portal: string, ...rest: string[]): Promise<unknown> =>
+      runner.run('iscsiadm', ['-m', 'node', '-T', iqn, '-p', portal, ...rest], opts([0, 21]));
+
+    // Group by node (target, portal): `--logout` ends every session of the node
+    // (all ifaces), so one foreign LUN on any of them keeps the whole node.
+    const nodes = new Map<string, { iqn: string; portal: string; sids: string[]; foreign: number[] }>();
+    for (const s of [...candidates.values()].sort((a, b) => Number(a.sid) - Number(b.sid))) {
+      const key = `${s.target} ${s.persistentPortal}`;
+      if (nodes.has(key)) continue;
+      const same = sessions.filter((x) => x.target === s.target && x.persistentPortal === s.persistentPortal);
+      const foreign = same.flatMap((x) => x.luns.filter((l) => l.disk !== undefined && !ours.has(l.disk)).map((l) => l.lun));
+      nodes.set(key, { iqn: s.target, portal: s.persistentPortal, sids: same.map((x) => x.sid), foreign });
+    }
+    for (const n of nodes.values()) {
+      const at = `${n.iqn} ${n.portal}`;
+      if (n.foreign.length > 0) {
+        ctx.steps.record(`iscsi: logout ${at}`, 'skipped', `session ${n.sids.join(',')} still has LUN(s) ${n.foreign.join(',')}`);
+        continue;
+      }
+      // node.startup=manual first, so a failed logout/delete does not log back in at boot.
+      await errors.attempt(`iscsi: node.startup manual ${at}`, () => node(n.iqn, n.portal, '--op', 'update', '-n', 'node.startup', '-v', 'manual'));
+      await errors.attempt(`iscsi: logout ${at}`, () => node(n.iqn, n.portal, '--logout'));
+      await errors.attempt(`iscsi: delete node ${at}`, () => node(n.iqn, n.portal, '--op', 'delete'));
+    }
+    for (const o of orphans.values()) {
+      if (nodes.has(`${o.iqn} ${o.portal}`)) continue;
+      await errors.attempt(`iscsi: delete node ${o.iqn} ${o.portal}`, (step) => {
+        step.detail('no session');
+        return node(o.iqn, o.portal, '--op', 'delete');
+      });
+    }
+  }
+}

@@ -1,0 +1,77 @@
+// Cinder-shaped volume types for the host half of volume disconnect.
+import type { CommandRunner, Log } from '../exec';
+import type { StepRecorder } from '../steps';
+import type { HostIO } from './host-io';
+import type { ErrorPolicy } from './policy';
+
+export type DriverVolumeType = 'iscsi' | 'rbd' | 'nfs' | 'local';
+
+/**
+ * Cinder's connection_info. In gRPC `data` is a map<string,string>, so every
+ * value is a string: e.g. target_lun "1", and the multi-path iSCSI lists
+ * target_portals / target_iqns / target_luns arrive either comma-separated
+ * ("10.0.0.1:3260,10.0.0.2:3260") or as a JSON array string ('["a","b"]',
+ * '[1,2]'). Each connector documents the keys it reads.
+ */
+export interface ConnectionInfo {
+  driver_volume_type: string;
+  data: Record<string, string>;
+}
+
+/** Mirrors proto virtagent.v1.VolumeAttachment (optional fields as protobuf may omit them). */
+export interface VolumeAttachment {
+  volume_id: string;
+  target_dev: string;
+  connection_info?: ConnectionInfo;
+}
+
+/** A disk of some other domain (or of this domain, but another volume) on this host. */
+export interface DiskSource {
+  domain: string;
+  targetDev: string;
+  /** libvirt disk type: file, block, network, ... */
+  type: string;
+  /** File path, block device path, or for network disks "protocol:name". */
+  source: string;
+}
+
+/**
+ * Who else uses host storage. The agent builds it from every domain's XML,
+ * excluding the volume being disconnected; connectors consult it before tearing
+ * down something shared (an NFS mount, a multi-attached device).
+ */
+export interface HostVolumeUsage {
+  otherDiskSources(): Promise<DiskSource[]>;
+}
+
+export interface VolumeHostConfig {
+  /** Absolute directory NFS exports are mounted under (Nova: nfs_mount_point_base). */
+  nfsMountBase: string;
+  /** If non-empty, local volume paths must lie inside one of these directories. */
+  localVolumeDirs?: readonly string[];
+  /** Per-command timeout; default 30 s (exec.ts). */
+  commandTimeoutMs?: number;
+  /** Longest wait for the host-wide iSCSI / per-mount NFS lock; default 300 s. */
+  lockTimeoutMs?: number;
+}
+
+export interface VolumeContext {
+  runner: CommandRunner;
+  logger: Log;
+  steps: StepRecorder;
+  /** Shared with the caller, who calls errors.finish() at the end of the whole operation. */
+  errors: ErrorPolicy;
+  usage: HostVolumeUsage;
+  config: VolumeHostConfig;
+  /** sysfs and mount table; defaults to the real host (hostIO()). */
+  host?: HostIO;
+}
+
+export interface VolumeConnector {
+  readonly type: DriverVolumeType;
+  /**
+   * Undo on the host what connect did. Validates connection_info before any
+   * command runs; records steps; failures go through ctx.errors.
+   */
+  disconnect(vol: VolumeAttachment, ctx: VolumeContext): Promise<void>;
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// virt-agent: the host daemon. Flags > VIRT_AGENT_* environment > --config file > defaults.
+import fs from 'node:fs';
+
+import { Command, Option } from 'commander';
+
+import { agentVersion, startAgent } from '../agent/agent';
+import { FLAT_KEYS, envName, resolveConfig, type FlatKey } from '../agent/config';
+import { createLogger, parseLogLevel } from '../logging';
+
+const HELP: Record<FlatKey, string> = {
+  listen: 'unix:///path/to.sock or HOST:PORT (plaintext TCP on loopback only); default unix:///run/virt-agent/agent.sock as root',
+  libvirtUri: 'libvirt connection URI, e.g. qemu:///system or test:///abs/path/node.xml (default qemu:///system)',
+  stateDir: 'agent state directory (default /var/lib/virt-agent)',
+  logLevel: 'fatal|error|warn|info|debug|trace (default info)',
+  instancesPath: 'Destroy removes disk files only below this directory (default /var/lib/virt-agent/instances)',
+  nfsMountBase: 'NFS shares are mounted below this directory (default /var/lib/virt-agent/mnt)',
+  powerOffTimeoutSeconds: 'default clean-shutdown budget of PowerOff (default 60)',
+  powerOffRetrySeconds: 'default interval between shutdown requests (default 10)',
+  shutdownMethods: 'default shutdown method order, comma separated: guest_agent,acpi',
+  drainSeconds: 'on SIGTERM, wait this long for running operations (default 30)',
+};
+
+const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+async function main(): Promise<void> {
+  const program = new Command('virt-agent')
+    .description('libvirt host agent: PowerOff, PowerOn/HardReboot, Destroy and DisconnectVolume over gRPC')
+    .version(agentVersion())
+    .option('--config <file>', 'JSON config file (env VIRT_AGENT_CONFIG)');
+  for (const key of FLAT_KEYS) {
+    program.addOption(new Option(`--${kebab(key)} <value>`, `${HELP[key]} [env ${envName(key)}]`));
+  }
+  program.parse();
+  const opts = program.opts<Record<string, string>>();
+
+  const configFile = opts.config ?? process.env.VIRT_AGENT_CONFIG;
+  const flags: Partial<Record<FlatKey, string>> = {};
+  for (const key of FLAT_KEYS) if (opts[key] !== undefined) flags[key] = opts[key];
+  const config = resolveConfig({
+    flags,
+    env: process.env,
+    file: configFile ? JSON.parse(fs.readFileSync(configFile, 'utf8')) : undefined,
+  });
+  const logger = createLogger({ service: 'virt-agent', level: parseLogLevel(config.logLevel) });
+  const agent = await startAgent(config, logger);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, in_flight: agent.ops.active }, 'stopping: draining in-flight operations');
+    agent.stop().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`virt-agent: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

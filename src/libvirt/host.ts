@@ -1,0 +1,188 @@
+// The Host owns the agent's libvirt connection: opens it, re-emits its events,
+// notices when it dies (close callback or a connection error on a call) and
+// reconnects with backoff, re-registering events on the new connection.
+// While disconnected every call fails fast with Unavailable (retryable).
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+
+import { NotFound, Unavailable } from '../errors';
+import { CloseReason } from './constants';
+import {
+  LibvirtConnection, type DeviceEventInfo, type LifecycleEventInfo, type OpenOptions,
+} from './connection';
+import { ErrorCode, isConnectionError, isLibvirtError } from './errors';
+import type { Guest } from './guest';
+
+export interface DomainRef {
+  name?: string;
+  uuid?: string;
+}
+
+export interface HostEvents {
+  lifecycle: [LifecycleEventInfo];
+  deviceRemoved: [DeviceEventInfo];
+  deviceRemovalFailed: [DeviceEventInfo];
+  connected: [];
+  disconnected: [string];
+}
+
+export interface HostOptions {
+  uri: string;
+  logger: Logger;
+  keepalive?: OpenOptions['keepalive'];
+  /** First and largest delay between reconnect attempts. */
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+}
+
+export class Host extends EventEmitter<HostEvents> {
+  readonly uri: string;
+  private readonly logger: Logger;
+  private conn: LibvirtConnection | null = null;
+  private stopped = false;
+  private timer: NodeJS.Timeout | null = null;
+  private backoffMs: number;
+  private connecting: Promise<void> | null = null;
+  /** How many times a lost connection was re-established. */
+  reconnects = 0;
+
+  constructor(private readonly options: HostOptions) {
+    super();
+    this.uri = options.uri;
+    this.logger = options.logger;
+    this.backoffMs = options.reconnectMinMs ?? 200;
+    // Flows wait on events from many places at once.
+    this.setMaxListeners(0);
+  }
+
+  get connected(): boolean {
+    return this.conn !== null && this.conn.isAlive();
+  }
+
+  /** Opens the connection. Throws when the first attempt fails and `required`. */
+  async start(required = false): Promise<void> {
+    this.stopped = false;
+    try {
+      await this.connect();
+    } catch (err) {
+      if (required) throw err;
+      this.scheduleReconnect();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const c = this.conn;
+    this.conn = null;
+    if (c) await c.close().catch(() => undefined);
+  }
+
+  private connect(): Promise<void> {
+    this.connecting ??= (async () => {
+      try {
+        const c = await LibvirtConnection.open(this.uri, { keepalive: this.options.keepalive });
+        if (this.stopped) {
+          await c.close();
+          return;
+        }
+        c.on('lifecycle', (e) => this.emit('lifecycle', e));
+        c.on('deviceRemoved', (e) => this.emit('deviceRemoved', e));
+        c.on('deviceRemovalFailed', (e) => this.emit('deviceRemovalFailed', e));
+        c.on('close', (reason) => this.lost(c, `connection closed (${CloseReason[reason] ?? reason})`));
+        const wasReconnect = this.reconnects > 0 || this.everConnected;
+        this.conn = c;
+        this.everConnected = true;
+        this.backoffMs = this.options.reconnectMinMs ?? 200;
+        this.logger.info({ uri: this.uri, reconnect: wasReconnect }, 'libvirt connected');
+        this.emit('connected');
+      } finally {
+        this.connecting = null;
+      }
+    })();
+    return this.connecting;
+  }
+
+  private everConnected = false;
+
+  private lost(c: LibvirtConnection, why: string): void {
+    if (this.conn !== c) return;
+    this.conn = null;
+    this.logger.warn({ uri: this.uri, why }, 'libvirt connection lost');
+    this.emit('disconnected', why);
+    void c.close().catch(() => undefined);
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped || this.timer) return;
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, this.options.reconnectMaxMs ?? 5000);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.connect().then(
+        () => {
+          this.reconnects++;
+        },
+        (err: unknown) => {
+          this.logger.debug({ err, uri: this.uri }, 'libvirt reconnect failed');
+          this.scheduleReconnect();
+        },
+      );
+    }, delay);
+    // A pending reconnect alone must not keep a stopping process alive.
+    this.timer.unref();
+  }
+
+  /** The live connection, or Unavailable. */
+  connection(): LibvirtConnection {
+    if (this.conn === null || !this.conn.isAlive()) {
+      if (this.conn !== null) this.lost(this.conn, 'connection not alive');
+      throw new Unavailable(`libvirt at ${this.uri} is not connected`);
+    }
+    return this.conn;
+  }
+
+  /**
+   * Runs fn on the live connection; a connection-level failure marks the
+   * connection lost (so the Host reconnects) and becomes Unavailable.
+   */
+  async call<T>(fn: (c: LibvirtConnection) => Promise<T>): Promise<T> {
+    const c = this.connection();
+    try {
+      return await fn(c);
+    } catch (err) {
+      if (isConnectionError(err) || !c.isAlive()) {
+        this.lost(c, err instanceof Error ? err.message : String(err));
+        throw new Unavailable(`libvirt at ${this.uri}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** Looks a domain up by uuid or name; NotFound when libvirt has no such domain. */
+  async lookup(ref: DomainRef): Promise<Guest> {
+    const what = describeRef(ref);
+    try {
+      return await this.call((c) => (ref.uuid ? c.lookupByUUID(ref.uuid) : c.lookupByName(ref.name ?? '')));
+    } catch (err) {
+      if (isLibvirtError(err, ErrorCode.NO_DOMAIN)) throw new NotFound(`${what} not found`, { cause: err });
+      throw err;
+    }
+  }
+
+  /** Like lookup, but null instead of NotFound. */
+  async find(ref: DomainRef): Promise<Guest | null> {
+    try {
+      return await this.lookup(ref);
+    } catch (err) {
+      if (err instanceof NotFound) return null;
+      throw err;
+    }
+  }
+}
+
+export function describeRef(ref: DomainRef): string {
+  return ref.uuid ? `domain ${ref.uuid}` : `domain '${ref.name ?? ''}'`;
+}

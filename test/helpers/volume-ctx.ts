@@ -1,0 +1,82 @@
+// Builds a real VolumeContext (real StepRecorder, ErrorPolicy, sysfs reader
+// over a temporary directory tree) around a given CommandRunner.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import type { CommandRunner } from '../../src/agent/exec';
+import { StepRecorder } from '../../src/agent/steps';
+import { hostSysfs, type HostIO, type SysfsIO } from '../../src/agent/volume/host-io';
+import { ErrorPolicy, type PolicyFlags } from '../../src/agent/volume/policy';
+import type { DiskSource, VolumeContext, VolumeHostConfig } from '../../src/agent/volume/types';
+
+export const silentLogger = pino({ level: 'silent' });
+
+/**
+ * A fake /sys in a temp dir: keys are paths relative to the root; a key ending
+ * in "/" is an empty directory, anything else a file with that content.
+ * (Real sysfs cannot hold the iSCSI/krbd devices these tests need.)
+ */
+export function makeSysfsTree(tree: Record<string, string>): { root: string; cleanup(): void } {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'virt-agent-sysfs-'));
+  for (const [rel, content] of Object.entries(tree)) {
+    const p = path.join(root, rel);
+    if (rel.endsWith('/')) {
+      mkdirSync(p, { recursive: true });
+    } else {
+      mkdirSync(path.dirname(p), { recursive: true });
+      writeFileSync(p, content);
+    }
+  }
+  return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** Records sysfs writes as "write <rel> <data>" in the same log as the commands. */
+export function recordingSysfs(inner: SysfsIO, note: (event: string) => void): SysfsIO {
+  return {
+    list: (rel) => inner.list(rel),
+    read: (rel) => inner.read(rel),
+    async write(rel, data) {
+      note(`write ${rel} ${data}`);
+      await inner.write(rel, data);
+    },
+  };
+}
+
+export interface TestCtx {
+  ctx: VolumeContext;
+  steps: StepRecorder;
+  errors: ErrorPolicy;
+}
+
+export function makeCtx(opts: {
+  runner: CommandRunner & { note?(event: string): void };
+  flags?: PolicyFlags;
+  others?: DiskSource[];
+  sysfsRoot?: string;
+  host?: HostIO;
+  config?: Partial<VolumeHostConfig>;
+}): TestCtx {
+  const steps = new StepRecorder();
+  const errors = new ErrorPolicy(opts.flags ?? {}, steps);
+  const note = opts.runner.note?.bind(opts.runner) ?? (() => undefined);
+  const host: HostIO | undefined =
+    opts.host ??
+    (opts.sysfsRoot === undefined
+      ? undefined
+      : {
+          sysfs: recordingSysfs(hostSysfs({ root: opts.sysfsRoot }), note),
+          readMountinfo: () => Promise.reject(new Error('mountinfo not used by this test')),
+        });
+  const others = opts.others ?? [];
+  const ctx: VolumeContext = {
+    runner: opts.runner,
+    logger: silentLogger,
+    steps,
+    errors,
+    usage: { otherDiskSources: async () => others.map((d) => ({ ...d })) },
+    config: { nfsMountBase: '/nonexistent/virt-agent-nfs', ...opts.config },
+    ...(host ? { host } : {}),
+  };
+  return { ctx, steps, errors };
+}
