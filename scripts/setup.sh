@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what building and running virt-agent needs on Debian 12 with Node 20,
+# then the npm dependencies (which compile the libvirt binding) and the
+# TypeScript. Idempotent: each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(libvirt-dev libvirt-clients pkg-config g++ make python3)
+# With --test: what the test suites use besides (protoc checks the reflection descriptors).
+if [ "${1:-}" = "--test" ]; then APT_PACKAGES+=(protobuf-compiler); fi
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then echo "setup: run as root to install apt packages" >&2; exit 1; fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then echo "setup: Node.js >= 20 required, found $(node --version)" >&2; exit 1; fi
+
+# npm ci when node_modules is missing or older than the lock file.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+# The binding is built by npm's install script; rebuild if it is missing or stale.
+if [ ! -f build/Release/virt_libvirt.node ] || [ -n "$(find src/native binding.gyp -newer build/Release/virt_libvirt.node 2>/dev/null)" ]; then
+  echo "setup: building the libvirt binding"
+  npm run --silent install
+fi
+if [ ! -d dist ] || [ -n "$(find src -name '*.ts' -newer dist 2>/dev/null | head -1)" ]; then
+  echo "setup: compiling TypeScript"
+  npx tsc -p tsconfig.json
+  touch dist
+fi

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Sets up what is missing and runs every test: the fast suite (libvirt test
+# driver, in-process) and then the end-to-end suite against a real libvirtd
+# with QEMU guests (skipped with VIRT_AGENT_SKIP_E2E=1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --test
+npx vitest run
+if [ "${VIRT_AGENT_SKIP_E2E:-0}" != "1" ] && [ -f vitest.e2e.config.ts ]; then
+  bash scripts/e2e-setup.sh
+  status=0
+  npx vitest run --config vitest.e2e.config.ts || status=$?
+  bash scripts/e2e-teardown.sh || true
+  exit "$status"
+fi

@@ -1,0 +1,137 @@
+// The one place errors become gRPC statuses, plus wrappers that let handlers
+// be plain async functions that throw AppErrors.
+import * as grpc from '@grpc/grpc-js';
+import { errorMessage, isAppError, type ErrorKind } from '../errors';
+
+const KIND_TO_CODE: Readonly<Record<ErrorKind, grpc.status>> = {
+  NotFound: grpc.status.NOT_FOUND,
+  InvalidArgument: grpc.status.INVALID_ARGUMENT,
+  Conflict: grpc.status.ABORTED,
+  FailedPrecondition: grpc.status.FAILED_PRECONDITION,
+  ResourceExhausted: grpc.status.RESOURCE_EXHAUSTED,
+  Unavailable: grpc.status.UNAVAILABLE,
+  Timeout: grpc.status.DEADLINE_EXCEEDED,
+  Internal: grpc.status.INTERNAL,
+};
+
+export interface GrpcStatus {
+  code: grpc.status;
+  details: string;
+}
+
+export function codeForKind(kind: ErrorKind): grpc.status {
+  return KIND_TO_CODE[kind];
+}
+
+/** AppErrors by kind; anything else is INTERNAL with its message (never a stack). */
+export function toGrpcStatus(err: unknown): GrpcStatus {
+  if (isAppError(err)) return { code: codeForKind(err.kind), details: err.message };
+  return { code: grpc.status.INTERNAL, details: errorMessage(err) };
+}
+
+/**
+ * Called once per finished call, for metrics and access logs. `method` is the
+ * full path ("/virtagent.v1.HostAgent/PowerOff"); a client cancel is CANCELLED,
+ * a passed client deadline DEADLINE_EXCEEDED, whatever the handler returned.
+ */
+export type CallObserver = (method: string, code: grpc.status, durationMs: number) => void;
+
+/** `signal` aborts when the client cancels (or its deadline passes). */
+export type UnaryHandler<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, signal: AbortSignal) => Promise<Res>;
+/** Write with call.write(); resolve to end the stream with OK, throw to fail it. */
+export type ServerStreamingHandler<Req, Res> = (
+  call: grpc.ServerWritableStream<Req, Res>,
+  signal: AbortSignal,
+) => Promise<void>;
+
+/** Wraps an async unary handler into a grpc-js handleUnaryCall. */
+export function unary<Req, Res>(handler: UnaryHandler<Req, Res>, observer?: CallObserver): grpc.handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    const done = track(call, observer);
+    run(() => handler(call, done.signal)).then(
+      (response) => {
+        done.finish(grpc.status.OK);
+        callback(null, response);
+      },
+      (err: unknown) => {
+        const status = toGrpcStatus(err);
+        done.finish(status.code);
+        callback(status);
+      },
+    );
+  };
+}
+
+/** Wraps an async server-streaming handler into a grpc-js handleServerStreamingCall. */
+export function serverStreaming<Req, Res>(
+  handler: ServerStreamingHandler<Req, Res>,
+  observer?: CallObserver,
+): grpc.handleServerStreamingCall<Req, Res> {
+  return (call) => {
+    const done = track(call, observer);
+    run(() => handler(call, done.signal)).then(
+      () => {
+        done.finish(grpc.status.OK);
+        if (!call.cancelled) call.end();
+      },
+      (err: unknown) => {
+        const status = toGrpcStatus(err);
+        done.finish(status.code);
+        // grpc-js turns an 'error' event into the call's final status.
+        if (!call.cancelled) call.emit('error', status);
+      },
+    );
+  };
+}
+
+function run<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return fn();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+interface Tracker {
+  signal: AbortSignal;
+  finish(code: grpc.status): void;
+}
+
+/** What unary and server-streaming calls share (grpc-js does not export ServerSurfaceCall). */
+interface TrackedCall {
+  readonly cancelled: boolean;
+  getPath(): string;
+  getDeadline(): grpc.Deadline;
+  once(event: 'cancelled', listener: () => void): unknown;
+  off(event: 'cancelled', listener: () => void): unknown;
+}
+
+function track(call: TrackedCall, observer: CallObserver | undefined): Tracker {
+  const started = performance.now();
+  const controller = new AbortController();
+  const onCancel = (): void =>
+    controller.abort(new Error(cancelCode(call) === grpc.status.DEADLINE_EXCEEDED ? 'deadline exceeded' : 'cancelled by the client'));
+  call.once('cancelled', onCancel);
+  let finished = false;
+  return {
+    signal: controller.signal,
+    finish(code) {
+      if (finished) return;
+      finished = true;
+      call.off('cancelled', onCancel);
+      if (observer === undefined) return;
+      try {
+        observer(call.getPath(), call.cancelled ? cancelCode(call) : code, performance.now() - started);
+      } catch {
+        // A broken metrics hook must not break the call.
+      }
+    },
+  };
+}
+
+/** grpc-js reports both a client cancel and a passed deadline as 'cancelled'. */
+function cancelCode(call: TrackedCall): grpc.status {
+  const deadline = call.getDeadline();
+  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(ms) && Date.now() >= ms ? grpc.status.DEADLINE_EXCEEDED : grpc.status.CANCELLED;
+}
