@@ -13,7 +13,9 @@ import type { AgentConfig } from './config';
 import { DomainStore } from './domain-store';
 import { execFileRunner, type CommandRunner } from './exec';
 import type { FlowDeps } from './flows/types';
+import { Journal } from './journal';
 import { Operations } from './operations';
+import { recover, type RecoveryReport } from './recovery';
 import { hostAgentService } from './server';
 
 export const AGENT_SERVICE = 'virtagent.v1.HostAgent';
@@ -23,6 +25,8 @@ export interface AgentHandle {
   ops: Operations;
   grpc: GrpcServer;
   listen: ListenResult;
+  /** Settles once interrupted operations from the journal were handled (after libvirt connects). */
+  recovered: Promise<RecoveryReport>;
   /** Stops accepting calls, waits for in-flight operations up to drainMs, closes libvirt. */
   stop(drainMs?: number): Promise<void>;
 }
@@ -57,10 +61,16 @@ export async function startAgent(config: AgentConfig, logger: Logger, overrides:
     runner: overrides.runner ?? execFileRunner(logger.child({ component: 'exec' })),
     store: new DomainStore(config.stateDir),
   };
-  const ops = new Operations(deps);
+  const journal = new Journal(config.stateDir);
+  const journalState = await journal.open(config.requestCacheSize);
+  const ops = new Operations(deps, journal);
+  ops.restore(journalState);
+  if (journalState.corrupt > 0) logger.warn({ lines: journalState.corrupt }, 'journal: skipped unreadable lines (torn write)');
   const protos = loadProtos(['virtagent/v1/agent.proto']);
+  // Aborted by stop(): ends WatchEvents streams so they do not hold the shutdown up.
+  const stopping = new AbortController();
   const grpcServer = createServer(protos, [
-    { name: AGENT_SERVICE, implementation: hostAgentService(deps, ops, agentVersion()) },
+    { name: AGENT_SERVICE, implementation: hostAgentService(deps, ops, agentVersion(), undefined, stopping.signal) },
   ], { initialStatus: 'NOT_SERVING' });
 
   // Health follows the libvirt connection: NOT_SERVING while it is down.
@@ -74,11 +84,25 @@ export async function startAgent(config: AgentConfig, logger: Logger, overrides:
   await host.start(overrides.requireLibvirt ?? false);
   if (host.connected) setServing(true);
 
+  // Finish what a crashed run left, once libvirt is there.
+  const recovered = new Promise<RecoveryReport>((resolve) => {
+    const go = () => {
+      recover(deps, ops, journal, journalState.unfinished, logger).then(resolve, () => resolve({ rolledForward: 0, interrupted: 0, failed: journalState.unfinished.length }));
+    };
+    if (journalState.unfinished.length === 0) resolve({ rolledForward: 0, interrupted: 0, failed: 0 });
+    else if (host.connected) go();
+    else host.once('connected', go);
+  });
+  void recovered.then((r) => {
+    if (r.rolledForward + r.interrupted + r.failed > 0) logger.info(r, 'journal recovery finished');
+  });
+
   let bound: ListenResult;
   try {
     bound = await listen(grpcServer.server, config.listen);
   } catch (err) {
     await host.stop();
+    await journal.close();
     throw err;
   }
   logger.info({ listen: config.listen, target: bound.target, port: bound.port, libvirt: config.libvirtUri }, 'virt-agent listening');
@@ -88,12 +112,15 @@ export async function startAgent(config: AgentConfig, logger: Logger, overrides:
     ops,
     grpc: grpcServer,
     listen: bound,
+    recovered,
     async stop(drainMs = config.drainSeconds * 1000) {
+      stopping.abort();
       const closing = shutdown(grpcServer.server, drainMs, grpcServer.health);
       const drained = await ops.drain(drainMs);
       if (!drained) logger.warn({ in_flight: ops.active }, 'stopping with operations still running');
       await closing;
       await host.stop();
+      await journal.close();
       if (bound.socketPath) fs.rmSync(bound.socketPath, { force: true });
     },
   };

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { DomainRef } from '../libvirt/host';
 import { InvalidArgument, errorMessage, isAppError } from '../errors';
+import { redact, type Journal, type JournalState } from './journal';
 import { KeyedQueue } from './locks';
 import { StepRecorder, type Step } from './steps';
 import type { FlowDeps, OpContext } from './flows/types';
@@ -30,16 +31,34 @@ interface Finished {
   outcome: Outcome<unknown>;
 }
 
+function targetOf(opts: OperationOptions): string {
+  return opts.ref ? (opts.ref.uuid ?? `name:${opts.ref.name}`) : (opts.key ?? '');
+}
+
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export class Operations {
   private readonly queue = new KeyedQueue();
   private readonly finished = new Map<string, Finished>();
-  private readonly running = new Map<string, Promise<Outcome<unknown>>>();
+  private readonly running = new Map<string, { target: string; outcome: Promise<Outcome<unknown>> }>();
   private inFlight = 0;
   private idle: Array<() => void> = [];
 
-  constructor(private readonly deps: FlowDeps) {}
+  /** With a journal, every operation's intent, steps and end are on disk before it acts. */
+  constructor(
+    private readonly deps: FlowDeps,
+    private readonly journal?: Journal,
+  ) {}
+
+  /** Puts results journaled by an earlier run back into the replay cache. */
+  restore(state: JournalState): void {
+    for (const f of state.finished) {
+      this.remember(`${f.begin.method}:${f.begin.requestId}`, {
+        target: f.begin.target,
+        outcome: { value: f.end.result, steps: f.end.steps ?? [], replayed: false },
+      });
+    }
+  }
 
   get active(): number {
     return this.inFlight;
@@ -50,12 +69,16 @@ export class Operations {
     return this.queue.queued(uuid);
   }
 
-  async run<T>(method: string, opts: OperationOptions, flow: (ctx: OpContext) => Promise<T>): Promise<Outcome<T>> {
+  /**
+   * Runs `flow` under the operation rules. `input` is what the journal records
+   * so an interrupted operation can be run again after a restart.
+   */
+  async run<T>(method: string, opts: OperationOptions, flow: (ctx: OpContext) => Promise<T>, input?: unknown): Promise<Outcome<T>> {
     if (opts.requestId !== '' && !REQUEST_ID_RE.test(opts.requestId)) {
       throw new InvalidArgument('request_id', 'must be 1-128 characters of [A-Za-z0-9._:-]');
     }
-    const target = opts.ref ? (opts.ref.uuid ?? `name:${opts.ref.name}`) : (opts.key ?? '');
-    if (opts.requestId === '') return this.execute(method, opts, flow);
+    const target = targetOf(opts);
+    if (opts.requestId === '') return this.execute(method, opts, flow, target, input);
     const cacheKey = `${method}:${opts.requestId}`;
     const done = this.finished.get(cacheKey);
     if (done) {
@@ -65,9 +88,15 @@ export class Operations {
       return { ...(done.outcome as Outcome<T>), replayed: true };
     }
     const same = this.running.get(cacheKey);
-    if (same) return { ...((await same) as Outcome<T>), replayed: true };
-    const p = this.execute(method, opts, flow);
-    this.running.set(cacheKey, p);
+    if (same) {
+      // Same rule as for a finished request: never hand out another target's result.
+      if (same.target !== target) {
+        throw new InvalidArgument('request_id', `already in use by ${method} for another target (${same.target})`);
+      }
+      return { ...((await same.outcome) as Outcome<T>), replayed: true };
+    }
+    const p = this.execute(method, opts, flow, target, input);
+    this.running.set(cacheKey, { target, outcome: p });
     try {
       const outcome = await p;
       this.remember(cacheKey, { target, outcome });
@@ -85,10 +114,27 @@ export class Operations {
     }
   }
 
-  private async execute<T>(method: string, opts: OperationOptions, flow: (ctx: OpContext) => Promise<T>): Promise<Outcome<T>> {
+  private async execute<T>(method: string, opts: OperationOptions, flow: (ctx: OpContext) => Promise<T>,
+    target: string, input: unknown): Promise<Outcome<T>> {
     const requestId = opts.requestId || randomUUID();
     const logger = this.deps.logger.child({ op: method, request_id: requestId, domain: opts.ref?.uuid ?? opts.ref?.name });
-    const steps = new StepRecorder({ logger });
+    const id = randomUUID();
+    const journal = this.journal;
+    // Steps go to the journal as they finish; a failed append must not break the operation.
+    const steps = new StepRecorder({
+      logger,
+      onStep: journal ? (step) => void journal.append({ t: 'step', id, step }).catch(() => undefined) : undefined,
+    });
+    if (journal) {
+      await journal.append({
+        t: 'begin', id, method, requestId: opts.requestId, target, input: redact(input ?? null), at: new Date().toISOString(),
+      });
+    }
+    const end = async (ok: boolean, result: unknown, error?: string) => {
+      if (!journal) return;
+      await journal.append({ t: 'end', id, ok, result, steps: steps.steps, error, at: new Date().toISOString() })
+        .catch((err: unknown) => logger.error({ err }, 'journal append failed'));
+    };
     const ctx: OpContext = { signal: opts.signal, requestId, steps, logger };
     this.inFlight++;
     const started = performance.now();
@@ -99,10 +145,12 @@ export class Operations {
       if (guest) logger.setBindings({ uuid: guest.uuid });
       const value = await this.queue.run(key, () => flow(ctx), opts.signal);
       logger.info({ duration_ms: Math.round(performance.now() - started), steps: steps.steps }, `${method} done`);
+      await end(true, value);
       return { value, steps: steps.steps, replayed: false };
     } catch (err) {
       const level = isAppError(err) && err.kind !== 'Internal' ? 'warn' : 'error';
       logger[level]({ duration_ms: Math.round(performance.now() - started), steps: steps.steps, err: errorMessage(err) }, `${method} failed`);
+      await end(false, undefined, errorMessage(err));
       throw err;
     } finally {
       if (--this.inFlight === 0) for (const w of this.idle.splice(0)) w();

@@ -29,9 +29,13 @@ export class StepRecorder {
   private readonly clock: () => number;
   private readonly logger: Log | undefined;
 
-  constructor(opts: { clock?: () => number; logger?: Log } = {}) {
+  private readonly onStep: ((step: Step) => void) | undefined;
+
+  /** `onStep` sees every step as it is recorded (the operation journal). */
+  constructor(opts: { clock?: () => number; logger?: Log; onStep?: (step: Step) => void } = {}) {
     this.clock = opts.clock ?? (() => performance.now());
     this.logger = opts.logger;
+    this.onStep = opts.onStep;
   }
 
   /** Times fn and records ok (or what fn chose) / failed. Rethrows fn's error. */
@@ -60,6 +64,7 @@ export class StepRecorder {
   record(name: string, outcome: StepOutcome, detail = '', durationMs = 0): void {
     const step: Step = { name, outcome, detail, duration_ms: Math.max(0, Math.round(durationMs)) };
     this.list.push(step);
+    this.onStep?.(step);
     const level = outcome === 'failed' || outcome === 'warning' ? 'warn' : 'debug';
     this.logger?.[level]({ step: name, outcome, detail, duration_ms: step.duration_ms }, 'step');
   }

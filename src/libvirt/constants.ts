@@ -34,9 +34,13 @@ export function stateReasonName(state: DomainState, reason: number): string {
   return `${DomainState[state] ?? 'UNKNOWN'}_${names[reason] ?? String(reason)}`;
 }
 
-/** States in which the domain's process is gone. */
+/**
+ * States in which the domain's process is gone. Not SHUTDOWN: that is
+ * "being shut down" (the guest got the request and is still running; QEMU
+ * reports it between the guest's shutdown and the process exit).
+ */
 export function isStopped(state: DomainState): boolean {
-  return state === DomainState.SHUTOFF || state === DomainState.SHUTDOWN || state === DomainState.CRASHED;
+  return state === DomainState.SHUTOFF || state === DomainState.CRASHED;
 }
 
 /** virDomainEventID (the ones the binding supports) */

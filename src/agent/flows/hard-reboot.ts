@@ -8,7 +8,7 @@ import { parseDomainXml } from '../../libvirt/domain-xml';
 import { toAppError } from '../../libvirt/errors';
 import type { Guest } from '../../libvirt/guest';
 import type { DomainRef } from '../../libvirt/host';
-import { FailedPrecondition, Timeout } from '../../errors';
+import { FailedPrecondition, NotFound, Timeout } from '../../errors';
 import { forceStop } from './force-stop';
 import type { FlowDeps, OpContext } from './types';
 import { waitForGuest } from './wait';
@@ -39,32 +39,60 @@ async function checkDisks(xml: string): Promise<void> {
   }
 }
 
+/** The domain to restart; guest is null for a transient domain libvirt forgot but the agent stored. */
+interface Target {
+  guest: Guest | null;
+  uuid: string;
+  name: string;
+}
+
+/**
+ * Looks the domain up. A transient domain is gone from libvirt once it stops
+ * (guest shutdown, crash, destroy): when the agent holds its stored copy, that
+ * copy is the target, so it can be started again.
+ */
+async function lookupTarget(deps: FlowDeps, ref: DomainRef): Promise<Target> {
+  try {
+    const guest = await deps.host.lookup(ref);
+    return { guest, uuid: guest.uuid, name: guest.name };
+  } catch (err) {
+    const uuid = ref.uuid?.toLowerCase();
+    if (!(err instanceof NotFound) || !uuid) throw err;
+    const xml = await deps.store.load(uuid).catch(() => null);
+    if (xml === null) throw err;
+    return { guest: null, uuid, name: parseDomainXml(xml).name || uuid };
+  }
+}
+
 /** The definition to start from: inactive XML, or the stored transient copy. */
-async function definition(deps: FlowDeps, guest: Guest): Promise<{ xml: string; persistent: boolean }> {
-  if (await guest.isPersistent()) return { xml: await guest.xml(DomainXMLFlags.INACTIVE | DomainXMLFlags.SECURE), persistent: true };
-  const xml = await deps.store.load(guest.uuid);
+async function definition(deps: FlowDeps, t: Target): Promise<{ xml: string; persistent: boolean }> {
+  if (t.guest && (await t.guest.isPersistent())) {
+    return { xml: await t.guest.xml(DomainXMLFlags.INACTIVE | DomainXMLFlags.SECURE), persistent: true };
+  }
+  const xml = await deps.store.load(t.uuid);
   if (xml === null) {
-    throw new FailedPrecondition(`domain '${guest.name}' is transient and the agent holds no stored definition of it`);
+    throw new FailedPrecondition(`domain '${t.name}' is transient and the agent holds no stored definition of it`);
   }
   return { xml, persistent: false };
 }
 
-async function restart(deps: FlowDeps, ctx: OpContext, input: PowerOnInput, guest: Guest, started: number): Promise<PowerOnResult> {
+async function restart(deps: FlowDeps, ctx: OpContext, input: PowerOnInput, target: Target, started: number): Promise<PowerOnResult> {
   const { steps } = ctx;
+  const { guest, name } = target;
   const def = await steps.run('load-definition', async (s) => {
-    const d = await definition(deps, guest);
-    s.detail(d.persistent ? 'persistent' : 'stored transient copy');
+    const d = await definition(deps, target);
+    s.detail(d.persistent ? 'persistent' : guest ? 'stored transient copy' : 'stored transient copy (domain was gone)');
     return d;
   });
   await steps.run('check-disks', () => checkDisks(def.xml));
 
-  const { state } = await guest.state();
-  if (state !== DomainState.SHUTOFF && state !== DomainState.NOSTATE) {
+  const state = guest ? (await guest.state()).state : DomainState.SHUTOFF;
+  if (guest && state !== DomainState.SHUTOFF && state !== DomainState.NOSTATE) {
     await forceStop(deps, ctx, guest);
   }
 
   let resumed = false;
-  if (def.persistent && (await guest.hasManagedSaveImage())) {
+  if (def.persistent && guest && (await guest.hasManagedSaveImage())) {
     if (input.discardManagedSave) {
       await steps.run('managed-save-remove', () => guest.managedSaveRemove());
     } else {
@@ -74,13 +102,13 @@ async function restart(deps: FlowDeps, ctx: OpContext, input: PowerOnInput, gues
   }
 
   const deadlineAt = deps.clock.now() + input.waitTimeoutSeconds * 1000;
-  let uuid = guest.uuid;
+  let uuid = target.uuid;
   await steps.run('start', async () => {
     try {
-      if (def.persistent) await guest.create();
+      if (def.persistent && guest) await guest.create();
       else uuid = (await deps.host.call((c) => c.createXML(def.xml))).uuid;
     } catch (err) {
-      throw toAppError(err, `starting domain '${guest.name}'`);
+      throw toAppError(err, `starting domain '${name}'`);
     }
   });
 
@@ -99,7 +127,7 @@ async function restart(deps: FlowDeps, ctx: OpContext, input: PowerOnInput, gues
     signal: ctx.signal,
   });
   if (!waited.done) {
-    throw new Timeout(`domain '${guest.name}' not RUNNING after ${input.waitTimeoutSeconds}s (state ${DomainState[last]})`);
+    throw new Timeout(`domain '${name}' not RUNNING after ${input.waitTimeoutSeconds}s (state ${DomainState[last]})`);
   }
   steps.record('wait-running', 'ok');
   return { powerState: DomainState.RUNNING, elapsedMs: Math.round(deps.clock.now() - started), started: true, resumedManagedSave: resumed };
@@ -108,18 +136,17 @@ async function restart(deps: FlowDeps, ctx: OpContext, input: PowerOnInput, gues
 /** Starts a stopped domain; a running one is left alone. */
 export async function powerOn(deps: FlowDeps, ctx: OpContext, input: PowerOnInput): Promise<PowerOnResult> {
   const started = deps.clock.now();
-  const guest = await deps.host.lookup(input.ref);
-  const { state } = await guest.state();
+  const target = await lookupTarget(deps, input.ref);
+  const state = target.guest ? (await target.guest.state()).state : DomainState.SHUTOFF;
   if (state === DomainState.RUNNING || state === DomainState.BLOCKED) {
     ctx.steps.record('check-state', 'skipped', 'already running');
     return { powerState: state, elapsedMs: Math.round(deps.clock.now() - started), started: false, resumedManagedSave: false };
   }
-  return restart(deps, ctx, input, guest, started);
+  return restart(deps, ctx, input, target, started);
 }
 
 /** Always restarts: destroy (if running) and start from the definition. */
 export async function hardReboot(deps: FlowDeps, ctx: OpContext, input: PowerOnInput): Promise<PowerOnResult> {
   const started = deps.clock.now();
-  const guest = await deps.host.lookup(input.ref);
-  return restart(deps, ctx, input, guest, started);
+  return restart(deps, ctx, input, await lookupTarget(deps, input.ref), started);
 }

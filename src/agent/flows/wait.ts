@@ -34,11 +34,18 @@ export async function waitForGuest(deps: FlowDeps, opts: WaitOptions): Promise<W
     wake?.();
   };
   host.on('lifecycle', onEvent);
+  // The last event already answered by a failed check: it did not end the wait.
+  let consumed: LifecycleEventInfo | undefined;
   try {
     for (;;) {
       if (opts.signal?.aborted) throw abortReason(opts.signal);
       const seen = lastEvent;
-      if (await opts.check()) return { done: true, eventAt: seen?.receivedAt };
+      if (await opts.check()) {
+        // Only an event newer than the last failed check (possibly one that
+        // arrived during this check) ended the wait; else the check did.
+        return { done: true, eventAt: lastEvent !== consumed ? lastEvent?.receivedAt : undefined };
+      }
+      consumed = seen;
       const left = opts.deadlineAt - clock.now();
       if (left <= 0) return { done: false };
       if (lastEvent !== seen) continue; // an event arrived during the check
