@@ -62,7 +62,12 @@ function volumeMessage(v: Msg | undefined) {
   };
 }
 
-export function hostAgentService(deps: FlowDeps, ops: Operations, agentVersion: string, observer?: CallObserver)
+/**
+ * `stopping` aborts when the agent shuts down: open WatchEvents streams then
+ * end (OK) instead of holding a graceful server shutdown up until the drain
+ * deadline forces it.
+ */
+export function hostAgentService(deps: FlowDeps, ops: Operations, agentVersion: string, observer?: CallObserver, stopping?: AbortSignal)
   : grpc.UntypedServiceImplementation {
   const { host, config } = deps;
   const powerOnInput = (req: Msg) => ({
@@ -102,7 +107,11 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, agentVersion: 
           return toDomain(guest);
         }
         const guest = await host.call((c) => c.defineXML(req.xml));
-        if (req.start && !(await guest.isActive())) await guest.create();
+        if (req.start && !(await guest.isActive())) {
+          await guest.create();
+          // A Guest keeps the id it was looked up with (-1 before the start).
+          return toDomain(await host.lookup({ uuid: guest.uuid }));
+        }
         return toDomain(guest);
       } catch (err) {
         throw toAppError(err, 'defining domain', 'xml');
@@ -129,14 +138,18 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, agentVersion: 
       host.on('lifecycle', onLifecycle);
       host.on('deviceRemoved', onRemoved);
       host.on('deviceRemovalFailed', onFailed);
+      let stop = (): void => undefined;
       try {
         // Stream until the client goes away (or the server shuts down).
         await new Promise<void>((resolve) => {
-          if (signal.aborted) return resolve();
+          stop = resolve;
+          if (signal.aborted || stopping?.aborted) return resolve();
           signal.addEventListener('abort', () => resolve(), { once: true });
+          stopping?.addEventListener('abort', stop, { once: true });
           call.on('close', () => resolve());
         });
       } finally {
+        stopping?.removeEventListener('abort', stop);
         host.off('lifecycle', onLifecycle);
         host.off('deviceRemoved', onRemoved);
         host.off('deviceRemovalFailed', onFailed);
@@ -152,7 +165,7 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, agentVersion: 
         methods: shutdownMethods(req.shutdown_methods, config.powerOff.methods),
       };
       const { value, steps } = await ops.run('PowerOff', { ref: input.ref, requestId: req.request_id ?? '', signal },
-        (ctx) => powerOff(deps, ctx, input));
+        (ctx) => powerOff(deps, ctx, input), input);
       return {
         clean: value.clean, shutdown_requests: value.shutdownRequests, elapsed_ms: value.elapsedMs,
         power_state: powerState(value.powerState), steps,
@@ -162,14 +175,14 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, agentVersion: 
     PowerOn: unary<Msg, Msg>(async (call, signal) => {
       const input = powerOnInput(call.request);
       const { value, steps } = await ops.run('PowerOn', { ref: input.ref, requestId: call.request.request_id ?? '', signal },
-        (ctx) => powerOn(deps, ctx, input));
+        (ctx) => powerOn(deps, ctx, input), input);
       return { power_state: powerState(value.powerState), elapsed_ms: value.elapsedMs, started: value.started, resumed_managed_save: value.resumedManagedSave, steps };
     }, observer),
 
     HardReboot: unary<Msg, Msg>(async (call, signal) => {
       const input = powerOnInput(call.request);
       const { value, steps } = await ops.run('HardReboot', { ref: input.ref, requestId: call.request.request_id ?? '', signal },
-        (ctx) => hardReboot(deps, ctx, input));
+        (ctx) => hardReboot(deps, ctx, input), input);
       return { power_state: powerState(value.powerState), elapsed_ms: value.elapsedMs, started: value.started, resumed_managed_save: value.resumedManagedSave, steps };
     }, observer),
 
@@ -182,7 +195,7 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, agentVersion: 
         volumes: ((req.volumes ?? []) as Msg[]).map((v) => volumeMessage(v)!),
       };
       const { value, steps } = await ops.run('Destroy', { ref: input.ref, requestId: req.request_id ?? '', signal },
-        (ctx) => destroy(deps, ctx, input));
+        (ctx) => destroy(deps, ctx, input), input);
       return {
         found: value.found, was_running: value.wasRunning, undefined: value.undefined,
         managed_save_removed: value.managedSaveRemoved, warnings: value.warnings, steps,
@@ -199,7 +212,7 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, agentVersion: 
       };
       const key = `volume:${input.volume?.volume_id ?? ''}`;
       const { value, steps } = await ops.run('DisconnectVolume', { ref: input.ref, key, requestId: req.request_id ?? '', signal },
-        (ctx) => disconnectVolume(deps, ctx, input));
+        (ctx) => disconnectVolume(deps, ctx, input), input);
       return { detached_from_domain: value.detachedFromDomain, host_disconnected: value.hostDisconnected, warnings: value.warnings, steps };
     }, observer),
   };

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 
 import { Command, Option } from 'commander';
 
-import { agentVersion, startAgent } from '../agent/agent';
+import { agentVersion, startAgent, type AgentHandle } from '../agent/agent';
 import { FLAT_KEYS, envName, resolveConfig, type FlatKey } from '../agent/config';
 import { createLogger, parseLogLevel } from '../logging';
 
@@ -43,14 +43,22 @@ async function main(): Promise<void> {
     file: configFile ? JSON.parse(fs.readFileSync(configFile, 'utf8')) : undefined,
   });
   const logger = createLogger({ service: 'virt-agent', level: parseLogLevel(config.logLevel) });
-  const agent = await startAgent(config, logger);
-
+  // Signal handlers go in before the agent starts: a SIGTERM arriving while it
+  // starts (even right after the "listening" line) must stop it cleanly, not
+  // kill the process with the default action.
+  let agent: AgentHandle | undefined;
+  let pending: string | undefined;
   let stopping = false;
   const stop = (signal: string) => {
+    const running = agent;
+    if (running === undefined) {
+      pending ??= signal;
+      return;
+    }
     if (stopping) return;
     stopping = true;
-    logger.info({ signal, in_flight: agent.ops.active }, 'stopping: draining in-flight operations');
-    agent.stop().then(
+    logger.info({ signal, in_flight: running.ops.active }, 'stopping: draining in-flight operations');
+    running.stop().then(
       () => {
         logger.info('stopped');
         process.exit(0);
@@ -63,6 +71,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  agent = await startAgent(config, logger);
+  if (pending !== undefined) stop(pending);
 }
 
 main().catch((err: unknown) => {

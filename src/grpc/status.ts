@@ -23,10 +23,24 @@ export function codeForKind(kind: ErrorKind): grpc.status {
   return KIND_TO_CODE[kind];
 }
 
+/** Longest error text sent back. */
+export const MAX_ERROR_DETAILS = 1024;
+
+/**
+ * Errors often quote the offending request value, and the text travels as the
+ * grpc-message trailer: one larger than the client's header-list limit (64 KiB
+ * in Node) wedges the whole HTTP/2 connection, so that call and every later
+ * one on it hang until their deadlines. Clip it.
+ */
+function clip(details: string): string {
+  if (details.length <= MAX_ERROR_DETAILS) return details;
+  return `${details.slice(0, MAX_ERROR_DETAILS).replace(/[\uD800-\uDBFF]$/, '')}... (${details.length} characters)`;
+}
+
 /** AppErrors by kind; anything else is INTERNAL with its message (never a stack). */
 export function toGrpcStatus(err: unknown): GrpcStatus {
-  if (isAppError(err)) return { code: codeForKind(err.kind), details: err.message };
-  return { code: grpc.status.INTERNAL, details: errorMessage(err) };
+  if (isAppError(err)) return { code: codeForKind(err.kind), details: clip(err.message) };
+  return { code: grpc.status.INTERNAL, details: clip(errorMessage(err)) };
 }
 
 /**

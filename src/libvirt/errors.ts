@@ -15,6 +15,13 @@ export enum ErrorCode {
   INVALID_DOMAIN = 7,
   INVALID_ARG = 8,
   OPERATION_FAILED = 9,
+  NO_KERNEL = 17,
+  NO_ROOT = 18,
+  NO_SOURCE = 19,
+  NO_TARGET = 20,
+  NO_NAME = 21,
+  NO_OS = 22,
+  NO_DEVICE = 23,
   XML_ERROR = 27,
   DOM_EXIST = 28,
   OPERATION_DENIED = 29,
@@ -22,11 +29,13 @@ export enum ErrorCode {
   SYSTEM_ERROR = 38,
   RPC = 39,
   NO_DOMAIN = 42,
+  INVALID_MAC = 44,
   OPERATION_INVALID = 55,
   CONFIG_UNSUPPORTED = 67,
   OPERATION_TIMEOUT = 68,
   ARGUMENT_UNSUPPORTED = 74,
   OPERATION_UNSUPPORTED = 84,
+  XML_INVALID_SCHEMA = 92,
   AGENT_UNRESPONSIVE = 86,
   DEVICE_MISSING = 99,
 }
@@ -95,6 +104,15 @@ export function toAppError(err: unknown, what: string, field = 'domain'): AppErr
       return new NotFound(`${what} not found`, { cause: err });
     case ErrorCode.XML_ERROR:
     case ErrorCode.XML_DETAIL:
+    case ErrorCode.XML_INVALID_SCHEMA:
+    case ErrorCode.NO_KERNEL:
+    case ErrorCode.NO_ROOT:
+    case ErrorCode.NO_SOURCE:
+    case ErrorCode.NO_TARGET:
+    case ErrorCode.NO_NAME:
+    case ErrorCode.NO_OS:
+    case ErrorCode.NO_DEVICE:
+    case ErrorCode.INVALID_MAC:
     case ErrorCode.INVALID_ARG:
     case ErrorCode.CONFIG_UNSUPPORTED:
       return new InvalidArgument(field, msg, { cause: err });

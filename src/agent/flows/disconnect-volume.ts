@@ -11,7 +11,7 @@ import type { Guest } from '../../libvirt/guest';
 import type { DomainRef } from '../../libvirt/host';
 import { Conflict, InvalidArgument, Timeout, errorMessage } from '../../errors';
 import { abortReason } from '../clock';
-import { connectorFor, disconnectHost, ErrorPolicy, isQemuNativeNetworkDisk, type VolumeAttachment } from '../volume';
+import { disconnectHost, ErrorPolicy, isQemuNativeNetworkDisk, validateConnectionData, type VolumeAttachment } from '../volume';
 import { nfsMountpoint } from '../volume/nfs';
 import { hostVolumeUsage } from '../volume-usage';
 import type { FlowDeps, OpContext } from './types';
@@ -67,9 +67,13 @@ export function validateVolume(vol: VolumeAttachment | undefined, field = 'volum
   const type = vol.connection_info?.driver_volume_type;
   if (!type) throw new InvalidArgument(`${field}.connection_info.driver_volume_type`, 'is required');
   try {
-    connectorFor(type);
+    validateConnectionData(vol.connection_info!);
   } catch (err) {
-    throw new InvalidArgument(`${field}.connection_info.driver_volume_type`, errorMessage(err).replace(/^[^:]*: /, ''));
+    // The connectors name fields from "volume."; Destroy's are "volumes[i].".
+    if (err instanceof InvalidArgument && err.field?.startsWith('volume.')) {
+      throw new InvalidArgument(`${field}${err.field.slice('volume'.length)}`, errorMessage(err).slice(err.field.length + 2));
+    }
+    throw err;
   }
   return vol;
 }

@@ -1,10 +1,11 @@
 // Entry point of the host half of volume disconnect.
 import { InvalidArgument } from '../../errors';
-import { IscsiConnector } from './iscsi';
+import { IscsiConnector, iscsiPaths } from './iscsi';
 import { LocalConnector } from './local';
 import { NfsConnector } from './nfs';
-import { RbdConnector } from './rbd';
-import type { DriverVolumeType, VolumeAttachment, VolumeConnector, VolumeContext } from './types';
+import { RbdConnector, rbdImage } from './rbd';
+import type { ConnectionInfo, DriverVolumeType, VolumeAttachment, VolumeConnector, VolumeContext } from './types';
+import { dataField, validateAbsolutePath, validateExport } from './validate';
 
 export type { ConnectionInfo, DiskSource, DriverVolumeType, HostVolumeUsage, VolumeAttachment, VolumeConnector, VolumeContext, VolumeHostConfig } from './types';
 export { ErrorPolicy, type PolicyFlags } from './policy';
@@ -47,4 +48,32 @@ export async function disconnectHost(vol: VolumeAttachment, ctx: VolumeContext):
  */
 export function isQemuNativeNetworkDisk(diskType: string, protocol: string | undefined): boolean {
   return diskType === 'network' && protocol !== undefined && protocol !== '';
+}
+
+/**
+ * Checks connection_info.data for its type before anything happens — in
+ * particular before the guest detach, so a request the connector would refuse
+ * never leaves a volume half disconnected. The connectors check again.
+ */
+export function validateConnectionData(info: ConnectionInfo): void {
+  const data = info.data ?? {};
+  const required = (key: string): string => {
+    const v = data[key];
+    if (v === undefined || v.trim() === '') throw new InvalidArgument(dataField(key), 'is required');
+    return v;
+  };
+  switch (connectorFor(info.driver_volume_type).type) {
+    case 'iscsi':
+      iscsiPaths(data);
+      break;
+    case 'rbd':
+      rbdImage(data);
+      break;
+    case 'nfs':
+      validateExport(dataField('export'), required('export'));
+      break;
+    case 'local':
+      validateAbsolutePath(dataField('device_path'), required('device_path'));
+      break;
+  }
 }
