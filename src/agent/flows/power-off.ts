@@ -108,6 +108,8 @@ export async function powerOff(deps: FlowDeps, ctx: OpContext, input: PowerOffIn
     const waited = await waitForGuest(deps, {
       uuid: guest.uuid,
       wakeOn: stopEvents,
+      // SHUTDOWN only says the guest is on its way down: not what the detail times.
+      endsOn: (e) => e.event !== LifecycleEvent.SHUTDOWN,
       check: stoppedNow,
       deadlineAt: nextAt,
       pollMs: deps.config.powerOff.stateCheckIntervalMs,

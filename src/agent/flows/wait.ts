@@ -9,6 +9,11 @@ export interface WaitOptions {
   uuid: string;
   /** Which lifecycle events of this domain are worth a check. */
   wakeOn: (e: LifecycleEventInfo) => boolean;
+  /**
+   * Which of those mean the wait is over (e.g. STOPPED, not SHUTDOWN): only
+   * their time is reported as eventAt. Default: every wakeOn event.
+   */
+  endsOn?: (e: LifecycleEventInfo) => boolean;
   /** True when the wait is over. */
   check: () => Promise<boolean>;
   /** Absolute time (deps.clock) after which the wait gives up. */
@@ -27,25 +32,30 @@ export interface WaitResult {
 export async function waitForGuest(deps: FlowDeps, opts: WaitOptions): Promise<WaitResult> {
   const { host, clock } = deps;
   let lastEvent: LifecycleEventInfo | undefined;
+  /** The last event that means the wait is over (endsOn). */
+  let lastEnd: LifecycleEventInfo | undefined;
   let wake: (() => void) | null = null;
   const onEvent = (e: LifecycleEventInfo) => {
     if (e.uuid !== opts.uuid || !opts.wakeOn(e)) return;
     lastEvent = e;
+    if (opts.endsOn?.(e) ?? true) lastEnd = e;
     wake?.();
   };
   host.on('lifecycle', onEvent);
-  // The last event already answered by a failed check: it did not end the wait.
+  // The last end event already answered by a failed check: it did not end the wait.
   let consumed: LifecycleEventInfo | undefined;
   try {
     for (;;) {
       if (opts.signal?.aborted) throw abortReason(opts.signal);
       const seen = lastEvent;
+      const seenEnd = lastEnd;
       if (await opts.check()) {
-        // Only an event newer than the last failed check (possibly one that
-        // arrived during this check) ended the wait; else the check did.
-        return { done: true, eventAt: lastEvent !== consumed ? lastEvent?.receivedAt : undefined };
+        // Only an end event newer than the last failed check (possibly one
+        // that arrived during this check) ended the wait; else the check did
+        // (e.g. it saw SHUTOFF before the STOPPED event was delivered).
+        return { done: true, eventAt: lastEnd !== consumed ? lastEnd?.receivedAt : undefined };
       }
-      consumed = seen;
+      consumed = seenEnd;
       const left = opts.deadlineAt - clock.now();
       if (left <= 0) return { done: false };
       if (lastEvent !== seen) continue; // an event arrived during the check
