@@ -227,3 +227,17 @@ describe('PowerOff: shutdown methods', () => {
     expect(ctx.steps.steps[0]!.detail).toBe('guest_agent');
   });
 });
+
+describe('PowerOff: a domain already shutting down', () => {
+  it('sends no request at first, waits, and re-asks only at the retry interval', async () => {
+    const DOWN = testUuid(5);
+    env = await makeEnv({ domains: [{ name: 'down', uuid: DOWN, state: DomainState.SHUTDOWN }] });
+    const plan = env.inject(DOWN);
+    const ctx = env.ctx();
+    const r = await env.clock.run(powerOff(env.deps, ctx, input(DOWN, { timeoutSeconds: 30, retryIntervalSeconds: 10 })));
+    // The test driver's domain never finishes on its own: the re-send at 10 s stops it.
+    expect(r).toMatchObject({ clean: true, shutdownRequests: 1, powerState: DomainState.SHUTOFF });
+    expect(stepSeq(ctx.steps.steps)[0]).toBe('shutdown-request:skipped');
+    expect(plan.calls.find((c) => c.method === 'shutdown')?.at).toBe(10_000);
+  });
+});

@@ -2,7 +2,7 @@
 // volumes, remove its own disks, and undefine it last with every piece of
 // metadata (managed save, NVRAM, snapshots, checkpoints), falling back step
 // by step when the driver rejects a flag. A missing domain is success.
-import { DomainXMLFlags, UndefineFlags, isStopped } from '../../libvirt/constants';
+import { DomainXMLFlags, UndefineFlags } from '../../libvirt/constants';
 import { ErrorCode, isLibvirtError, toAppError, type LibvirtError } from '../../libvirt/errors';
 import type { Guest } from '../../libvirt/guest';
 import type { DomainRef } from '../../libvirt/host';
@@ -100,9 +100,9 @@ export async function destroy(deps: FlowDeps, ctx: OpContext, input: DestroyInpu
   const xml = persistent ? await guest.xml(DomainXMLFlags.INACTIVE) : await guest.xml();
   const hadManagedSave = persistent && (await guest.hasManagedSaveImage());
 
-  // 1. stop
-  const { state } = await guest.state();
-  if (!isStopped(state)) {
+  // 1. stop — by activity, not state: a CRASHED domain kept for debugging
+  // (on_crash=preserve) still has a QEMU process.
+  if (await guest.isActive()) {
     result.wasRunning = true;
     await forceStop(deps, ctx, guest);
   }

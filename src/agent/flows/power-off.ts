@@ -83,28 +83,34 @@ export async function powerOff(deps: FlowDeps, ctx: OpContext, input: PowerOffIn
   let requests = 0;
 
   const stoppedNow = async () => isStopped(await stateOf(deps, guest.uuid));
-  try {
-    const method = await ctx.steps.run('shutdown-request', async (s) => {
-      const m = await requestShutdown(guest, input.methods, hasAgent);
-      s.detail(m);
-      return m;
-    });
-    requests++;
-    ctx.logger.debug({ uuid: guest.uuid, method }, 'shutdown requested');
-  } catch (err) {
-    if (isLibvirtError(err, ErrorCode.NO_DOMAIN) || (await stoppedNow())) {
-      return result(true, 0, await stateOf(deps, guest.uuid));
+  if (state === DomainState.SHUTDOWN) {
+    // Already on its way down (asked by someone else): wait, don't ask again yet.
+    ctx.steps.record('shutdown-request', 'skipped', 'domain already shutting down');
+  } else {
+    try {
+      const method = await ctx.steps.run('shutdown-request', async (s) => {
+        const m = await requestShutdown(guest, input.methods, hasAgent);
+        s.detail(m);
+        return m;
+      });
+      requests++;
+      ctx.logger.debug({ uuid: guest.uuid, method }, 'shutdown requested');
+    } catch (err) {
+      if (isLibvirtError(err, ErrorCode.NO_DOMAIN) || (await stoppedNow())) {
+        return result(true, 0, await stateOf(deps, guest.uuid));
+      }
+      // The guest cannot be asked at all: waiting would only delay the destroy.
+      ctx.logger.warn({ uuid: guest.uuid, err: (err as Error).message }, 'shutdown request failed; destroying');
+      await forceStop(deps, ctx, guest);
+      return result(false, 0, await stateOf(deps, guest.uuid));
     }
-    // The guest cannot be asked at all: waiting would only delay the destroy.
-    ctx.logger.warn({ uuid: guest.uuid, err: (err as Error).message }, 'shutdown request failed; destroying');
-    await forceStop(deps, ctx, guest);
-    return result(false, 0, await stateOf(deps, guest.uuid));
   }
 
   const stopEvents = (e: { event: LifecycleEvent }) =>
     e.event === LifecycleEvent.STOPPED || e.event === LifecycleEvent.SHUTDOWN || e.event === LifecycleEvent.UNDEFINED;
+  let retryAt = started + retryMs;
   for (;;) {
-    const nextAt = Math.min(deadlineAt, started + requests * retryMs);
+    const nextAt = Math.min(deadlineAt, retryAt);
     const waited = await waitForGuest(deps, {
       uuid: guest.uuid,
       wakeOn: stopEvents,
@@ -128,6 +134,7 @@ export async function powerOff(deps: FlowDeps, ctx: OpContext, input: PowerOffIn
       ctx.steps.record('shutdown-retry', 'warning', (err as Error).message);
     }
     requests++;
+    retryAt += retryMs;
   }
 
   ctx.steps.record('wait-stopped', 'failed', `not stopped after ${input.timeoutSeconds}s and ${requests} requests`);
