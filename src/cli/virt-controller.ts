@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// virt-controller: instances and volume records over the hosts' virt-agents.
+// Flags > VIRT_CONTROLLER_* environment > --config file > defaults.
+import fs from 'node:fs';
+
+import { Command, Option } from 'commander';
+
+import { agentVersion } from '../agent/agent';
+import { CONTROLLER_KEYS, controllerEnvName, resolveControllerConfig, type ControllerKey } from '../controller/config';
+import { startController } from '../controller/controller';
+import { createLogger, parseLogLevel } from '../logging';
+
+const HELP: Record<ControllerKey, string> = {
+  listen: 'HOST:PORT (plaintext on loopback only) or unix:///path (default 127.0.0.1:50061)',
+  db: 'SQLite database file (default /var/lib/virt-controller/controller.db)',
+  hostsFile: 'hosts: JSON {"name": "address"} / [{"name","address"}] or lines NAME=ADDRESS',
+  reclaimIntervalSeconds: 'keep soft-deleted instances this long; 0 = deletes are immediate (default 0)',
+  reclaimPollSeconds: 'run the reclaim and the host cleanup this often (default 60)',
+  quotaInstances: 'default instances per project, -1 = unlimited (default 10)',
+  quotaVcpus: 'default vCPUs per project, -1 = unlimited (default 20)',
+  quotaMemoryMib: 'default memory (MiB) per project, -1 = unlimited (default 51200)',
+  cleanShutdownTimeoutSeconds: 'PowerOff clean-shutdown budget for soft delete and stop (default 60)',
+  powerOnTimeoutSeconds: 'PowerOn wait for RUNNING (default 60)',
+  agentTimeoutSeconds: 'deadline of DefineDomain, Destroy and DisconnectVolume calls (default 120)',
+  agentRetryAttempts: 'attempts of idempotent agent calls on UNAVAILABLE/DEADLINE_EXCEEDED (default 3)',
+  logLevel: 'fatal|error|warn|info|debug|trace (default info)',
+  drainSeconds: 'on SIGTERM, wait this long for running calls (default 30)',
+};
+
+const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+async function main(): Promise<void> {
+  const program = new Command('virt-controller')
+    .description('instance lifecycle (soft delete, restore, reclaim, force delete) and volume records over virt-agents')
+    .version(agentVersion())
+    .option('--config <file>', 'JSON config file; per-project quotas go in its "projectQuotas" (env VIRT_CONTROLLER_CONFIG)')
+    .addOption(new Option('--agent <NAME=ADDRESS>', 'a host and its agent (HOST:PORT or unix:///path); repeatable [env VIRT_CONTROLLER_AGENTS, comma separated]')
+      .argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]));
+  for (const key of CONTROLLER_KEYS) {
+    program.addOption(new Option(`--${kebab(key)} <value>`, `${HELP[key]} [env ${controllerEnvName(key)}]`));
+  }
+  program.parse();
+  const opts = program.opts<Record<string, string> & { agent?: string[] }>();
+
+  const configFile = opts.config ?? process.env.VIRT_CONTROLLER_CONFIG;
+  const flags: Partial<Record<ControllerKey, string>> & { agent?: string[] } = { agent: opts.agent ?? [] };
+  for (const key of CONTROLLER_KEYS) if (opts[key] !== undefined) flags[key] = opts[key];
+  const config = resolveControllerConfig({
+    flags,
+    env: process.env,
+    file: configFile ? JSON.parse(fs.readFileSync(configFile, 'utf8')) : undefined,
+  });
+  const logger = createLogger({ service: 'virt-controller', level: parseLogLevel(config.logLevel) });
+  if (config.hosts.size === 0) logger.warn('no hosts configured (--agent NAME=ADDRESS or --hosts-file)');
+  const controller = await startController(config, logger);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    controller.stop().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`virt-controller: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

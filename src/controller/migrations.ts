@@ -1,0 +1,82 @@
+// Schema migrations, in order. Migration i brings the database from
+// PRAGMA user_version i to i + 1; each runs in its own transaction. Never edit
+// a shipped migration: add a new one.
+
+export interface Migration {
+  /** What the migration does, for the log. */
+  name: string;
+  sql: string;
+}
+
+const V1 = `
+CREATE TABLE instances (
+  uuid                TEXT PRIMARY KEY NOT NULL,
+  name                TEXT NOT NULL,
+  project_id          TEXT NOT NULL,
+  host                TEXT NOT NULL,
+  vcpus               INTEGER NOT NULL CHECK (vcpus > 0),
+  memory_mib          INTEGER NOT NULL CHECK (memory_mib > 0),
+  vm_state            TEXT NOT NULL CHECK (vm_state IN ('building','active','stopped','soft_deleted','deleted','error')),
+  task_state          TEXT NOT NULL CHECK (task_state IN ('none','spawning','powering_off','powering_on','soft_deleting','restoring','deleting')),
+  power_state         TEXT NOT NULL DEFAULT 'NOSTATE',
+  quota_held          INTEGER NOT NULL DEFAULT 0 CHECK (quota_held IN (0, 1)),
+  deleted_at          INTEGER,
+  created_at          INTEGER NOT NULL,
+  updated_at          INTEGER NOT NULL,
+  error               TEXT,
+  needs_host_cleanup  INTEGER NOT NULL DEFAULT 0 CHECK (needs_host_cleanup IN (0, 1)),
+  cleanup_volumes     TEXT,
+  -- Only a live instance (or one being restored) holds quota.
+  CHECK (quota_held = 0 OR vm_state <> 'deleted'),
+  CHECK (quota_held = 0 OR vm_state <> 'soft_deleted' OR task_state = 'restoring'),
+  -- deleted_at is set exactly while soft deleted or deleted.
+  CHECK ((deleted_at IS NOT NULL) = (vm_state IN ('soft_deleted', 'deleted')))
+);
+CREATE INDEX instances_quota ON instances (project_id) WHERE quota_held = 1;
+CREATE INDEX instances_reclaim ON instances (deleted_at) WHERE vm_state = 'soft_deleted' AND task_state = 'none';
+CREATE INDEX instances_cleanup ON instances (host) WHERE needs_host_cleanup = 1;
+CREATE INDEX instances_list ON instances (project_id, host, vm_state);
+
+CREATE TABLE volumes (
+  id                     TEXT PRIMARY KEY NOT NULL,
+  instance_uuid          TEXT REFERENCES instances (uuid),
+  status                 TEXT NOT NULL CHECK (status IN ('available','attaching','in-use','detaching','error_detaching')),
+  target_dev             TEXT,
+  connection_info        TEXT,
+  delete_on_termination  INTEGER NOT NULL DEFAULT 0 CHECK (delete_on_termination IN (0, 1)),
+  error                  TEXT,
+  created_at             INTEGER NOT NULL,
+  updated_at             INTEGER NOT NULL,
+  -- Attached in every status but available.
+  CHECK ((status = 'available') = (instance_uuid IS NULL))
+);
+CREATE INDEX volumes_instance ON volumes (instance_uuid);
+CREATE UNIQUE INDEX volumes_target ON volumes (instance_uuid, target_dev) WHERE instance_uuid IS NOT NULL AND target_dev IS NOT NULL;
+
+CREATE TABLE instance_actions (
+  id                INTEGER PRIMARY KEY AUTOINCREMENT,
+  instance_uuid     TEXT NOT NULL REFERENCES instances (uuid),
+  action            TEXT NOT NULL,
+  request_id        TEXT NOT NULL,
+  user_id           TEXT NOT NULL,
+  agent_request_id  TEXT,
+  started_at        INTEGER NOT NULL,
+  finished_at       INTEGER,
+  result            TEXT CHECK (result IS NULL OR result IN ('success', 'error')),
+  message           TEXT
+);
+CREATE INDEX instance_actions_instance ON instance_actions (instance_uuid, action);
+`;
+
+// The deferred host cleanup remembers how often it tried and why it failed.
+const V2 = `
+ALTER TABLE instances ADD COLUMN cleanup_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE instances ADD COLUMN cleanup_error TEXT;
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { name: 'instances, volumes, instance_actions', sql: V1 },
+  { name: 'host cleanup attempts and error', sql: V2 },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

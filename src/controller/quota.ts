@@ -1,0 +1,61 @@
+// Per-project quota: instances, vCPUs and memory. Usage is derived from the
+// instance rows (those with quota_held = 1), so it is exact by construction:
+// a reservation is setting quota_held = 1 and a release is clearing it, in
+// the same transaction as the state change that causes it. check() must be
+// called inside that transaction.
+import { ResourceExhausted } from '../errors';
+import type { Db } from './db';
+import type { QuotaCounts, QuotaLimits } from './types';
+
+export const UNLIMITED = -1;
+
+export interface QuotaConfig {
+  defaults: QuotaLimits;
+  /** Per-project overrides; missing fields fall back to the defaults. */
+  projects: Record<string, Partial<QuotaLimits>>;
+}
+
+export const DEFAULT_QUOTA: QuotaLimits = { instances: 10, vcpus: 20, memoryMib: 51200 };
+
+const RESOURCES: Array<[keyof QuotaCounts, string]> = [
+  ['instances', 'instances'],
+  ['vcpus', 'vcpus'],
+  ['memoryMib', 'memory_mib'],
+];
+
+export class Quota {
+  private readonly usageStmt;
+
+  constructor(
+    db: Db,
+    private readonly config: QuotaConfig,
+  ) {
+    this.usageStmt = db.prepare<[string], { instances: number; vcpus: number; memory_mib: number }>(
+      `SELECT COUNT(*) AS instances, COALESCE(SUM(vcpus), 0) AS vcpus, COALESCE(SUM(memory_mib), 0) AS memory_mib
+         FROM instances WHERE project_id = ? AND quota_held = 1`,
+    );
+  }
+
+  limitsFor(projectId: string): QuotaLimits {
+    return { ...this.config.defaults, ...(this.config.projects[projectId] ?? {}) };
+  }
+
+  usage(projectId: string): QuotaCounts {
+    const r = this.usageStmt.get(projectId)!;
+    return { instances: r.instances, vcpus: r.vcpus, memoryMib: r.memory_mib };
+  }
+
+  /** Throws ResourceExhausted, naming every exceeded resource, when `want` does not fit. */
+  check(projectId: string, want: QuotaCounts): void {
+    const limits = this.limitsFor(projectId);
+    const used = this.usage(projectId);
+    const over: string[] = [];
+    for (const [key, label] of RESOURCES) {
+      const limit = limits[key];
+      if (limit !== UNLIMITED && used[key] + want[key] > limit) {
+        over.push(`${label} (requested ${want[key]}, in use ${used[key]}, limit ${limit})`);
+      }
+    }
+    if (over.length > 0) throw new ResourceExhausted(`quota exceeded for project ${projectId}: ${over.join('; ')}`);
+  }
+}

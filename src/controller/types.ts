@@ -1,0 +1,118 @@
+// The controller's record types and state vocabulary, as stored in SQLite.
+// The proto enums map onto these one to one (server.ts).
+
+export const VM_STATES = ['building', 'active', 'stopped', 'soft_deleted', 'deleted', 'error'] as const;
+export type VmState = (typeof VM_STATES)[number];
+
+export const TASK_STATES = ['none', 'spawning', 'powering_off', 'powering_on', 'soft_deleting', 'restoring', 'deleting'] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+export const VOLUME_STATUSES = ['available', 'attaching', 'in-use', 'detaching', 'error_detaching'] as const;
+export type VolumeStatus = (typeof VOLUME_STATUSES)[number];
+
+/** libvirt's state names as the agent reports them (POWER_STATE_ prefix dropped). */
+export type PowerState = 'NOSTATE' | 'RUNNING' | 'BLOCKED' | 'PAUSED' | 'SHUTDOWN' | 'SHUTOFF' | 'CRASHED' | 'PMSUSPENDED';
+
+export interface ConnectionInfo {
+  driver_volume_type: string;
+  data: Record<string, string>;
+}
+
+export interface InstanceRow {
+  uuid: string;
+  name: string;
+  project_id: string;
+  host: string;
+  vcpus: number;
+  memory_mib: number;
+  vm_state: VmState;
+  task_state: TaskState;
+  power_state: PowerState;
+  /** 1 while the instance counts against its project's quota. */
+  quota_held: number;
+  /** Epoch ms. */
+  deleted_at: number | null;
+  created_at: number;
+  updated_at: number;
+  error: string | null;
+  needs_host_cleanup: number;
+  /** JSON VolumeAttachment[] for the deferred host cleanup (connection info of the volumes detached locally). */
+  cleanup_volumes: string | null;
+  cleanup_attempts: number;
+  cleanup_error: string | null;
+}
+
+export interface VolumeRow {
+  id: string;
+  instance_uuid: string | null;
+  status: VolumeStatus;
+  target_dev: string | null;
+  /** JSON ConnectionInfo. */
+  connection_info: string | null;
+  delete_on_termination: number;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ActionRow {
+  id: number;
+  instance_uuid: string;
+  action: string;
+  request_id: string;
+  user_id: string;
+  agent_request_id: string | null;
+  started_at: number;
+  finished_at: number | null;
+  result: 'success' | 'error' | null;
+  message: string | null;
+}
+
+/** Who asked and under which request id (gRPC metadata, or the periodic task). */
+export interface RequestContext {
+  requestId: string;
+  user: string;
+}
+
+export interface InstanceView {
+  instance: InstanceRow;
+  volumes: VolumeRow[];
+}
+
+/** Wall-clock time (epoch ms) as a dependency, so the reclaim can be tested with a fake clock. */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export class ManualClock implements Clock {
+  constructor(private t = Date.UTC(2030, 0, 1)) {}
+  now(): number {
+    return this.t;
+  }
+  advance(ms: number): void {
+    this.t += ms;
+  }
+  set(ms: number): void {
+    this.t = ms;
+  }
+}
+
+export interface QuotaLimits {
+  /** -1 = unlimited. */
+  instances: number;
+  vcpus: number;
+  memoryMib: number;
+}
+
+export interface QuotaCounts {
+  instances: number;
+  vcpus: number;
+  memoryMib: number;
+}
+
+export function parseConnectionInfo(json: string | null): ConnectionInfo | undefined {
+  if (json === null || json === '') return undefined;
+  return JSON.parse(json) as ConnectionInfo;
+}

@@ -1,0 +1,114 @@
+// The controller's agent pool against a scripted HostAgent server: deadlines,
+// retries only for idempotent calls and only on UNAVAILABLE/DEADLINE_EXCEEDED,
+// the same request id on every attempt, health checks.
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { AgentError, AgentPool, grpcTarget, type Msg } from '../../src/controller/agent-client';
+import { loadProtos } from '../../src/grpc/protos';
+import { createServer, listen, shutdown, type GrpcServer } from '../../src/grpc/server';
+import { silentLogger } from '../../src/logging';
+
+const seen: Array<{ method: string; req: Msg }> = [];
+const script = new Map<string, Array<grpc.status | 'hang'>>();
+let server: GrpcServer;
+let address: string;
+
+function handler(method: string, reply: Msg) {
+  return (call: grpc.ServerUnaryCall<Msg, Msg>, cb: grpc.sendUnaryData<Msg>) => {
+    seen.push({ method, req: call.request });
+    const next = script.get(method)?.shift();
+    if (next === 'hang') return; // never answers: the client's deadline ends it
+    if (next !== undefined && next !== grpc.status.OK) return cb({ code: next, details: `scripted ${grpc.status[next]}` });
+    cb(null, reply);
+  };
+}
+
+beforeAll(async () => {
+  const protos = loadProtos(['virtagent/v1/agent.proto']);
+  server = createServer(protos, [{
+    name: 'virtagent.v1.HostAgent',
+    implementation: {
+      Destroy: handler('Destroy', { found: true }),
+      PowerOn: handler('PowerOn', { power_state: 'POWER_STATE_RUNNING' }),
+      PowerOff: handler('PowerOff', { clean: true }),
+    },
+  }]);
+  const bound = await listen(server.server, '127.0.0.1:0');
+  address = `127.0.0.1:${bound.port}`;
+});
+
+afterAll(async () => {
+  await shutdown(server.server, 1000, server.health);
+});
+
+function pool(hosts: Record<string, string> = { h: address }, sleeps: number[] = []): AgentPool {
+  return new AgentPool({
+    hosts: new Map(Object.entries(hosts)),
+    logger: silentLogger(),
+    retry: { attempts: 3, initialBackoffMs: 10, maxBackoffMs: 15 },
+    healthTimeoutMs: 1000,
+    maxReconnectBackoffMs: 100,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+  });
+}
+
+describe('agent pool', () => {
+  it('retries an idempotent call on UNAVAILABLE with bounded backoff and the same request id', async () => {
+    const sleeps: number[] = [];
+    const p = pool(undefined, sleeps);
+    seen.length = 0;
+    script.set('Destroy', [grpc.status.UNAVAILABLE, grpc.status.UNAVAILABLE]);
+    const res = await p.call('h', 'Destroy', { domain: { uuid: 'u' }, request_id: 'u:delete:1' }, { deadlineMs: 5000, idempotent: true });
+    expect(res.found).toBe(true);
+    expect(seen.map((s) => s.req.request_id)).toEqual(['u:delete:1', 'u:delete:1', 'u:delete:1']);
+    expect(sleeps).toEqual([10, 15]);
+    p.close();
+  });
+
+  it('gives up after the attempts, and retries on a deadline too', async () => {
+    const p = pool();
+    seen.length = 0;
+    script.set('PowerOff', ['hang', grpc.status.UNAVAILABLE, grpc.status.UNAVAILABLE]);
+    const err = await p.call('h', 'PowerOff', { request_id: 'x' }, { deadlineMs: 200, idempotent: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AgentError);
+    expect((err as AgentError).code).toBe(grpc.status.UNAVAILABLE);
+    expect((err as AgentError).unreachable).toBe(true);
+    expect(seen).toHaveLength(3);
+    p.close();
+  });
+
+  it('never retries a non-idempotent call or a non-transient failure', async () => {
+    const p = pool();
+    seen.length = 0;
+    script.set('PowerOn', [grpc.status.UNAVAILABLE]);
+    const e1 = (await p.call('h', 'PowerOn', {}, { deadlineMs: 2000, idempotent: false }).catch((e: unknown) => e)) as AgentError;
+    expect(e1.code).toBe(grpc.status.UNAVAILABLE);
+    script.set('Destroy', [grpc.status.FAILED_PRECONDITION]);
+    const e2 = (await p.call('h', 'Destroy', {}, { deadlineMs: 2000, idempotent: true }).catch((e: unknown) => e)) as AgentError;
+    expect(e2.code).toBe(grpc.status.FAILED_PRECONDITION);
+    expect(e2.toAppError().kind).toBe('FailedPrecondition');
+    expect(seen.map((s) => s.method)).toEqual(['PowerOn', 'Destroy']);
+    p.close();
+  });
+
+  it('health: SERVING only; a host nobody listens on is unhealthy and UNAVAILABLE', async () => {
+    const p = pool({ h: address, dead: '127.0.0.1:1' });
+    expect(await p.healthy('h')).toBe(true);
+    server.health.setStatus('virtagent.v1.HostAgent', 'NOT_SERVING');
+    expect(await p.healthy('h')).toBe(false);
+    server.health.setStatus('virtagent.v1.HostAgent', 'SERVING');
+    expect(await p.healthy('dead')).toBe(false);
+    const err = (await p.call('dead', 'Destroy', {}, { deadlineMs: 2000, idempotent: false }).catch((e: unknown) => e)) as AgentError;
+    expect(err.unreachable).toBe(true);
+    await expect(p.call('nope', 'Destroy', {}, { deadlineMs: 100, idempotent: false })).rejects.toThrow(/unknown host nope/);
+    p.close();
+  });
+
+  it('maps addresses to grpc-js targets', () => {
+    expect(grpcTarget('unix:///run/virt-agent/agent.sock')).toBe('unix:/run/virt-agent/agent.sock');
+    expect(grpcTarget('10.0.0.1:50051')).toBe('10.0.0.1:50051');
+  });
+});

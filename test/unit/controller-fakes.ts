@@ -1,0 +1,156 @@
+// A scripted stand-in for the controller's agent pool, and a service wired to
+// it on a temp SQLite file, for the controller's unit tests.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import * as grpc from '@grpc/grpc-js';
+
+import { AgentError, type AgentApi, type CallOptions, type Msg } from '../../src/controller/agent-client';
+import { openDatabase, type Db } from '../../src/controller/db';
+import type { Deps, ServiceConfig } from '../../src/controller/lifecycle';
+import { Quota, type QuotaConfig } from '../../src/controller/quota';
+import { PeriodicTasks } from '../../src/controller/reclaim';
+import { ControllerService } from '../../src/controller/service';
+import { Store } from '../../src/controller/store';
+import { ManualClock, type RequestContext } from '../../src/controller/types';
+import { silentLogger } from '../../src/logging';
+
+export interface RecordedCall {
+  host: string;
+  method: string;
+  req: Msg;
+  opts: CallOptions;
+}
+
+type Handler = (req: Msg) => Msg | Promise<Msg>;
+
+export class FakeAgents implements AgentApi {
+  readonly calls: RecordedCall[] = [];
+  readonly healthChecks: string[] = [];
+  /** Hosts whose agent is down: health fails, calls are UNAVAILABLE. */
+  readonly down = new Set<string>();
+  private readonly handlers = new Map<string, Handler>();
+  private readonly failures = new Map<string, Array<{ code: grpc.status; details: string }>>();
+
+  constructor(private readonly hosts: string[] = ['h1', 'h2']) {
+    this.on('DefineDomain', (req) => ({ uuid: /<uuid>([^<]+)<\/uuid>/.exec(String(req.xml))?.[1] ?? '', power_state: 'POWER_STATE_RUNNING' }));
+    this.on('PowerOff', () => ({ clean: true, power_state: 'POWER_STATE_SHUTOFF' }));
+    this.on('PowerOn', () => ({ started: true, power_state: 'POWER_STATE_RUNNING' }));
+    this.on('Destroy', () => ({ found: true, warnings: [] }));
+    this.on('DisconnectVolume', () => ({ detached_from_domain: true, host_disconnected: true, warnings: [] }));
+  }
+
+  hostNames(): string[] {
+    return [...this.hosts];
+  }
+
+  has(host: string): boolean {
+    return this.hosts.includes(host);
+  }
+
+  async healthy(host: string): Promise<boolean> {
+    this.healthChecks.push(host);
+    return !this.down.has(host);
+  }
+
+  on(method: string, handler: Handler): this {
+    this.handlers.set(method, handler);
+    return this;
+  }
+
+  /** The next calls of `method` fail with `code` (once per entry). */
+  failNext(method: string, code: grpc.status, details = 'scripted failure', times = 1): this {
+    const list = this.failures.get(method) ?? [];
+    for (let i = 0; i < times; i++) list.push({ code, details });
+    this.failures.set(method, list);
+    return this;
+  }
+
+  /** Holds calls of `method` until the returned release() is called. */
+  hold(method: string): { entered: Promise<void>; release: () => void } {
+    const previous = this.handlers.get(method)!;
+    let release!: () => void;
+    let entered!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const enteredP = new Promise<void>((r) => (entered = r));
+    this.handlers.set(method, async (req) => {
+      entered();
+      await gate;
+      this.handlers.set(method, previous);
+      return previous(req);
+    });
+    return { entered: enteredP, release };
+  }
+
+  async call<T = Msg>(host: string, method: string, req: Msg, opts: CallOptions): Promise<T> {
+    this.calls.push({ host, method, req, opts });
+    if (this.down.has(host)) throw new AgentError(host, method, grpc.status.UNAVAILABLE, 'connect ECONNREFUSED');
+    const fail = this.failures.get(method)?.shift();
+    if (fail) throw new AgentError(host, method, fail.code, fail.details);
+    const handler = this.handlers.get(method);
+    if (!handler) throw new AgentError(host, method, grpc.status.UNIMPLEMENTED, `no fake for ${method}`);
+    return (await handler(req)) as T;
+  }
+
+  methods(): string[] {
+    return this.calls.map((c) => c.method);
+  }
+}
+
+export interface Harness {
+  dir: string;
+  file: string;
+  db: Db;
+  store: Store;
+  clock: ManualClock;
+  agents: FakeAgents;
+  deps: Deps;
+  svc: ControllerService;
+  periodic: PeriodicTasks;
+  close(): void;
+}
+
+export const CTX: RequestContext = { requestId: 'req-test', user: 'tester' };
+
+export function harness(opts: { config?: Partial<ServiceConfig>; quota?: Partial<QuotaConfig>; file?: string } = {}): Harness {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vc-unit-'));
+  const file = opts.file ?? path.join(dir, 'controller.db');
+  const db = openDatabase(file);
+  const clock = new ManualClock();
+  const store = new Store(db, clock);
+  const agents = new FakeAgents();
+  const deps: Deps = {
+    store,
+    quota: new Quota(db, { defaults: { instances: 3, vcpus: 6, memoryMib: 3072 }, projects: {}, ...opts.quota }),
+    agents,
+    logger: silentLogger(),
+    config: { reclaimIntervalSeconds: 3600, cleanShutdownTimeoutSeconds: 30, powerOnTimeoutSeconds: 30, agentTimeoutSeconds: 60, ...opts.config },
+  };
+  const svc = new ControllerService(deps);
+  return {
+    dir, file, db, store, clock, agents, deps, svc,
+    periodic: new PeriodicTasks(deps, { pollSeconds: 0 }),
+    close() {
+      db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const XML = (name: string) => `<domain type="test"><name>${name}</name><os><type>hvm</type></os></domain>`;
+
+export async function createActive(h: Harness, name = 'vm', extra: Record<string, unknown> = {}): Promise<string> {
+  const v = await h.svc.createInstance({ name, project_id: 'p', host: 'h1', domain_xml: XML(name), vcpus: 2, memory_mib: 1024, ...extra }, CTX);
+  return v.instance.uuid;
+}
+
+/** The AppError a promise (or a function) rejects with. */
+export async function rejection(p: Promise<unknown> | (() => unknown)): Promise<{ kind: string; message: string }> {
+  try {
+    await (typeof p === 'function' ? p() : p);
+  } catch (err) {
+    return err as { kind: string; message: string };
+  }
+  throw new Error('expected a rejection');
+}
