@@ -4,11 +4,32 @@
 #include "domain.h"
 #include "event_loop.h"
 
+#include <dlfcn.h>
+
 namespace virt {
 namespace {
 
 // libvirt prints every error to stderr by default; the agent reports them itself.
 void QuietErrors(void*, virErrorPtr) {}
+
+// libxml2 (libvirt's XML parser) prints parser warnings such as "I/O warning :
+// failed to load external entity" (test:///missing.xml) through its generic
+// error handler straight to stderr; libvirt reports the failure anyway. The
+// handler is per thread: set it here and as the default for threads that
+// first use libxml2 later (the libuv pool). Looked up at run time so the
+// build needs no libxml2 headers; libvirt has already loaded the library.
+void QuietXml(void*, const char*, ...) {}
+
+void SilenceLibxml() {
+  void* lib = dlopen("libxml2.so.2", RTLD_NOW | RTLD_NOLOAD);
+  if (lib == nullptr) return;
+  using SetFn = void (*)(void*, void (*)(void*, const char*, ...));
+  for (const char* sym : {"xmlSetGenericErrorFunc", "xmlThrDefSetGenericErrorFunc"}) {
+    auto fn = reinterpret_cast<SetFn>(dlsym(lib, sym));
+    if (fn != nullptr) fn(nullptr, QuietXml);
+  }
+  dlclose(lib);
+}
 
 Napi::Value GetLibraryVersion(const Napi::CallbackInfo& info) {
   unsigned long v = 0;
@@ -20,6 +41,7 @@ Napi::Value GetLibraryVersion(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   virSetErrorFunc(nullptr, QuietErrors);
+  SilenceLibxml();
   if (virInitialize() < 0) throw Napi::Error::New(env, "virInitialize failed");
   if (!AcquireEventLoop(env)) throw Napi::Error::New(env, "cannot register libvirt's default event loop");
 

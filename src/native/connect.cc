@@ -18,26 +18,43 @@ struct EventMsg {
   std::string alias;
 };
 
+bool SetString(napi_env env, napi_value obj, const char* key, const std::string& v) {
+  napi_value js;
+  return napi_create_string_utf8(env, v.c_str(), v.size(), &js) == napi_ok &&
+         napi_set_named_property(env, obj, key, js) == napi_ok;
+}
+
+bool SetInt(napi_env env, napi_value obj, const char* key, int v) {
+  napi_value js;
+  return napi_create_int32(env, v, &js) == napi_ok && napi_set_named_property(env, obj, key, js) == napi_ok;
+}
+
+// Runs on the JS thread. Plain C N-API on purpose, every failure ignored:
+// while a worker thread is being terminated JS can no longer run, and
+// node-addon-api would turn the failing calls into C++ exceptions that end in
+// std::terminate or a fatal "Error::Error napi_define_properties" abort. An
+// exception thrown by the handler stays pending; Node reports it as uncaught.
 void CallJs(Napi::Env env, Napi::Function fn, EventMsg* msg) {
-  if (env != nullptr && fn != nullptr) {
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("kind", msg->kind);
-    if (msg->kind == "close") {
-      o.Set("reason", msg->event);
-    } else {
-      o.Set("name", msg->name);
-      o.Set("uuid", msg->uuid);
-      o.Set("id", msg->id);
-      if (msg->kind == "lifecycle") {
-        o.Set("event", msg->event);
-        o.Set("detail", msg->detail);
-      } else {
-        o.Set("alias", msg->alias);
-      }
+  std::unique_ptr<EventMsg> owned(msg);
+  if (env == nullptr || fn == nullptr) return;
+  napi_env e = env;
+  napi_value o;
+  if (napi_create_object(e, &o) != napi_ok || !SetString(e, o, "kind", msg->kind)) return;
+  bool ok;
+  if (msg->kind == "close") {
+    ok = SetInt(e, o, "reason", msg->event);
+  } else {
+    ok = SetString(e, o, "name", msg->name) && SetString(e, o, "uuid", msg->uuid) && SetInt(e, o, "id", msg->id);
+    if (ok && msg->kind == "lifecycle") {
+      ok = SetInt(e, o, "event", msg->event) && SetInt(e, o, "detail", msg->detail);
+    } else if (ok) {
+      ok = SetString(e, o, "alias", msg->alias);
     }
-    fn.Call({o});
   }
-  delete msg;
+  if (!ok) return;
+  napi_value recv;
+  if (napi_get_undefined(e, &recv) != napi_ok) return;
+  napi_call_function(e, recv, fn, 1, &o, nullptr);
 }
 
 void Post(void* opaque, EventMsg* msg) {
@@ -234,6 +251,9 @@ Napi::Value Connect::RegisterDomainEvent(const Napi::CallbackInfo& info) {
   if (c == nullptr) return Rejected(env, "connection closed");
   auto* opaque = new std::shared_ptr<EventSink>(sink_);
   auto id = std::make_shared<int>(-1);
+  // The resolver touches `this`: keep the JS object (and so this Connect)
+  // from being collected while the call is in flight.
+  auto self = std::make_shared<Napi::ObjectReference>(Napi::Persistent(info.This().As<Napi::Object>()));
   return LvWorker::Queue(
       env,
       [c, eventId, cb, opaque, id]() {
@@ -241,7 +261,7 @@ Napi::Value Connect::RegisterDomainEvent(const Napi::CallbackInfo& info) {
         if (*id < 0) delete opaque;  // libvirt did not take ownership
         return *id >= 0;
       },
-      [this, id](Napi::Env env) -> Napi::Value {
+      [this, self, id](Napi::Env env) -> Napi::Value {
         callbacks_.insert(*id);
         return Napi::Number::New(env, *id);
       },

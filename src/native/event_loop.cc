@@ -16,7 +16,10 @@ std::mutex g_mu;
 int g_users = 0;          // environments (main thread + workers) using the loop
 bool g_registered = false;
 std::atomic<bool> g_stop{false};
-std::thread g_thread;
+// A pointer, never a static std::thread: exit() (process.exit(), an uncaught
+// exception) skips env cleanup, and destroying a still-joinable std::thread
+// at static destruction calls std::terminate (abort, exit code 134).
+std::thread* g_thread = nullptr;
 
 void Noop(int, void*) {}
 
@@ -32,7 +35,11 @@ void ReleaseLoop(void*) {
   g_stop = true;
   // A timer firing at once wakes the poll() the loop thread is blocked in.
   int timer = virEventAddTimeout(0, Noop, nullptr, nullptr);
-  if (g_thread.joinable()) g_thread.join();
+  if (g_thread != nullptr) {
+    g_thread->join();
+    delete g_thread;
+    g_thread = nullptr;
+  }
   if (timer >= 0) virEventRemoveTimeout(timer);
 }
 
@@ -47,7 +54,7 @@ bool AcquireEventLoop(napi_env env) {
   }
   if (g_users++ == 0) {
     g_stop = false;
-    g_thread = std::thread(RunLoop);
+    g_thread = new std::thread(RunLoop);
   }
   napi_add_env_cleanup_hook(env, ReleaseLoop, nullptr);
   return true;
