@@ -6,10 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 npx vitest run
-if [ "${VIRT_AGENT_SKIP_E2E:-0}" != "1" ] && [ -f vitest.e2e.config.ts ]; then
+if [ "${VIRT_AGENT_SKIP_E2E:-0}" != "1" ] && [ -f vitest.e2e.config.mts ]; then
   bash scripts/e2e-setup.sh
   status=0
-  npx vitest run --config vitest.e2e.config.ts || status=$?
+  npx vitest run --config vitest.e2e.config.mts || status=$?
   bash scripts/e2e-teardown.sh || true
   exit "$status"
 fi

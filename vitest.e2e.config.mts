@@ -2,7 +2,7 @@
 // against qemu:///system with TCG guests. One file at a time in one forked
 // worker (the tests share libvirtd, and one of them restarts it); generous
 // timeouts because boots take up to ~13 s on a loaded host.
-//   npx vitest run --config vitest.e2e.config.ts
+//   npx vitest run --config vitest.e2e.config.mts
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
