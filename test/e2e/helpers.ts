@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { AgentClient, type Msg } from '../helpers/agent-client';
+import { ensureBuilt } from '../helpers/build';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const AGENT_JS = path.join(REPO, 'dist', 'cli', 'virt-agent.js');
@@ -85,29 +86,6 @@ async function libvirtAnswers(uri: string): Promise<boolean> {
   }
 }
 
-function walk(dir: string, ext: string, out: string[] = []): string[] {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) walk(p, ext, out);
-    else if (e.name.endsWith(ext)) out.push(p);
-  }
-  return out;
-}
-
-/** src/ files whose dist/ output is missing or older. */
-export function staleSources(): string[] {
-  const src = path.join(REPO, 'src');
-  return walk(src, '.ts').filter((f) => {
-    if (f.endsWith('.d.ts')) return false;
-    const js = path.join(REPO, 'dist', path.relative(src, f)).replace(/\.ts$/, '.js');
-    try {
-      return fs.statSync(js).mtimeMs < fs.statSync(f).mtimeMs;
-    } catch {
-      return true;
-    }
-  });
-}
-
 function alive(pid: number): boolean {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -172,16 +150,7 @@ export async function setup(project: { provide: (key: 'e2e', value: E2EEnv) => v
     env = { ...env, ...parseKeyValues(r.stdout) };
   }
 
-  const stale = staleSources();
-  if (stale.length > 0 || !fs.existsSync(AGENT_JS)) {
-    process.stderr.write(`e2e globalSetup: dist/ is stale (${stale.length} newer sources, e.g. ${path.relative(REPO, stale[0] ?? AGENT_JS)}): tsc\n`);
-    const r = await run(process.execPath, [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], {
-      timeoutMs: 180_000, okCodes: [0, 1, 2],
-    });
-    // Type errors in a file someone is editing still emit JS; only a missing output is fatal.
-    if (r.code !== 0) process.stderr.write(`e2e globalSetup: tsc exit ${r.code} (output emitted anyway):\n${r.stdout}${r.stderr}\n`);
-    if (!fs.existsSync(AGENT_JS)) throw new Error(`tsc did not produce ${AGENT_JS}`);
-  }
+  ensureBuilt();
   if (!fs.existsSync(path.join(REPO, 'build', 'Release', 'virt_libvirt.node'))) {
     throw new Error('native addon build/Release/virt_libvirt.node is missing (node-gyp rebuild)');
   }

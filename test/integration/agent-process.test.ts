@@ -1,7 +1,7 @@
 // The daemon as a process: `node dist/cli/virt-agent.js` with flags, VIRT_AGENT_*
 // environment variables and a --config file; JSON log lines on stdout; unix
 // socket permissions; refusal of plaintext non-loopback TCP; SIGTERM.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -11,27 +11,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AgentClient, makeTestNode, REPO_ROOT, type Msg, type TestNode } from '../helpers/agent-client';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'virt-agent.js');
-
-/** Newest mtime of the .ts files below dir. */
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestSource(p));
-    else if (e.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds dist/ when it is missing or older than src/ (tsc emits even with type errors elsewhere). */
-function ensureBuilt(): void {
-  const built = fs.existsSync(CLI) ? fs.statSync(CLI).mtimeMs : 0;
-  if (built >= newestSource(path.join(REPO_ROOT, 'src'))) return;
-  const tsc = path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
-  if (!fs.existsSync(CLI)) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
-  if (r.status !== 0) console.warn(`tsc reported errors (dist was still emitted):\n${r.stdout}`);
-}
 
 interface Exit {
   code: number | null;
@@ -108,7 +87,6 @@ const clients: AgentClient[] = [];
 let node: TestNode;
 
 beforeAll(() => {
-  ensureBuilt();
   node = makeTestNode('virt-agent-proc-');
 }, 180_000);
 afterEach(async () => {

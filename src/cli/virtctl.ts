@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// virtctl: the operator's client for both services. Any RPC by name, request
+// as JSON (argument, @file or stdin), response as JSON on stdout; a failed call
+// prints its gRPC status on stderr and exits with the status code.
+//   virtctl agent GetDomain '{"domain":{"name":"web-1"}}'
+//   virtctl --address 127.0.0.1:50052 controller DeleteInstance '{"uuid":"..."}'
+//   virtctl agent WatchEvents            (streams until Ctrl-C)
+import fs from 'node:fs';
+
+import * as grpc from '@grpc/grpc-js';
+import { Command } from 'commander';
+
+import { loadProtos } from '../grpc/protos';
+import { parseListenAddress } from '../grpc/server';
+
+const SERVICES = {
+  agent: { file: 'virtagent/v1/agent.proto', name: 'virtagent.v1.HostAgent', address: '127.0.0.1:50051' },
+  controller: { file: 'virtcontroller/v1/controller.proto', name: 'virtcontroller.v1.Controller', address: '127.0.0.1:50052' },
+} as const;
+
+function readRequest(arg: string | undefined): unknown {
+  let text = arg ?? '{}';
+  if (arg === '-') text = fs.readFileSync(0, 'utf8');
+  else if (arg?.startsWith('@')) text = fs.readFileSync(arg.slice(1), 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`request is not JSON: ${(err as Error).message}`);
+  }
+}
+
+function target(address: string): string {
+  const a = parseListenAddress(address);
+  return a.kind === 'unix' ? `unix:${a.path}` : address;
+}
+
+function credentials(opts: { tlsCert?: string; tlsKey?: string; tlsCa?: string }): grpc.ChannelCredentials {
+  if (!opts.tlsCa) return grpc.credentials.createInsecure();
+  const read = (f: string | undefined) => (f ? fs.readFileSync(f) : undefined);
+  return grpc.credentials.createSsl(read(opts.tlsCa), read(opts.tlsKey), read(opts.tlsCert));
+}
+
+async function main(): Promise<number> {
+  const program = new Command('virtctl')
+    .description('call virt-agent or virt-controller: virtctl agent|controller METHOD [JSON | @file | -]')
+    .argument('<service>', 'agent or controller')
+    .argument('[method]', 'RPC name, e.g. GetDomain; omit to list the methods')
+    .argument('[request]', 'request as JSON, @file, or - for stdin (default {})')
+    .option('--address <addr>', 'HOST:PORT or unix:///path (default 127.0.0.1:50051 / :50052)')
+    .option('--timeout <seconds>', 'deadline of a unary call', '120')
+    .option('--tls-ca <file>', 'CA bundle: use TLS')
+    .option('--tls-cert <file>', 'client certificate (mTLS)')
+    .option('--tls-key <file>', 'client key (mTLS)')
+    .parse();
+  const [serviceName, method, request] = program.args as [string, string | undefined, string | undefined];
+  const opts = program.opts<{ address?: string; timeout: string; tlsCa?: string; tlsCert?: string; tlsKey?: string }>();
+  const svc = SERVICES[serviceName as keyof typeof SERVICES];
+  if (!svc) throw new Error(`service must be "agent" or "controller", not ${JSON.stringify(serviceName)}`);
+
+  const protos = loadProtos([svc.file]);
+  const definition = protos.serviceDefinition(svc.name);
+  if (!method) {
+    process.stdout.write(`${Object.keys(definition).join('\n')}\n`);
+    return 0;
+  }
+  const rpc = definition[method];
+  if (!rpc) throw new Error(`${svc.name} has no method ${method} (methods: ${Object.keys(definition).join(', ')})`);
+  const Client = grpc.makeGenericClientConstructor(definition, svc.name);
+  const client = new Client(target(opts.address ?? svc.address), credentials(opts)) as unknown as Record<string, Function>;
+  const req = readRequest(request);
+
+  if (rpc.responseStream) {
+    const call = client[method]!.call(client, req) as grpc.ClientReadableStream<unknown>;
+    process.on('SIGINT', () => call.cancel());
+    return new Promise((resolve) => {
+      call.on('data', (m) => process.stdout.write(`${JSON.stringify(m)}\n`));
+      call.on('error', (e: grpc.ServiceError) => {
+        if (e.code === grpc.status.CANCELLED) return resolve(0);
+        process.stderr.write(`${grpc.status[e.code]}: ${e.details}\n`);
+        resolve(e.code);
+      });
+      call.on('end', () => resolve(0));
+    });
+  }
+  const deadline = Date.now() + Number(opts.timeout) * 1000;
+  return new Promise((resolve) => {
+    client[method]!.call(client, req, { deadline }, (err: grpc.ServiceError | null, res: unknown) => {
+      if (err) {
+        process.stderr.write(`${grpc.status[err.code] ?? err.code}: ${err.details}\n`);
+        return resolve(err.code || 1);
+      }
+      process.stdout.write(`${JSON.stringify(res, null, 2)}\n`);
+      resolve(0);
+    });
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`virtctl: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(2);
+  },
+);
