@@ -11,7 +11,7 @@ import { startController } from '../controller/controller';
 import { createLogger, parseLogLevel } from '../logging';
 
 const HELP: Record<ControllerKey, string> = {
-  listen: 'HOST:PORT (plaintext on loopback only) or unix:///path (default 127.0.0.1:50061)',
+  listen: 'HOST:PORT (plaintext on loopback only) or unix:///path (default 127.0.0.1:50052)',
   db: 'SQLite database file (default /var/lib/virt-controller/controller.db)',
   hostsFile: 'hosts: JSON {"name": "address"} / [{"name","address"}] or lines NAME=ADDRESS',
   reclaimIntervalSeconds: 'keep soft-deleted instances this long; 0 = deletes are immediate (default 0)',

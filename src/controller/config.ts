@@ -30,7 +30,7 @@ export interface ControllerConfig {
 
 export function defaultControllerConfig(): ControllerConfig {
   return {
-    listen: '127.0.0.1:50061',
+    listen: '127.0.0.1:50052',
     db: '/var/lib/virt-controller/controller.db',
     hosts: new Map(),
     reclaimIntervalSeconds: 0,

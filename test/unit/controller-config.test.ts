@@ -8,7 +8,7 @@ import { prepareDomainXml, volumeSpecs } from '../../src/controller/validate';
 describe('configuration', () => {
   it('has sane defaults', () => {
     const c = defaultControllerConfig();
-    expect(c).toMatchObject({ reclaimIntervalSeconds: 0, reclaimPollSeconds: 60, listen: '127.0.0.1:50061', agentRetryAttempts: 3 });
+    expect(c).toMatchObject({ reclaimIntervalSeconds: 0, reclaimPollSeconds: 60, listen: '127.0.0.1:50052', agentRetryAttempts: 3 });
     expect(c.quota.defaults).toEqual({ instances: 10, vcpus: 20, memoryMib: 51200 });
   });
 
