@@ -4,9 +4,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import * as grpc from '@grpc/grpc-js';
+
 import { Host } from '../libvirt/host';
 import { listen, shutdown, createServer, type GrpcServer, type ListenResult } from '../grpc/server';
 import { loadProtos } from '../grpc/protos';
+import { serverCredentials } from '../grpc/tls';
 import type { Logger } from '../logging';
 import { systemClock, type Clock } from './clock';
 import type { AgentConfig } from './config';
@@ -14,6 +17,7 @@ import { DomainStore } from './domain-store';
 import { execFileRunner, type CommandRunner } from './exec';
 import type { FlowDeps } from './flows/types';
 import { Journal } from './journal';
+import { AgentMetrics } from './metrics';
 import { Operations } from './operations';
 import { recover, type RecoveryReport } from './recovery';
 import { hostAgentService } from './server';
@@ -25,6 +29,8 @@ export interface AgentHandle {
   ops: Operations;
   grpc: GrpcServer;
   listen: ListenResult;
+  /** With --metrics-listen: the registry and its HTTP endpoint (metrics.port). */
+  metrics?: AgentMetrics;
   /** Settles once interrupted operations from the journal were handled (after libvirt connects). */
   recovered: Promise<RecoveryReport>;
   /** Stops accepting calls, waits for in-flight operations up to drainMs, closes libvirt. */
@@ -47,7 +53,42 @@ export function agentVersion(): string {
   }
 }
 
+/**
+ * The gRPC port's credentials: mutual TLS when --tls-cert/--tls-key/--tls-ca
+ * are set (all three or none), else plaintext (unix socket or loopback only).
+ */
+function grpcCredentials(config: AgentConfig, logger: Logger, metrics: AgentMetrics | undefined): grpc.ServerCredentials | undefined {
+  const files = { '--tls-cert': config.tlsCert, '--tls-key': config.tlsKey, '--tls-ca': config.tlsCa };
+  const missing = Object.entries(files).filter(([, v]) => v === '').map(([k]) => k);
+  if (missing.length === 3) {
+    if (config.tlsAllowSubjects.length > 0) throw new Error('--tls-allow-subjects needs mutual TLS: set --tls-cert, --tls-key and --tls-ca');
+    return undefined;
+  }
+  if (missing.length > 0) {
+    throw new Error(`--tls-cert, --tls-key and --tls-ca go together (client certificates are always required); missing ${missing.join(', ')}`);
+  }
+  return serverCredentials({
+    cert: config.tlsCert,
+    key: config.tlsKey,
+    ca: config.tlsCa,
+    allowSubjects: config.tlsAllowSubjects,
+    onDenied: (method, subject, peer) => {
+      logger.warn({ method, subject, peer }, 'call refused: client certificate not in --tls-allow-subjects');
+      metrics?.callObserver(method, grpc.status.PERMISSION_DENIED, 0);
+    },
+  });
+}
+
 export async function startAgent(config: AgentConfig, logger: Logger, overrides: AgentOverrides = {}): Promise<AgentHandle> {
+  const metrics = config.metricsListen !== '' ? new AgentMetrics(agentVersion()) : undefined;
+  let credentials: grpc.ServerCredentials | undefined;
+  try {
+    // Certificate problems fail the start before anything else happens.
+    credentials = grpcCredentials(config, logger, metrics);
+  } catch (err) {
+    await metrics?.stop();
+    throw err;
+  }
   const host = new Host({
     uri: config.libvirtUri,
     logger: logger.child({ component: 'libvirt' }),
@@ -63,14 +104,16 @@ export async function startAgent(config: AgentConfig, logger: Logger, overrides:
   };
   const journal = new Journal(config.stateDir);
   const journalState = await journal.open(config.requestCacheSize);
-  const ops = new Operations(deps, journal);
+  metrics?.watchHost(host);
+  const ops = new Operations(deps, journal, metrics?.operationObserver);
+  metrics?.watchOperations(ops);
   ops.restore(journalState);
   if (journalState.corrupt > 0) logger.warn({ lines: journalState.corrupt }, 'journal: skipped unreadable lines (torn write)');
   const protos = loadProtos(['virtagent/v1/agent.proto']);
   // Aborted by stop(): ends WatchEvents streams so they do not hold the shutdown up.
   const stopping = new AbortController();
   const grpcServer = createServer(protos, [
-    { name: AGENT_SERVICE, implementation: hostAgentService(deps, ops, agentVersion(), undefined, stopping.signal) },
+    { name: AGENT_SERVICE, implementation: hostAgentService(deps, ops, agentVersion(), metrics?.callObserver, stopping.signal) },
   ], { initialStatus: 'NOT_SERVING' });
 
   // Health follows the libvirt connection: NOT_SERVING while it is down.
@@ -99,19 +142,29 @@ export async function startAgent(config: AgentConfig, logger: Logger, overrides:
 
   let bound: ListenResult;
   try {
-    bound = await listen(grpcServer.server, config.listen);
+    if (metrics) {
+      const port = await metrics.serve(config.metricsListen);
+      logger.info({ metrics_listen: config.metricsListen, port }, 'metrics endpoint listening (GET /metrics)');
+    }
+    bound = await listen(grpcServer.server, config.listen, credentials, { plaintextLoopback: config.plaintextLoopback });
   } catch (err) {
+    grpcServer.server.forceShutdown();
+    await metrics?.stop();
     await host.stop();
     await journal.close();
     throw err;
   }
-  logger.info({ listen: config.listen, target: bound.target, port: bound.port, libvirt: config.libvirtUri }, 'virt-agent listening');
+  logger.info({
+    listen: config.listen, target: bound.target, port: bound.port, libvirt: config.libvirtUri,
+    tls: credentials !== undefined, allow_subjects: config.tlsAllowSubjects.length > 0 ? config.tlsAllowSubjects : undefined,
+  }, 'virt-agent listening');
 
   return {
     deps,
     ops,
     grpc: grpcServer,
     listen: bound,
+    metrics,
     recovered,
     async stop(drainMs = config.drainSeconds * 1000) {
       stopping.abort();
@@ -121,6 +174,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, overrides:
       await closing;
       await host.stop();
       await journal.close();
+      await metrics?.stop();
       if (bound.socketPath) fs.rmSync(bound.socketPath, { force: true });
     },
   };

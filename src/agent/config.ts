@@ -13,8 +13,17 @@ export interface AgentConfig {
   instancesPath: string;
   /** NFS shares are mounted below this directory. */
   nfsMountBase: string;
-  /** Allow plaintext TCP (loopback only). */
-  allowInsecureLoopback: boolean;
+  /** Allow plaintext TCP on loopback addresses (never on others). Default true. */
+  plaintextLoopback: boolean;
+  /** PEM files for mutual TLS on a TCP listen address; all three or none. */
+  tlsCert: string;
+  tlsKey: string;
+  /** CA bundle client certificates must chain to (client certificates are required). */
+  tlsCa: string;
+  /** Client certificate subjects allowed to call: bare CNs or /K=V/K=V subjects; empty = any the CA signed. */
+  tlsAllowSubjects: string[];
+  /** HOST:PORT for the Prometheus endpoint (GET /metrics); empty = off. */
+  metricsListen: string;
   powerOff: {
     timeoutSeconds: number;
     retryIntervalSeconds: number;
@@ -50,7 +59,12 @@ export function defaultConfig(): AgentConfig {
     logLevel: 'info',
     instancesPath: '/var/lib/virt-agent/instances',
     nfsMountBase: '/var/lib/virt-agent/mnt',
-    allowInsecureLoopback: true,
+    plaintextLoopback: true,
+    tlsCert: '',
+    tlsKey: '',
+    tlsCa: '',
+    tlsAllowSubjects: [],
+    metricsListen: '',
     powerOff: {
       timeoutSeconds: 60,
       retryIntervalSeconds: 10,
@@ -78,6 +92,7 @@ export interface ConfigSources {
 export const FLAT_KEYS = [
   'listen', 'libvirtUri', 'stateDir', 'logLevel', 'instancesPath', 'nfsMountBase',
   'powerOffTimeoutSeconds', 'powerOffRetrySeconds', 'shutdownMethods', 'drainSeconds',
+  'tlsCert', 'tlsKey', 'tlsCa', 'tlsAllowSubjects', 'plaintextLoopback', 'metricsListen',
 ] as const;
 export type FlatKey = (typeof FLAT_KEYS)[number];
 
@@ -91,8 +106,17 @@ function num(key: string, v: string): number {
   return n;
 }
 
+function bool(key: string, v: string): boolean {
+  const s = v.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(s)) return true;
+  if (['false', '0', 'no', 'off'].includes(s)) return false;
+  throw new Error(`${key} must be true or false, got ${JSON.stringify(v)}`);
+}
+
 function apply(cfg: AgentConfig, key: FlatKey, v: string): void {
   switch (key) {
+    case 'plaintextLoopback': cfg.plaintextLoopback = bool(key, v); break;
+    case 'tlsAllowSubjects': cfg.tlsAllowSubjects = v.split(',').map((s) => s.trim()).filter(Boolean); break;
     case 'powerOffTimeoutSeconds': cfg.powerOff.timeoutSeconds = num(key, v); break;
     case 'powerOffRetrySeconds': cfg.powerOff.retryIntervalSeconds = Math.max(1, num(key, v)); break;
     case 'drainSeconds': cfg.drainSeconds = num(key, v); break;

@@ -37,17 +37,35 @@ function targetOf(opts: OperationOptions): string {
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** Sees each executed operation's steps and end (metrics). Its errors are ignored. */
+export interface OperationObserver {
+  onStep?(method: string, step: Step): void;
+  /** `value` is the flow's result when `ok`. Replayed results are not reported. */
+  onFinish?(method: string, ok: boolean, durationMs: number, value?: unknown): void;
+}
+
+function notify(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // Metrics must never break an operation.
+  }
+}
+
 export class Operations {
   private readonly queue = new KeyedQueue();
   private readonly finished = new Map<string, Finished>();
   private readonly running = new Map<string, { target: string; outcome: Promise<Outcome<unknown>> }>();
   private inFlight = 0;
   private idle: Array<() => void> = [];
+  /** Operations queued or running per serialization key. */
+  private readonly depth = new Map<string, number>();
 
   /** With a journal, every operation's intent, steps and end are on disk before it acts. */
   constructor(
     private readonly deps: FlowDeps,
     private readonly journal?: Journal,
+    private readonly observer?: OperationObserver,
   ) {}
 
   /** Puts results journaled by an earlier run back into the replay cache. */
@@ -67,6 +85,15 @@ export class Operations {
   /** Operations queued or running for a domain (by uuid). */
   queued(uuid: string): number {
     return this.queue.queued(uuid);
+  }
+
+  /**
+   * Queued-or-running counts by serialization key (a domain uuid, "name:NAME"
+   * for a domain libvirt did not know, "key:..." for host-only work); only
+   * keys with something queued.
+   */
+  queueDepths(): Map<string, number> {
+    return new Map(this.depth);
   }
 
   /**
@@ -121,9 +148,15 @@ export class Operations {
     const id = randomUUID();
     const journal = this.journal;
     // Steps go to the journal as they finish; a failed append must not break the operation.
+    const observer = this.observer;
     const steps = new StepRecorder({
       logger,
-      onStep: journal ? (step) => void journal.append({ t: 'step', id, step }).catch(() => undefined) : undefined,
+      onStep: journal || observer?.onStep
+        ? (step) => {
+          if (journal) void journal.append({ t: 'step', id, step }).catch(() => undefined);
+          if (observer?.onStep) notify(() => observer.onStep!(method, step));
+        }
+        : undefined,
     });
     if (journal) {
       await journal.append({
@@ -143,13 +176,25 @@ export class Operations {
       const guest = opts.ref ? await this.deps.host.find(opts.ref) : null;
       const key = guest?.uuid ?? (opts.ref ? `name:${opts.ref.name ?? opts.ref.uuid}` : `key:${opts.key ?? requestId}`);
       if (guest) logger.setBindings({ uuid: guest.uuid });
-      const value = await this.queue.run(key, () => flow(ctx), opts.signal);
-      logger.info({ duration_ms: Math.round(performance.now() - started), steps: steps.steps }, `${method} done`);
+      this.depth.set(key, (this.depth.get(key) ?? 0) + 1);
+      let value: T;
+      try {
+        value = await this.queue.run(key, () => flow(ctx), opts.signal);
+      } finally {
+        const n = (this.depth.get(key) ?? 1) - 1;
+        if (n <= 0) this.depth.delete(key);
+        else this.depth.set(key, n);
+      }
+      const ms = performance.now() - started;
+      logger.info({ duration_ms: Math.round(ms), steps: steps.steps }, `${method} done`);
+      if (observer?.onFinish) notify(() => observer.onFinish!(method, true, ms, value));
       await end(true, value);
       return { value, steps: steps.steps, replayed: false };
     } catch (err) {
+      const ms = performance.now() - started;
       const level = isAppError(err) && err.kind !== 'Internal' ? 'warn' : 'error';
-      logger[level]({ duration_ms: Math.round(performance.now() - started), steps: steps.steps, err: errorMessage(err) }, `${method} failed`);
+      logger[level]({ duration_ms: Math.round(ms), steps: steps.steps, err: errorMessage(err) }, `${method} failed`);
+      if (observer?.onFinish) notify(() => observer.onFinish!(method, false, ms, undefined));
       await end(false, undefined, errorMessage(err));
       throw err;
     } finally {

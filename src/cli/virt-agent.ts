@@ -9,7 +9,7 @@ import { FLAT_KEYS, envName, resolveConfig, type FlatKey } from '../agent/config
 import { createLogger, parseLogLevel } from '../logging';
 
 const HELP: Record<FlatKey, string> = {
-  listen: 'unix:///path/to.sock or HOST:PORT (plaintext TCP on loopback only); default unix:///run/virt-agent/agent.sock as root',
+  listen: 'unix:///path/to.sock or HOST:PORT (plaintext TCP on loopback only; other hosts need --tls-*); default unix:///run/virt-agent/agent.sock as root',
   libvirtUri: 'libvirt connection URI, e.g. qemu:///system or test:///abs/path/node.xml (default qemu:///system)',
   stateDir: 'agent state directory (default /var/lib/virt-agent)',
   logLevel: 'fatal|error|warn|info|debug|trace (default info)',
@@ -19,6 +19,12 @@ const HELP: Record<FlatKey, string> = {
   powerOffRetrySeconds: 'default interval between shutdown requests (default 10)',
   shutdownMethods: 'default shutdown method order, comma separated: guest_agent,acpi',
   drainSeconds: 'on SIGTERM, wait this long for running operations (default 30)',
+  tlsCert: 'PEM server certificate chain for mutual TLS on --listen (with --tls-key and --tls-ca)',
+  tlsKey: 'PEM private key of --tls-cert (unencrypted, keep it 0600)',
+  tlsCa: 'PEM CA bundle client certificates must chain to; a client certificate is always required',
+  tlsAllowSubjects: 'comma list of allowed client certificate subjects: bare CNs or /O=.../CN=... (default: any the CA signed)',
+  plaintextLoopback: 'allow plaintext gRPC on a loopback TCP address (default true; false = TLS or unix socket only)',
+  metricsListen: 'HOST:PORT for the Prometheus endpoint GET /metrics, e.g. 127.0.0.1:9477 (default off)',
 };
 
 const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -1,5 +1,5 @@
 // A grpc-js server with health and reflection, listening on a unix socket or
-// TCP. Plaintext TCP is only allowed on loopback until TLS is configured.
+// TCP. Plaintext TCP is only allowed on loopback; other hosts need TLS.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -8,6 +8,7 @@ import { InvalidArgument } from '../errors';
 import { HEALTH_SERVICE, HealthService, type ServingStatus } from './health';
 import type { ProtoSet } from './protos';
 import { REFLECTION_SERVICES, ReflectionService } from './reflection';
+import { clip } from './status';
 
 export interface ServiceBinding {
   /** Fully-qualified, e.g. "virtagent.v1.HostAgent". */
@@ -22,6 +23,21 @@ export interface GrpcServer {
 }
 
 /**
+ * Every status text on the server clipped and encodable (see clip in
+ * status.ts): grpc-js percent-encodes it with encodeURI, which throws on an
+ * unpaired surrogate (an error quoting half of a character a parser split
+ * holds one), and that throw kills the process; a text over 64 KiB wedges the
+ * client's connection. Also covers handlers that do not go through status.ts
+ * (health, reflection).
+ */
+const encodableStatus: grpc.ServerInterceptor = (_method, call) => new grpc.ServerInterceptingCall(
+  call,
+  new grpc.ResponderBuilder()
+    .withSendStatus((status, next) => next(status.details === undefined ? status : { ...status, details: clip(status.details) }))
+    .build(),
+);
+
+/**
  * A server with `services`, grpc.health.v1.Health (each service and "" start
  * SERVING unless `initialStatus` says otherwise) and both reflection versions
  * describing every file in `protos`.
@@ -31,7 +47,10 @@ export function createServer(
   services: readonly ServiceBinding[],
   options?: { serverOptions?: grpc.ServerOptions; initialStatus?: ServingStatus },
 ): GrpcServer {
-  const server = new grpc.Server(options?.serverOptions);
+  const server = new grpc.Server({
+    ...options?.serverOptions,
+    interceptors: [encodableStatus, ...(options?.serverOptions?.interceptors ?? [])],
+  });
   const status = options?.initialStatus ?? 'SERVING';
   const initial: Record<string, ServingStatus> = { '': status };
   for (const s of services) {
@@ -79,16 +98,23 @@ export interface ListenResult {
   socketPath?: string;
 }
 
+export interface ListenOptions {
+  /** Plaintext TCP on a loopback host; default true. Non-loopback plaintext is always refused. */
+  plaintextLoopback?: boolean;
+}
+
 /**
  * Binds and starts serving. Unix sockets: the parent dir is created 0700 if
  * missing, a stale socket file (nothing accepting on it) is replaced, a live
- * one is refused, and the socket is owner-only (0600). TCP: without TLS
- * `credentials`, only loopback hosts are accepted.
+ * one is refused, and the socket is owner-only (0600). TCP: any host with TLS
+ * `credentials`; without, only loopback hosts, and only while
+ * `plaintextLoopback` is not false.
  */
 export async function listen(
   server: grpc.Server,
   address: string,
   credentials?: grpc.ServerCredentials,
+  options: ListenOptions = {},
 ): Promise<ListenResult> {
   const parsed = parseListenAddress(address);
   const creds = credentials ?? grpc.ServerCredentials.createInsecure();
@@ -96,7 +122,13 @@ export async function listen(
     if (!creds._isSecure() && !isLoopbackHost(parsed.host)) {
       throw new InvalidArgument(
         '--listen',
-        `refusing plaintext gRPC on non-loopback address ${address}; use 127.0.0.1, [::1], localhost or a unix socket until TLS is configured`,
+        `refusing plaintext gRPC on non-loopback address ${address}; configure mutual TLS (--tls-cert, --tls-key, --tls-ca) or use 127.0.0.1, [::1], localhost or a unix socket`,
+      );
+    }
+    if (!creds._isSecure() && options.plaintextLoopback === false) {
+      throw new InvalidArgument(
+        '--listen',
+        `refusing plaintext gRPC on ${address}: --plaintext-loopback is false; configure mutual TLS (--tls-cert, --tls-key, --tls-ca) or use a unix socket`,
       );
     }
     const target = parsed.host.includes(':') ? `[${parsed.host}]:${parsed.port}` : `${parsed.host}:${parsed.port}`;

@@ -26,15 +26,46 @@ export function codeForKind(kind: ErrorKind): grpc.status {
 /** Longest error text sent back. */
 export const MAX_ERROR_DETAILS = 1024;
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * The text with unpaired UTF-16 surrogates replaced by U+FFFD. grpc-js sends
+ * the status text through encodeURI, which throws on a lone surrogate: the
+ * call never ends and the throw escapes as an unhandled rejection, which
+ * kills the process. Request values quoted in errors (half of an emoji cut
+ * by a parser: fast-xml-parser's validator does that) must never get there.
+ */
+export function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\uFFFD');
+}
+
 /**
  * Errors often quote the offending request value, and the text travels as the
  * grpc-message trailer: one larger than the client's header-list limit (64 KiB
  * in Node) wedges the whole HTTP/2 connection, so that call and every later
- * one on it hang until their deadlines. Clip it.
+ * one on it hang until their deadlines. Clip it (and make it encodable).
+ * Idempotent.
  */
-function clip(details: string): string {
-  if (details.length <= MAX_ERROR_DETAILS) return details;
-  return `${details.slice(0, MAX_ERROR_DETAILS).replace(/[\uD800-\uDBFF]$/, '')}... (${details.length} characters)`;
+export function clip(details: string): string {
+  if (details.length <= MAX_ERROR_DETAILS) return wellFormed(details);
+  return wellFormed(`${details.slice(0, MAX_ERROR_DETAILS).replace(/[\uD800-\uDBFF]$/, '')}... (${details.length} characters)`);
+}
+
+/**
+ * Sends a final status; should grpc-js throw while encoding it, sends the
+ * code with a plain text instead. Nothing thrown here may escape: it would be
+ * an unhandled rejection.
+ */
+function sendSafely(send: (status: GrpcStatus) => void, status: GrpcStatus): void {
+  try {
+    send(status);
+  } catch {
+    try {
+      send({ code: status.code, details: 'error details could not be encoded' });
+    } catch {
+      // The call is beyond saving; the process is not.
+    }
+  }
 }
 
 /** AppErrors by kind; anything else is INTERNAL with its message (never a stack). */
@@ -65,12 +96,16 @@ export function unary<Req, Res>(handler: UnaryHandler<Req, Res>, observer?: Call
     run(() => handler(call, done.signal)).then(
       (response) => {
         done.finish(grpc.status.OK);
-        callback(null, response);
+        try {
+          callback(null, response);
+        } catch (err) {
+          sendSafely((s) => callback(s), toGrpcStatus(err));
+        }
       },
       (err: unknown) => {
         const status = toGrpcStatus(err);
         done.finish(status.code);
-        callback(status);
+        sendSafely((s) => callback(s), status);
       },
     );
   };
@@ -86,13 +121,17 @@ export function serverStreaming<Req, Res>(
     run(() => handler(call, done.signal)).then(
       () => {
         done.finish(grpc.status.OK);
-        if (!call.cancelled) call.end();
+        try {
+          if (!call.cancelled) call.end();
+        } catch {
+          // Ending a stream the client already closed; nothing to tell anyone.
+        }
       },
       (err: unknown) => {
         const status = toGrpcStatus(err);
         done.finish(status.code);
         // grpc-js turns an 'error' event into the call's final status.
-        if (!call.cancelled) call.emit('error', status);
+        if (!call.cancelled) sendSafely((s) => call.emit('error', s), status);
       },
     );
   };

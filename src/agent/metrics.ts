@@ -1,0 +1,234 @@
+// Prometheus metrics of one agent: a registry of its own (not prom-client's
+// global one, so a process can hold many agents, as the tests do), fed by the
+// gRPC call observer, the operation observer and the Host's events, and an
+// HTTP endpoint (GET /metrics) on its own listen address.
+import http from 'node:http';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
+import * as grpc from '@grpc/grpc-js';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+import { parseListenAddress } from '../grpc/server';
+import type { CallObserver } from '../grpc/status';
+import type { Host } from '../libvirt/host';
+import type { OperationObserver, Operations } from './operations';
+import type { Step } from './steps';
+
+/** Seconds; RPCs and steps range from sub-millisecond lookups to 60 s+ clean shutdowns. */
+const BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+/**
+ * A step name without its parameters, so labels stay few: "remove-disk vda"
+ * → "remove-disk", "detach-live (1/3)" → "detach-live", "iscsi: logout
+ * 10.0.0.1:3260 iqn..." → "iscsi: logout".
+ */
+export function stepLabel(name: string): string {
+  const words = name.trim().split(/\s+/);
+  const head = words[0] ?? '';
+  const label = head.endsWith(':') && words.length > 1 ? `${head} ${words[1]}` : head.replace(/\(.*$/, '');
+  return label.replace(/[^A-Za-z0-9:._ -]/g, '_').slice(0, 64) || 'unnamed';
+}
+
+/** "/virtagent.v1.HostAgent/PowerOff" → ["virtagent.v1.HostAgent", "PowerOff"]. */
+function splitPath(path: string): [string, string] {
+  const m = /^\/([^/]+)\/([^/]+)$/.exec(path);
+  return m ? [m[1]!, m[2]!] : ['unknown', path.slice(0, 64)];
+}
+
+export class AgentMetrics {
+  readonly registry = new Registry();
+  private readonly rpcTotal: Counter<'service' | 'method' | 'code'>;
+  private readonly rpcSeconds: Histogram<'service' | 'method' | 'code'>;
+  private readonly opSeconds: Histogram<'op' | 'result'>;
+  private readonly stepSeconds: Histogram<'op' | 'step' | 'outcome'>;
+  private readonly powerOffs: Counter<'result'>;
+  private readonly reconnects: Counter;
+  private readonly disconnects: Counter;
+  private readonly loopDelay: IntervalHistogram;
+  private host: Host | undefined;
+  private ops: Operations | undefined;
+  private everConnected = false;
+  private server: http.Server | undefined;
+  /** The bound TCP port of the HTTP endpoint once serve() resolved. */
+  port: number | undefined;
+
+  constructor(version: string) {
+    const registers = [this.registry];
+    new Gauge({ name: 'virt_agent_info', help: 'Agent version (always 1).', labelNames: ['version'], registers }).set({ version }, 1);
+    this.rpcTotal = new Counter({
+      name: 'virt_agent_grpc_requests_total', help: 'Finished HostAgent calls by method and gRPC status code.',
+      labelNames: ['service', 'method', 'code'], registers,
+    });
+    this.rpcSeconds = new Histogram({
+      name: 'virt_agent_grpc_request_duration_seconds', help: 'HostAgent call latency by method and gRPC status code.',
+      labelNames: ['service', 'method', 'code'], buckets: BUCKETS, registers,
+    });
+    this.opSeconds = new Histogram({
+      name: 'virt_agent_operation_duration_seconds', help: 'Mutating operations (PowerOff, Destroy, ...) by result, queueing included.',
+      labelNames: ['op', 'result'], buckets: BUCKETS, registers,
+    });
+    this.stepSeconds = new Histogram({
+      name: 'virt_agent_operation_step_duration_seconds', help: 'Operation steps by operation, step (parameters stripped) and outcome.',
+      labelNames: ['op', 'step', 'outcome'], buckets: BUCKETS, registers,
+    });
+    this.powerOffs = new Counter({
+      name: 'virt_agent_power_off_total', help: 'Completed PowerOff operations: clean = the guest stopped itself, forced = destroyed.',
+      labelNames: ['result'], registers,
+    });
+    for (const result of ['clean', 'forced']) this.powerOffs.inc({ result }, 0);
+    this.reconnects = new Counter({ name: 'virt_agent_libvirt_reconnects_total', help: 'Times the libvirt connection was re-established after being lost.', registers });
+    this.disconnects = new Counter({ name: 'virt_agent_libvirt_disconnects_total', help: 'Times the libvirt connection was lost.', registers });
+    const self = this;
+    new Gauge({
+      name: 'virt_agent_libvirt_connected', help: '1 while the libvirt connection is up.', registers,
+      collect() {
+        this.set(self.host?.connected ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'virt_agent_operations_in_flight', help: 'Mutating operations queued or running (what a stop drains).', registers,
+      collect() {
+        this.set(self.ops?.active ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'virt_agent_operation_queue_depth',
+      help: 'Operations queued or running per domain (uuid, or name:NAME for one libvirt did not know); only domains with work.',
+      labelNames: ['domain'], registers,
+      collect() {
+        this.reset();
+        for (const [key, n] of self.ops?.queueDepths() ?? []) {
+          if (key.startsWith('key:')) continue;
+          this.set({ domain: key.slice(0, 300) }, n);
+        }
+      },
+    });
+    // Enabled by serve(), disabled by stop().
+    this.loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    new Gauge({
+      name: 'virt_agent_event_loop_lag_seconds',
+      help: 'Event-loop delay since the previous scrape (stat: min, mean, p50, p90, p99, max).',
+      labelNames: ['stat'], registers,
+      collect() {
+        const h = self.loopDelay;
+        const s = (ns: number) => (Number.isFinite(ns) ? ns / 1e9 : 0);
+        const count = h.count;
+        this.set({ stat: 'min' }, count > 0 ? s(h.min) : 0);
+        this.set({ stat: 'mean' }, count > 0 ? s(h.mean) : 0);
+        this.set({ stat: 'p50' }, s(h.percentile(50)));
+        this.set({ stat: 'p90' }, s(h.percentile(90)));
+        this.set({ stat: 'p99' }, s(h.percentile(99)));
+        this.set({ stat: 'max' }, s(h.max));
+        h.reset();
+      },
+    });
+  }
+
+  /** For the gRPC wrappers (and the TLS allow-list's refusals). */
+  readonly callObserver: CallObserver = (path, code, durationMs) => {
+    const [service, method] = splitPath(path);
+    const labels = { service, method, code: grpc.status[code] ?? String(code) };
+    this.rpcTotal.inc(labels);
+    this.rpcSeconds.observe(labels, durationMs / 1000);
+  };
+
+  /** For Operations. */
+  readonly operationObserver: OperationObserver = {
+    onStep: (op: string, step: Step) => {
+      this.stepSeconds.observe({ op, step: stepLabel(step.name), outcome: step.outcome }, step.duration_ms / 1000);
+    },
+    onFinish: (op: string, ok: boolean, durationMs: number, value?: unknown) => {
+      this.opSeconds.observe({ op, result: ok ? 'ok' : 'error' }, durationMs / 1000);
+      if (ok && op === 'PowerOff' && typeof (value as { clean?: unknown } | undefined)?.clean === 'boolean') {
+        this.powerOffs.inc({ result: (value as { clean: boolean }).clean ? 'clean' : 'forced' });
+      }
+    },
+  };
+
+  private readonly onConnected = (): void => {
+    if (this.everConnected) this.reconnects.inc();
+    this.everConnected = true;
+  };
+
+  private readonly onDisconnected = (): void => {
+    this.disconnects.inc();
+  };
+
+  /** Counts the Host's connection events; attach before host.start() to see the first connect. */
+  watchHost(host: Host): void {
+    this.host = host;
+    this.everConnected = host.connected;
+    host.on('connected', this.onConnected);
+    host.on('disconnected', this.onDisconnected);
+  }
+
+  watchOperations(ops: Operations): void {
+    this.ops = ops;
+  }
+
+  /** The text exposition format. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** Serves GET /metrics on HOST:PORT (404 for other paths). */
+  async serve(address: string): Promise<number> {
+    let host: string;
+    let port: number;
+    try {
+      const parsed = parseListenAddress(address);
+      if (parsed.kind !== 'tcp') throw new Error('unix sockets are not supported');
+      ({ host, port } = parsed);
+    } catch (err) {
+      throw new Error(`--metrics-listen: expected HOST:PORT (e.g. 127.0.0.1:9477), got ${JSON.stringify(address)}`, { cause: err });
+    }
+    const server = http.createServer((req, res) => {
+      const path = (req.url ?? '').split('?')[0];
+      if (path !== '/metrics') {
+        res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found: try GET /metrics\n');
+        return;
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { 'content-type': 'text/plain; charset=utf-8', allow: 'GET, HEAD' }).end('method not allowed\n');
+        return;
+      }
+      this.text().then(
+        (body) => {
+          res.writeHead(200, { 'content-type': this.registry.contentType });
+          res.end(req.method === 'HEAD' ? undefined : body);
+        },
+        (err: unknown) => {
+          res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`collecting metrics failed: ${String(err)}\n`);
+        },
+      );
+    });
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 10_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(new Error(`--metrics-listen ${address}: ${err.code === 'EADDRINUSE' ? 'address in use' : err.message}`, { cause: err })));
+      server.listen({ host: host === '' ? undefined : host, port }, () => resolve());
+    });
+    this.server = server;
+    this.loopDelay.enable();
+    const bound = server.address();
+    this.port = typeof bound === 'object' && bound !== null ? bound.port : port;
+    return this.port;
+  }
+
+  /** Closes the endpoint (and its keep-alive connections), stops the loop monitor, detaches from the Host. */
+  async stop(): Promise<void> {
+    this.loopDelay.disable();
+    if (this.host) {
+      this.host.off('connected', this.onConnected);
+      this.host.off('disconnected', this.onDisconnected);
+    }
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+}

@@ -1,0 +1,212 @@
+// Mutual TLS for the agent's gRPC port: the server presents its certificate
+// and REQUIRES a client certificate signed by the configured CA; optionally
+// only client certificates whose subject is on an allow-list may call.
+//
+// The allow-list is enforced in one place, a server interceptor carried by the
+// credentials themselves (grpc-js applies a credential's interceptors to every
+// call on the port bound with it): every service on that port — HostAgent,
+// health, reflection — is covered, and a plaintext port can never have one.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import type { PeerCertificate } from 'node:tls';
+
+import * as grpc from '@grpc/grpc-js';
+// Public since grpc-js 1.10 but not re-exported from the package index.
+import { createServerCredentialsWithInterceptors } from '@grpc/grpc-js/build/src/server-credentials';
+
+import { wellFormed } from './status';
+
+/** A PEM source: a file path (string) or the PEM bytes themselves (Buffer). */
+export type PemSource = string | Buffer;
+
+export interface TlsSources {
+  /** Own certificate chain (leaf first). */
+  cert: PemSource;
+  /** Private key of `cert`, unencrypted PEM. */
+  key: PemSource;
+  /** CA bundle that signed the peer's certificate. */
+  ca: PemSource;
+}
+
+/** Names of the settings, for error messages (e.g. the controller's own flags). */
+export interface TlsFlagNames {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
+export const AGENT_TLS_FLAGS: TlsFlagNames = { cert: '--tls-cert', key: '--tls-key', ca: '--tls-ca' };
+
+export interface TlsMaterial {
+  cert: Buffer;
+  key: Buffer;
+  ca: Buffer;
+}
+
+export interface ServerTlsOptions extends TlsSources {
+  /**
+   * Client certificate subjects allowed to call (see parseAllowSubjects); empty
+   * or absent = any certificate the CA signed.
+   */
+  allowSubjects?: readonly string[];
+  /** Told about each call refused by the allow-list (metrics, logs). */
+  onDenied?: (method: string, subject: string, peer: string) => void;
+  flags?: TlsFlagNames;
+}
+
+function readPem(source: PemSource, flag: string): { buf: Buffer; where: string } {
+  if (Buffer.isBuffer(source)) return { buf: source, where: flag };
+  if (source === '') throw new Error(`${flag}: no file given`);
+  try {
+    return { buf: fs.readFileSync(source), where: `${flag} ${source}` };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new Error(`${flag} ${source}: cannot read the file (${code})`, { cause: err });
+  }
+}
+
+const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+function parseCerts(buf: Buffer, where: string): crypto.X509Certificate[] {
+  const blocks = buf.toString('utf8').match(CERT_BLOCK) ?? [];
+  if (blocks.length === 0) throw new Error(`${where}: no PEM certificate in the file (expected -----BEGIN CERTIFICATE-----)`);
+  return blocks.map((b, i) => {
+    try {
+      return new crypto.X509Certificate(b);
+    } catch (err) {
+      throw new Error(`${where}: certificate ${i + 1} is not valid PEM (${(err as Error).message})`, { cause: err });
+    }
+  });
+}
+
+/**
+ * Reads and checks a certificate, its key and a CA bundle: each must parse,
+ * and the key must belong to the certificate. Errors name the setting.
+ */
+export function loadTlsMaterial(sources: TlsSources, flags: TlsFlagNames = AGENT_TLS_FLAGS): TlsMaterial {
+  const cert = readPem(sources.cert, flags.cert);
+  const key = readPem(sources.key, flags.key);
+  const ca = readPem(sources.ca, flags.ca);
+  const [leaf] = parseCerts(cert.buf, cert.where);
+  parseCerts(ca.buf, ca.where);
+  let keyObject: crypto.KeyObject;
+  try {
+    keyObject = crypto.createPrivateKey(key.buf);
+  } catch (err) {
+    throw new Error(`${key.where}: not an unencrypted PEM private key (${(err as Error).message})`, { cause: err });
+  }
+  if (!leaf!.checkPrivateKey(keyObject)) {
+    throw new Error(`${key.where}: the key does not belong to the certificate in ${flags.cert}`);
+  }
+  return { cert: cert.buf, key: key.buf, ca: ca.buf };
+}
+
+// ---------------------------------------------------------------------------
+// Subject allow-list
+
+/** One allow-list entry: a CN, or every attribute of the subject. */
+export type SubjectRule = { cn: string } | { subject: Array<[string, string]> };
+
+/**
+ * Entries: a bare common name (`controller-1`) matches a certificate whose CN
+ * is exactly that; a full subject in OpenSSL's one-line form
+ * (`/O=Example/CN=controller-1`) matches a certificate whose subject has
+ * exactly those attributes, in any order. Entries travel as a comma list, so
+ * a full subject must use the slash form.
+ */
+export function parseAllowSubjects(entries: readonly string[], flag = '--tls-allow-subjects'): SubjectRule[] {
+  return entries.map((raw) => raw.trim()).filter((e) => e !== '').map((e) => {
+    if (!e.startsWith('/')) {
+      if (e.includes('=')) {
+        throw new Error(`${flag}: ${JSON.stringify(e)}: give a bare common name, or a full subject as /CN=.../O=... (OpenSSL one-line form)`);
+      }
+      return { cn: e };
+    }
+    const attrs = e.slice(1).split(/(?<!\\)\//).map((part) => {
+      const eq = part.indexOf('=');
+      if (eq <= 0) throw new Error(`${flag}: ${JSON.stringify(e)}: expected /KEY=value/KEY=value, got ${JSON.stringify(part)}`);
+      return [part.slice(0, eq).trim().toUpperCase(), part.slice(eq + 1).replace(/\\\//g, '/')] as [string, string];
+    });
+    return { subject: attrs };
+  });
+}
+
+function subjectPairs(peer: PeerCertificate): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const [k, v] of Object.entries(peer.subject ?? {})) {
+    for (const value of Array.isArray(v) ? v : [v]) out.push([k.toUpperCase(), String(value)]);
+  }
+  return out;
+}
+
+const pairKey = ([k, v]: [string, string]) => `${k}=${v}`;
+
+/** The subject as /K=V/K=V, for messages and logs. */
+export function describeSubject(peer: PeerCertificate | undefined): string {
+  if (!peer?.subject) return '(no client certificate)';
+  return subjectPairs(peer).map(([k, v]) => `/${k}=${v.replace(/\//g, '\\/')}`).join('');
+}
+
+export function subjectAllowed(peer: PeerCertificate | undefined, rules: readonly SubjectRule[]): boolean {
+  if (rules.length === 0) return peer !== undefined;
+  if (!peer?.subject) return false;
+  const pairs = subjectPairs(peer);
+  const have = pairs.map(pairKey).sort();
+  const cns = pairs.filter(([k]) => k === 'CN').map(([, v]) => v);
+  return rules.some((r) => {
+    if ('cn' in r) return cns.includes(r.cn);
+    const want = r.subject.map(pairKey).sort();
+    return want.length === have.length && want.every((w, i) => w === have[i]);
+  });
+}
+
+/** Refuses, with PERMISSION_DENIED, every call whose client certificate is not on the list. */
+export function allowListInterceptor(
+  rules: readonly SubjectRule[],
+  onDenied?: (method: string, subject: string, peer: string) => void,
+): grpc.ServerInterceptor {
+  return (method, call) => {
+    const listener = new grpc.ServerListenerBuilder()
+      .withOnReceiveMetadata((metadata, next) => {
+        const peer = call.getAuthContext().sslPeerCertificate;
+        if (subjectAllowed(peer, rules)) {
+          next(metadata);
+          return;
+        }
+        const subject = describeSubject(peer);
+        try {
+          onDenied?.(method.path, subject, call.getPeer());
+        } catch {
+          // A broken hook must not let the call through or break the server.
+        }
+        call.sendStatus({
+          code: grpc.status.PERMISSION_DENIED,
+          details: wellFormed(`client certificate ${subject.slice(0, 512)} is not allowed to call this agent (--tls-allow-subjects)`),
+        });
+      })
+      .build();
+    return new grpc.ServerInterceptingCall(call, new grpc.ResponderBuilder().withStart((next) => next(listener)).build());
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Credentials
+
+/** Server side: TLS with client certificates required (and verified against `ca`), plus the allow-list. */
+export function serverCredentials(options: ServerTlsOptions): grpc.ServerCredentials {
+  const flags = options.flags ?? AGENT_TLS_FLAGS;
+  const m = loadTlsMaterial(options, flags);
+  const rules = parseAllowSubjects(options.allowSubjects ?? []);
+  const creds = grpc.ServerCredentials.createSsl(m.ca, [{ cert_chain: m.cert, private_key: m.key }], true);
+  if (rules.length === 0) return creds;
+  return createServerCredentialsWithInterceptors(creds, [allowListInterceptor(rules, options.onDenied)]);
+}
+
+/**
+ * Client side (the controller): present `cert`, trust servers signed by `ca`.
+ * The server's certificate must name the host dialled (SAN DNS or IP).
+ */
+export function channelCredentials(sources: TlsSources, flags: TlsFlagNames = AGENT_TLS_FLAGS): grpc.ChannelCredentials {
+  const m = loadTlsMaterial(sources, flags);
+  return grpc.credentials.createSsl(m.ca, m.key, m.cert);
+}
