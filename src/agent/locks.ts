@@ -12,6 +12,11 @@ export class KeyedQueue {
     return this.depth.get(key) ?? 0;
   }
 
+  /** Queued-or-running counts of every key that has any. */
+  depths(): Map<string, number> {
+    return new Map(this.depth);
+  }
+
   async run<T>(key: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const prev = this.tails.get(key) ?? Promise.resolve();
     let release!: () => void;

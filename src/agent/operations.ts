@@ -58,8 +58,12 @@ export class Operations {
   private readonly running = new Map<string, { target: string; outcome: Promise<Outcome<unknown>> }>();
   private inFlight = 0;
   private idle: Array<() => void> = [];
-  /** Operations queued or running per serialization key. */
-  private readonly depth = new Map<string, number>();
+  /**
+   * Operations enter the per-domain queue in the order they arrived, although
+   * each first looks its domain up (in parallel): arrival N is admitted only
+   * after arrival N-1, so a slow lookup cannot let a later request overtake.
+   */
+  private admission: Promise<void> = Promise.resolve();
 
   /** With a journal, every operation's intent, steps and end are on disk before it acts. */
   constructor(
@@ -93,7 +97,7 @@ export class Operations {
    * keys with something queued.
    */
   queueDepths(): Map<string, number> {
-    return new Map(this.depth);
+    return this.queue.depths();
   }
 
   /**
@@ -143,12 +147,19 @@ export class Operations {
 
   private async execute<T>(method: string, opts: OperationOptions, flow: (ctx: OpContext) => Promise<T>,
     target: string, input: unknown): Promise<Outcome<T>> {
+    // Taken synchronously, in arrival order (see `admission`).
+    const previous = this.admission;
+    let admit!: () => void;
+    this.admission = new Promise<void>((resolve) => (admit = resolve));
+    const lookup = opts.ref ? this.deps.host.find(opts.ref) : Promise.resolve(null);
+    lookup.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+
     const requestId = opts.requestId || randomUUID();
     const logger = this.deps.logger.child({ op: method, request_id: requestId, domain: opts.ref?.uuid ?? opts.ref?.name });
     const id = randomUUID();
     const journal = this.journal;
-    // Steps go to the journal as they finish; a failed append must not break the operation.
     const observer = this.observer;
+    // Steps go to the journal as they finish; a failed append must not break the operation.
     const steps = new StepRecorder({
       logger,
       onStep: journal || observer?.onStep
@@ -158,11 +169,6 @@ export class Operations {
         }
         : undefined,
     });
-    if (journal) {
-      await journal.append({
-        t: 'begin', id, method, requestId: opts.requestId, target, input: redact(input ?? null), at: new Date().toISOString(),
-      });
-    }
     const end = async (ok: boolean, result: unknown, error?: string) => {
       if (!journal) return;
       await journal.append({ t: 'end', id, ok, result, steps: steps.steps, error, at: new Date().toISOString() })
@@ -172,19 +178,24 @@ export class Operations {
     this.inFlight++;
     const started = performance.now();
     try {
+      let guest;
+      try {
+        // Intent on disk before anything can act.
+        if (journal) {
+          await journal.append({
+            t: 'begin', id, method, requestId: opts.requestId, target, input: redact(input ?? null), at: new Date().toISOString(),
+          });
+        }
+        guest = await lookup;
+      } finally {
+        await previous;
+      }
       // Lock on the uuid so a name and a uuid for the same domain queue together.
-      const guest = opts.ref ? await this.deps.host.find(opts.ref) : null;
       const key = guest?.uuid ?? (opts.ref ? `name:${opts.ref.name ?? opts.ref.uuid}` : `key:${opts.key ?? requestId}`);
       if (guest) logger.setBindings({ uuid: guest.uuid });
-      this.depth.set(key, (this.depth.get(key) ?? 0) + 1);
-      let value: T;
-      try {
-        value = await this.queue.run(key, () => flow(ctx), opts.signal);
-      } finally {
-        const n = (this.depth.get(key) ?? 1) - 1;
-        if (n <= 0) this.depth.delete(key);
-        else this.depth.set(key, n);
-      }
+      const queued = this.queue.run(key, () => flow(ctx), opts.signal);
+      admit(); // queue.run took its place synchronously
+      const value = await queued;
       const ms = performance.now() - started;
       logger.info({ duration_ms: Math.round(ms), steps: steps.steps }, `${method} done`);
       if (observer?.onFinish) notify(() => observer.onFinish!(method, true, ms, value));
@@ -198,6 +209,7 @@ export class Operations {
       await end(false, undefined, errorMessage(err));
       throw err;
     } finally {
+      admit();
       if (--this.inFlight === 0) for (const w of this.idle.splice(0)) w();
     }
   }

@@ -201,6 +201,27 @@ describe('Operations: per-domain serialization', () => {
     expect(ops.active).toBe(0);
   });
 
+  it('arrival order is kept on a domain even when the first lookup is the slowest', async () => {
+    await setup();
+    const log: string[] = [];
+    const slow = deferred();
+    const find = env.host.find.bind(env.host);
+    let calls = 0;
+    // The first request's lookup answers last (e.g. a busy libvirtd).
+    env.host.find = async (ref) => {
+      const r = await find(ref);
+      if (calls++ === 0) await slow.promise;
+      return r;
+    };
+    const p1 = ops.run('A1', { ref: { uuid: A }, requestId: '' }, async () => { log.push('1'); });
+    const p2 = ops.run('A2', { ref: { name: 'a' }, requestId: '' }, async () => { log.push('2'); });
+    await settle();
+    expect(log).toEqual([]); // 2 does not overtake 1
+    slow.resolve();
+    await Promise.all([p1, p2]);
+    expect(log).toEqual(['1', '2']);
+  });
+
   it('drain: true once in-flight operations finish', async () => {
     await setup();
     const gate = deferred();
