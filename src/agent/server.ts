@@ -4,7 +4,8 @@ import type * as grpc from '@grpc/grpc-js';
 import { DomainState, DomainXMLFlags, lifecycleDetailName, LifecycleEvent, stateReasonName } from '../libvirt/constants';
 import { libraryVersion, type DeviceEventInfo, type LifecycleEventInfo } from '../libvirt/connection';
 import { parseDomainXml, screenXml } from '../libvirt/domain-xml';
-import { toAppError } from '../libvirt/errors';
+import { ErrorCode, isLibvirtError, toAppError } from '../libvirt/errors';
+import { FailedPrecondition, InvalidArgument, type AppError } from '../errors';
 import type { Guest } from '../libvirt/guest';
 import type { DomainRef } from '../libvirt/host';
 import { serverStreaming, unary, type CallObserver } from '../grpc/status';
@@ -20,6 +21,21 @@ import { domainRef, optionalDomainRef, seconds, shutdownMethods } from './valida
 type Msg = Record<string, any>;
 
 const MAX_WAIT_SECONDS = 3600;
+
+/**
+ * libvirt reports some content errors of client XML (e.g. "malformed uuid
+ * element") as internal errors, and a name clash as a failed operation; both
+ * are the caller's to fix.
+ */
+function definitionError(err: unknown): AppError {
+  if (isLibvirtError(err, ErrorCode.INTERNAL_ERROR) && /malformed|could not parse|invalid|unknown|unsupported|expected/i.test(err.message)) {
+    return new InvalidArgument('xml', `defining domain: ${err.message}`, { cause: err });
+  }
+  if (isLibvirtError(err, ErrorCode.OPERATION_FAILED) && /already exists/i.test(err.message)) {
+    return new FailedPrecondition(`defining domain: ${err.message}`, { cause: err });
+  }
+  return toAppError(err, 'defining domain', 'xml');
+}
 
 export function powerState(state: DomainState): string {
   return `POWER_STATE_${DomainState[state] ?? 'NOSTATE'}`;
@@ -114,7 +130,7 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, agentVersion: 
         }
         return toDomain(guest);
       } catch (err) {
-        throw toAppError(err, 'defining domain', 'xml');
+        throw definitionError(err);
       }
     }, observer),
 

@@ -500,16 +500,7 @@ describe('fuzzing the HostAgent API', () => {
     console.log(`fuzz: by kind ${JSON.stringify(byKind)}`);
     console.log(`fuzz: commands the agent asked the (recording) runner for: ${JSON.stringify(Object.fromEntries(commands))}`);
 
-    // libvirt reports some XML content errors (e.g. "malformed uuid element") as
-    // VIR_ERR_INTERNAL_ERROR, which toAppError maps to INTERNAL as it does every
-    // INTERNAL_ERROR. A client error, so it should be INVALID_ARGUMENT; counted
-    // and reported here, not hidden (see the report of this test).
-    const libvirtXmlInternal = (r: Result) => r.code === grpc.status.INTERNAL && r.c.kind === 'structured'
-      && r.c.path.endsWith('/DefineDomain') && /^defining domain: internal error: malformed uuid element \(libvirt INTERNAL_ERROR\)$/.test(r.details);
-    const known = results.filter(libvirtXmlInternal);
-    if (known.length > 0) console.log(`fuzz: ${known.length} DefineDomain answers were INTERNAL for a malformed <uuid> (libvirt INTERNAL_ERROR; should be INVALID_ARGUMENT)`);
     const explainable = (r: Result) => {
-      if (libvirtXmlInternal(r)) return true;
       // Any request over the server's 4 MiB receive limit.
       if (r.code === grpc.status.RESOURCE_EXHAUSTED && /^Received message larger than max \(\d+ vs 4194304\)$/.test(r.details)) return true;
       switch (r.code) {

@@ -4,11 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import * as grpc from '@grpc/grpc-js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { ScriptedRunner } from '../helpers/scripted-runner';
 import {
-  domainXml, NODE_DOMAINS, startTestAgent, uuidFor, type Msg, type TestAgent, type TestAgentOptions,
+  codeName, domainXml, NODE_DOMAINS, startTestAgent, uuidFor, type Msg, type TestAgent, type TestAgentOptions,
 } from '../helpers/agent-client';
 
 const VDB_PATH = '/dev/disk/by-path/ip-192.0.2.10:3260-iscsi-iqn.2010-10.org.openstack:volume-1-lun-1';
@@ -335,5 +335,29 @@ describe('DisconnectVolume', () => {
     const a = await agent({ overrides: { runner } });
     const err = await a.client.fail('DisconnectVolume', { domain: { name: 'web-1' }, volume: iscsi('not an iqn', 'vdb') });
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+  });
+});
+
+describe('DefineDomain: content errors libvirt reports as internal', () => {
+  let ta: TestAgent;
+  beforeAll(async () => {
+    ta = await startTestAgent();
+  });
+  afterAll(() => ta.close());
+
+  it('a malformed <uuid> is INVALID_ARGUMENT naming xml', async () => {
+    const e = await ta.client.fail('DefineDomain', {
+      xml: "<domain type='test'><name>u1</name><uuid>not-a-uuid</uuid><memory>1024</memory><os><type>hvm</type></os></domain>",
+    });
+    expect(codeName(e.code)).toBe('INVALID_ARGUMENT');
+    expect(e.details).toMatch(/^xml: .*uuid/);
+  });
+
+  it('an existing name with another uuid is FAILED_PRECONDITION', async () => {
+    const e = await ta.client.fail('DefineDomain', {
+      xml: "<domain type='test'><name>web-1</name><uuid>99999999-9999-4999-8999-999999999999</uuid><memory>1024</memory><os><type>hvm</type></os></domain>",
+    });
+    expect(codeName(e.code)).toBe('FAILED_PRECONDITION');
+    expect(e.details).toContain('already exists');
   });
 });
