@@ -9,7 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Host } from '../libvirt/host';
 import { listen, shutdown, createServer, type GrpcServer, type ListenResult } from '../grpc/server';
 import { loadProtos } from '../grpc/protos';
-import { serverCredentials } from '../grpc/tls';
+import { serverCredentialsFromFlags } from '../grpc/tls';
 import type { Logger } from '../logging';
 import { systemClock, type Clock } from './clock';
 import type { AgentConfig } from './config';
@@ -53,38 +53,15 @@ export function agentVersion(): string {
   }
 }
 
-/**
- * The gRPC port's credentials: mutual TLS when --tls-cert/--tls-key/--tls-ca
- * are set (all three or none), else plaintext (unix socket or loopback only).
- */
-function grpcCredentials(config: AgentConfig, logger: Logger, metrics: AgentMetrics | undefined): grpc.ServerCredentials | undefined {
-  const files = { '--tls-cert': config.tlsCert, '--tls-key': config.tlsKey, '--tls-ca': config.tlsCa };
-  const missing = Object.entries(files).filter(([, v]) => v === '').map(([k]) => k);
-  if (missing.length === 3) {
-    if (config.tlsAllowSubjects.length > 0) throw new Error('--tls-allow-subjects needs mutual TLS: set --tls-cert, --tls-key and --tls-ca');
-    return undefined;
-  }
-  if (missing.length > 0) {
-    throw new Error(`--tls-cert, --tls-key and --tls-ca go together (client certificates are always required); missing ${missing.join(', ')}`);
-  }
-  return serverCredentials({
-    cert: config.tlsCert,
-    key: config.tlsKey,
-    ca: config.tlsCa,
-    allowSubjects: config.tlsAllowSubjects,
-    onDenied: (method, subject, peer) => {
-      logger.warn({ method, subject, peer }, 'call refused: client certificate not in --tls-allow-subjects');
-      metrics?.callObserver(method, grpc.status.PERMISSION_DENIED, 0);
-    },
-  });
-}
-
 export async function startAgent(config: AgentConfig, logger: Logger, overrides: AgentOverrides = {}): Promise<AgentHandle> {
   const metrics = config.metricsListen !== '' ? new AgentMetrics(agentVersion()) : undefined;
   let credentials: grpc.ServerCredentials | undefined;
   try {
     // Certificate problems fail the start before anything else happens.
-    credentials = grpcCredentials(config, logger, metrics);
+    credentials = serverCredentialsFromFlags(config, (method, subject, peer) => {
+      logger.warn({ method, subject, peer }, 'call refused: client certificate not in --tls-allow-subjects');
+      metrics?.callObserver(method, grpc.status.PERMISSION_DENIED, 0);
+    });
   } catch (err) {
     await metrics?.stop();
     throw err;

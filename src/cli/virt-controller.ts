@@ -25,6 +25,10 @@ const HELP: Record<ControllerKey, string> = {
   agentRetryAttempts: 'attempts of idempotent agent calls on UNAVAILABLE/DEADLINE_EXCEEDED (default 3)',
   logLevel: 'fatal|error|warn|info|debug|trace (default info)',
   drainSeconds: 'on SIGTERM, wait this long for running calls (default 30)',
+  tlsCert: 'PEM certificate: served to clients, and presented to agents (mutual TLS; with --tls-key, --tls-ca)',
+  tlsKey: 'PEM private key of --tls-cert',
+  tlsCa: 'PEM CA bundle: client certificates must be signed by it, and so must the agents\' certificates',
+  tlsAllowSubjects: 'comma-separated client certificate CNs or subjects allowed to call (default: any the CA signed)',
 };
 
 const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

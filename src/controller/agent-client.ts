@@ -27,6 +27,8 @@ export interface AgentPoolOptions {
   retry: RetryPolicy;
   /** Deadline of a health check. */
   healthTimeoutMs: number;
+  /** TLS toward the agents (mutual: the controller presents its certificate); default plaintext. */
+  credentials?: grpc.ChannelCredentials;
   /** Cap of grpc-js's reconnect backoff, so a returning agent is seen soon. */
   maxReconnectBackoffMs: number;
   sleep?: (ms: number) => Promise<void>;
@@ -135,7 +137,7 @@ export class AgentPool implements AgentApi {
       'grpc.min_reconnect_backoff_ms': Math.min(1000, this.options.maxReconnectBackoffMs),
       'grpc.max_reconnect_backoff_ms': this.options.maxReconnectBackoffMs,
     };
-    const creds = grpc.credentials.createInsecure();
+    const creds = this.options.credentials ?? grpc.credentials.createInsecure();
     const agent = new pkg.virtagent.v1.HostAgent(grpcTarget(address), creds, channelOptions) as grpc.Client & Msg;
     const health = new pkg.grpc.health.v1.Health(grpcTarget(address), creds, { ...channelOptions, channelOverride: agent.getChannel() }) as grpc.Client & Msg;
     e = { agent, health };

@@ -26,6 +26,11 @@ export interface ControllerConfig {
   healthTimeoutMs: number;
   logLevel: string;
   drainSeconds: number;
+  /** Mutual TLS, as the agent's flags: the controller's server and its client certificate toward agents. */
+  tlsCert: string;
+  tlsKey: string;
+  tlsCa: string;
+  tlsAllowSubjects: string[];
 }
 
 export function defaultControllerConfig(): ControllerConfig {
@@ -44,6 +49,10 @@ export function defaultControllerConfig(): ControllerConfig {
     healthTimeoutMs: 2000,
     logLevel: 'info',
     drainSeconds: 30,
+    tlsCert: '',
+    tlsKey: '',
+    tlsCa: '',
+    tlsAllowSubjects: [],
   };
 }
 
@@ -51,6 +60,7 @@ export function defaultControllerConfig(): ControllerConfig {
 export const CONTROLLER_KEYS = [
   'listen', 'db', 'hostsFile', 'reclaimIntervalSeconds', 'reclaimPollSeconds', 'quotaInstances', 'quotaVcpus', 'quotaMemoryMib',
   'cleanShutdownTimeoutSeconds', 'powerOnTimeoutSeconds', 'agentTimeoutSeconds', 'agentRetryAttempts', 'logLevel', 'drainSeconds',
+  'tlsCert', 'tlsKey', 'tlsCa', 'tlsAllowSubjects',
 ] as const;
 export type ControllerKey = (typeof CONTROLLER_KEYS)[number];
 
@@ -128,7 +138,8 @@ function quotaLimit(key: string, v: string): number {
 
 function apply(cfg: ControllerConfig, key: ControllerKey, v: string, readFile: (p: string) => string): void {
   switch (key) {
-    case 'listen': case 'db': case 'logLevel': cfg[key] = v; break;
+    case 'listen': case 'db': case 'logLevel': case 'tlsCert': case 'tlsKey': case 'tlsCa': cfg[key] = v; break;
+    case 'tlsAllowSubjects': cfg.tlsAllowSubjects = v.split(',').map((x) => x.trim()).filter(Boolean); break;
     case 'hostsFile': for (const [n, a] of parseHostsFile(readFile(v), v)) cfg.hosts.set(n, a); break;
     case 'quotaInstances': cfg.quota.defaults.instances = quotaLimit(key, v); break;
     case 'quotaVcpus': cfg.quota.defaults.vcpus = quotaLimit(key, v); break;

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 
 import { loadProtos } from '../grpc/protos';
 import { createServer, listen, shutdown, type GrpcServer, type ListenResult } from '../grpc/server';
+import { channelCredentials, serverCredentialsFromFlags, tlsConfigured } from '../grpc/tls';
 import type { Logger } from '../logging';
 import { AgentPool } from './agent-client';
 import type { ControllerConfig } from './config';
@@ -40,6 +41,12 @@ export interface ControllerHandle {
 }
 
 export async function startController(config: ControllerConfig, logger: Logger, overrides: ControllerOverrides = {}): Promise<ControllerHandle> {
+  // The same TLS files serve the controller's port and authenticate it to the agents.
+  const credentials = serverCredentialsFromFlags(config, (method, subject, peer) =>
+    logger.warn({ method, subject, peer }, 'call refused: client certificate not in --tls-allow-subjects'));
+  const agentCredentials = tlsConfigured(config)
+    ? channelCredentials({ cert: config.tlsCert, key: config.tlsKey, ca: config.tlsCa })
+    : undefined;
   const db = openDatabase(config.db, { logger });
   const store = new Store(db, overrides.clock ?? systemClock);
   const agents = new AgentPool({
@@ -48,6 +55,7 @@ export async function startController(config: ControllerConfig, logger: Logger, 
     retry: { attempts: config.agentRetryAttempts, initialBackoffMs: config.agentRetryBackoffMs, maxBackoffMs: config.agentRetryBackoffMs * 8 },
     healthTimeoutMs: config.healthTimeoutMs,
     maxReconnectBackoffMs: overrides.maxReconnectBackoffMs ?? 5000,
+    ...(agentCredentials ? { credentials: agentCredentials } : {}),
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
   });
   const deps: Deps = {
@@ -71,7 +79,7 @@ export async function startController(config: ControllerConfig, logger: Logger, 
   const grpcServer = createServer(protos, [{ name: CONTROLLER_SERVICE, implementation: controllerService(service) }]);
   let bound: ListenResult;
   try {
-    bound = await listen(grpcServer.server, config.listen);
+    bound = await listen(grpcServer.server, config.listen, credentials);
   } catch (err) {
     agents.close();
     db.close();

@@ -210,3 +210,34 @@ export function channelCredentials(sources: TlsSources, flags: TlsFlagNames = AG
   const m = loadTlsMaterial(sources, flags);
   return grpc.credentials.createSsl(m.ca, m.key, m.cert);
 }
+
+/** TLS settings as the daemons' flags give them ('' = not set). */
+export interface TlsFiles {
+  tlsCert: string;
+  tlsKey: string;
+  tlsCa: string;
+  tlsAllowSubjects: readonly string[];
+}
+
+/** True when TLS is configured; throws when only some of cert/key/ca are set. */
+export function tlsConfigured(files: TlsFiles): boolean {
+  const given = { '--tls-cert': files.tlsCert, '--tls-key': files.tlsKey, '--tls-ca': files.tlsCa };
+  const missing = Object.entries(given).filter(([, v]) => v === '').map(([k]) => k);
+  if (missing.length === 3) {
+    if (files.tlsAllowSubjects.length > 0) throw new Error('--tls-allow-subjects needs mutual TLS: set --tls-cert, --tls-key and --tls-ca');
+    return false;
+  }
+  if (missing.length > 0) {
+    throw new Error(`--tls-cert, --tls-key and --tls-ca go together (client certificates are always required); missing ${missing.join(', ')}`);
+  }
+  return true;
+}
+
+/**
+ * A daemon's gRPC port credentials: mutual TLS when --tls-cert/--tls-key/--tls-ca
+ * are set (all three or none), else undefined (plaintext: unix socket or loopback).
+ */
+export function serverCredentialsFromFlags(files: TlsFiles, onDenied?: ServerTlsOptions['onDenied']): grpc.ServerCredentials | undefined {
+  if (!tlsConfigured(files)) return undefined;
+  return serverCredentials({ cert: files.tlsCert, key: files.tlsKey, ca: files.tlsCa, allowSubjects: files.tlsAllowSubjects, onDenied });
+}

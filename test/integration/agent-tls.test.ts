@@ -4,11 +4,8 @@
 // certificate, or with one from the wrong CA, the handshake fails; with the
 // allow-list, a CA-signed certificate whose subject is not listed gets
 // PERMISSION_DENIED on every service. Plus the plaintext rules of listen().
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,32 +17,11 @@ import { createServer, listen } from '../../src/grpc/server';
 import { channelCredentials, parseAllowSubjects, serverCredentials } from '../../src/grpc/tls';
 import { silentLogger } from '../../src/logging';
 import { codeName, errorOf, grpcPackage, makeTestNode, startTestAgent, type Msg, type TestAgent } from '../helpers/agent-client';
+import { CertDir, CLIENT_EXT } from '../helpers/certs';
 
-const run = promisify(execFile);
-
-let dir: string;
-const file = (name: string) => path.join(dir, name);
-
-async function openssl(...args: string[]): Promise<void> {
-  await run('openssl', args, { cwd: dir, timeout: 30_000 });
-}
-
-/** A P-256 key and a certificate for `subject` signed by `ca` (or self-signed CA when ca is undefined). */
-async function makeCert(name: string, subject: string, ca: string | undefined, ext: string): Promise<void> {
-  fs.writeFileSync(file(`${name}.ext`), ext);
-  if (ca === undefined) {
-    await openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', subject,
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
-    return;
-  }
-  await openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
-  await openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`,
-    '-set_serial', `0x${Math.floor(Math.random() * 2 ** 48).toString(16)}`, '-days', '2', '-out', `${name}.crt`, '-extfile', `${name}.ext`);
-}
-
-const CLIENT_EXT = 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n';
+let certs: CertDir;
+const file = (name: string) => certs.file(name);
+const makeCert = (name: string, subject: string, ca: string | undefined, ext: string) => certs.make(name, subject, ca, ext);
 
 function clientCreds(name: string): grpc.ChannelCredentials {
   return channelCredentials({ cert: file(`${name}.crt`), key: file(`${name}.key`), ca: file('ca.crt') });
@@ -78,7 +54,7 @@ let open: TestAgent;
 let allowList: TestAgent;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virt-agent-tls-'));
+  certs = new CertDir();
   await makeCert('ca', '/CN=virt-agent test CA', undefined, '');
   await makeCert('other-ca', '/CN=some other CA', undefined, '');
   await Promise.all([
@@ -111,7 +87,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await open?.close();
   await allowList?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  certs.remove();
 });
 
 describe('mutual TLS', () => {
@@ -240,7 +216,7 @@ describe('listen() plaintext rules', () => {
     expect(await tryListen('127.0.0.1:0')).toBe('ok');
     expect(await tryListen('127.0.0.1:0', undefined, false)).toMatch(/--plaintext-loopback is false/);
     // A unix socket is not TCP: still allowed.
-    expect(await tryListen(`unix://${path.join(dir, 'run', 'a.sock')}`, undefined, false)).toBe('ok');
+    expect(await tryListen(`unix://${path.join(certs.dir, 'run', 'a.sock')}`, undefined, false)).toBe('ok');
   });
 
   it('accepts any address with TLS credentials', async () => {

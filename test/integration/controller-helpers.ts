@@ -158,10 +158,10 @@ export class ControllerClient {
   readonly stub: grpc.Client & Msg;
   readonly health: grpc.Client & Msg;
 
-  constructor(readonly target: string) {
+  constructor(readonly target: string, creds: grpc.ChannelCredentials = grpc.credentials.createInsecure()) {
     const p = controllerPackage();
-    this.stub = new p.virtcontroller.v1.Controller(target, grpc.credentials.createInsecure());
-    this.health = new p.grpc.health.v1.Health(target, grpc.credentials.createInsecure());
+    this.stub = new p.virtcontroller.v1.Controller(target, creds);
+    this.health = new p.grpc.health.v1.Health(target, creds, { channelOverride: this.stub.getChannel() });
   }
 
   call<T = Msg>(method: string, req: Msg = {}, meta: Record<string, string> = {}, deadlineMs = 30_000): Promise<T> {
