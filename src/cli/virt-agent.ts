@@ -4,9 +4,10 @@ import fs from 'node:fs';
 
 import { Command, Option } from 'commander';
 
-import { agentVersion, startAgent, type AgentHandle } from '../agent/agent';
+import { agentVersion, startAgent } from '../agent/agent';
 import { FLAT_KEYS, envName, resolveConfig, type FlatKey } from '../agent/config';
 import { createLogger, parseLogLevel } from '../logging';
+import { runUntilSignalled } from './daemon';
 
 const HELP: Record<FlatKey, string> = {
   listen: 'unix:///path/to.sock or HOST:PORT (plaintext TCP on loopback only; other hosts need --tls-*); default unix:///run/virt-agent/agent.sock as root',
@@ -49,36 +50,7 @@ async function main(): Promise<void> {
     file: configFile ? JSON.parse(fs.readFileSync(configFile, 'utf8')) : undefined,
   });
   const logger = createLogger({ service: 'virt-agent', level: parseLogLevel(config.logLevel) });
-  // Signal handlers go in before the agent starts: a SIGTERM arriving while it
-  // starts (even right after the "listening" line) must stop it cleanly, not
-  // kill the process with the default action.
-  let agent: AgentHandle | undefined;
-  let pending: string | undefined;
-  let stopping = false;
-  const stop = (signal: string) => {
-    const running = agent;
-    if (running === undefined) {
-      pending ??= signal;
-      return;
-    }
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal, in_flight: running.ops.active }, 'stopping: draining in-flight operations');
-    running.stop().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error({ err }, 'error while stopping');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  agent = await startAgent(config, logger);
-  if (pending !== undefined) stop(pending);
+  await runUntilSignalled(logger, () => startAgent(config, logger), (agent) => ({ in_flight: agent.ops.active }));
 }
 
 main().catch((err: unknown) => {

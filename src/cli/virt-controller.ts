@@ -9,6 +9,7 @@ import { agentVersion } from '../agent/agent';
 import { CONTROLLER_KEYS, controllerEnvName, resolveControllerConfig, type ControllerKey } from '../controller/config';
 import { startController } from '../controller/controller';
 import { createLogger, parseLogLevel } from '../logging';
+import { runUntilSignalled } from './daemon';
 
 const HELP: Record<ControllerKey, string> = {
   listen: 'HOST:PORT (plaintext on loopback only) or unix:///path (default 127.0.0.1:50052)',
@@ -56,26 +57,7 @@ async function main(): Promise<void> {
   });
   const logger = createLogger({ service: 'virt-controller', level: parseLogLevel(config.logLevel) });
   if (config.hosts.size === 0) logger.warn('no hosts configured (--agent NAME=ADDRESS or --hosts-file)');
-  const controller = await startController(config, logger);
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    controller.stop().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error({ err }, 'error while stopping');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  await runUntilSignalled(logger, () => startController(config, logger));
 }
 
 main().catch((err: unknown) => {

@@ -300,63 +300,42 @@ Napi::Value Connect::RegisterCloseCallback(const Napi::CallbackInfo& info) {
       [c]() { virConnectClose(c); });
 }
 
-Napi::Value Connect::GetHostname(const Napi::CallbackInfo& info) {
+Napi::Value Connect::StringCall(const Napi::CallbackInfo& info, char* (*fn)(virConnectPtr)) {
   Napi::Env env = info.Env();
   virConnectPtr c = Acquire();
   if (c == nullptr) return Rejected(env, "connection closed");
   auto out = std::make_shared<std::string>();
   return LvWorker::Queue(
       env,
-      [c, out]() {
-        char* h = virConnectGetHostname(c);
-        if (h == nullptr) return false;
-        *out = h;
-        free(h);
+      [c, out, fn]() {
+        char* str = fn(c);  // libvirt allocates; we free
+        if (str == nullptr) return false;
+        *out = str;
+        free(str);
         return true;
       },
       [out](Napi::Env env) -> Napi::Value { return Napi::String::New(env, *out); },
       [c]() { virConnectClose(c); });
 }
 
-Napi::Value Connect::GetURI(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  virConnectPtr c = Acquire();
-  if (c == nullptr) return Rejected(env, "connection closed");
-  auto out = std::make_shared<std::string>();
-  return LvWorker::Queue(
-      env,
-      [c, out]() {
-        char* u = virConnectGetURI(c);
-        if (u == nullptr) return false;
-        *out = u;
-        free(u);
-        return true;
-      },
-      [out](Napi::Env env) -> Napi::Value { return Napi::String::New(env, *out); },
-      [c]() { virConnectClose(c); });
-}
-
-Napi::Value Connect::GetLibVersion(const Napi::CallbackInfo& info) {
+Napi::Value Connect::VersionCall(const Napi::CallbackInfo& info, int (*fn)(virConnectPtr, unsigned long*)) {
   Napi::Env env = info.Env();
   virConnectPtr c = Acquire();
   if (c == nullptr) return Rejected(env, "connection closed");
   auto v = std::make_shared<unsigned long>(0);
   return LvWorker::Queue(
-      env, [c, v]() { return virConnectGetLibVersion(c, v.get()) >= 0; },
+      env, [c, v, fn]() { return fn(c, v.get()) >= 0; },
       [v](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, static_cast<double>(*v)); },
       [c]() { virConnectClose(c); });
 }
 
-Napi::Value Connect::GetVersion(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  virConnectPtr c = Acquire();
-  if (c == nullptr) return Rejected(env, "connection closed");
-  auto v = std::make_shared<unsigned long>(0);
-  return LvWorker::Queue(
-      env, [c, v]() { return virConnectGetVersion(c, v.get()) >= 0; },
-      [v](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, static_cast<double>(*v)); },
-      [c]() { virConnectClose(c); });
-}
+Napi::Value Connect::GetHostname(const Napi::CallbackInfo& info) { return StringCall(info, virConnectGetHostname); }
+
+Napi::Value Connect::GetURI(const Napi::CallbackInfo& info) { return StringCall(info, virConnectGetURI); }
+
+Napi::Value Connect::GetLibVersion(const Napi::CallbackInfo& info) { return VersionCall(info, virConnectGetLibVersion); }
+
+Napi::Value Connect::GetVersion(const Napi::CallbackInfo& info) { return VersionCall(info, virConnectGetVersion); }
 
 Napi::Value Connect::DomainCall(const Napi::CallbackInfo& info,
                                 std::function<virDomainPtr(virConnectPtr)> fn) {

@@ -45,6 +45,9 @@ class Connect : public Napi::ObjectWrap<Connect> {
 
   // Takes a reference on the connection for one pool call; nullptr when closed.
   virConnectPtr Acquire();
+  // Connection calls returning a string libvirt allocates / a version number.
+  Napi::Value StringCall(const Napi::CallbackInfo& info, char* (*fn)(virConnectPtr));
+  Napi::Value VersionCall(const Napi::CallbackInfo& info, int (*fn)(virConnectPtr, unsigned long*));
   Napi::Value DomainCall(const Napi::CallbackInfo& info,
                          std::function<virDomainPtr(virConnectPtr)> fn);
 
