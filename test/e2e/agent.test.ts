@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { codeName, errorOf, type EventStream, type Msg } from '../helpers/agent-client';
 import {
-  AgentProcess, READY, Virsh, blockAdded, blockRemoved, diskXml, guestUuid, guestXml, pidFromFile, pollUntil,
+  AgentProcess, READY, Virsh, blockAdded, blockRemoved, diskXml, guestUuid, guestXml, pidFromFile,
   record, run, serialHas, serialLog, sha256, stopAllAgents, stopPid, timestampMs, timings, waitSerial, REPO,
 } from './helpers';
 

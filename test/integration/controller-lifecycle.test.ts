@@ -65,7 +65,7 @@ describe('controller lifecycle over real agents', () => {
     const services = await reflect({ list_services: '' });
     expect(services.list_services_response.service.map((s: { name: string }) => s.name)).toContain('virtcontroller.v1.Controller');
     const files = await reflect({ file_containing_symbol: 'virtcontroller.v1.Controller' });
-    const names = files.file_descriptor_response.file_descriptor_proto.map((b: Buffer) => FileDescriptorProto.decode(b).name);
+    const names = files.file_descriptor_response.file_descriptor_proto.map((b: Buffer) => (FileDescriptorProto.decode(b) as unknown as { name: string }).name);
     expect(names).toContain('virtcontroller/v1/controller.proto');
     expect(names).toContain('google/protobuf/timestamp.proto');
   });

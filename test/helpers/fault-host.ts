@@ -1,0 +1,168 @@
+// Fault injection for flow and operation tests (used through agent-deps.ts,
+// which re-exports this module).
+//
+// FAULT INJECTION THROUGH THE PORT: the test driver cannot produce the
+// failures the flows exist for (a QEMU that ignores SIGTERM, EBUSY from
+// virDomainDestroyFlags, a guest that ignores ACPI, a lost lifecycle event).
+// FaultyHost overrides lookup() (which find() goes through) and hands the
+// flows Guests whose methods first consult a per-domain FaultPlan; unplanned
+// calls reach the real test-driver domain. Everything else in the flows runs
+// unmodified.
+import { systemClock, type Clock } from '../../src/agent/clock';
+import { ErrorCode, LibvirtError } from '../../src/libvirt/errors';
+import type { Guest } from '../../src/libvirt/guest';
+import { Host, type DomainRef, type HostEvents } from '../../src/libvirt/host';
+
+export type FaultMethod = 'shutdown' | 'destroy' | 'undefine' | 'create' | 'managedSaveRemove' | 'state';
+
+/**
+ * What one call does: 'pass' reaches libvirt, 'ignore' returns without doing
+ * anything (a guest that ignores ACPI, a destroy that "succeeds" but leaves the
+ * domain running), an error is thrown, a function decides (it may call the
+ * real method itself through `real`).
+ */
+export type Outcome =
+  | 'pass'
+  | 'ignore'
+  | LibvirtError
+  | ((call: { args: unknown[]; real: () => Promise<unknown>; guest: Guest }) => Outcome | void | Promise<Outcome | void>);
+
+/** One outcome for every call, or a list consumed call by call ('pass' once it runs out). */
+export type FaultSpec = Partial<Record<FaultMethod, Outcome | Outcome[]>>;
+
+export interface CallRecord {
+  method: FaultMethod;
+  args: unknown[];
+  /** clock.now() at the call. */
+  at: number;
+  outcome: 'pass' | 'ignore' | 'error' | 'custom';
+}
+
+/** The faults of one domain and the log of its calls, shared by every Guest object looked up for it. */
+export class FaultPlan {
+  readonly calls: CallRecord[] = [];
+  private readonly queues = new Map<FaultMethod, Outcome[]>();
+  private readonly always = new Map<FaultMethod, Outcome>();
+
+  constructor(spec: FaultSpec = {}, private readonly clock: Clock = systemClock) {
+    this.set(spec);
+  }
+
+  /** Replaces the faults of the methods named in spec. */
+  set(spec: FaultSpec): this {
+    for (const [m, o] of Object.entries(spec) as Array<[FaultMethod, Outcome | Outcome[]]>) {
+      this.queues.delete(m);
+      this.always.delete(m);
+      if (Array.isArray(o)) this.queues.set(m, [...o]);
+      else this.always.set(m, o);
+    }
+    return this;
+  }
+
+  next(method: FaultMethod): Outcome {
+    const q = this.queues.get(method);
+    if (q) return q.shift() ?? 'pass';
+    return this.always.get(method) ?? 'pass';
+  }
+
+  /** Calls of one method (the arguments of each). */
+  argsOf(method: FaultMethod): unknown[][] {
+    return this.calls.filter((c) => c.method === method).map((c) => c.args);
+  }
+
+  count(method: FaultMethod): number {
+    return this.calls.filter((c) => c.method === method).length;
+  }
+
+  record(method: FaultMethod, args: unknown[], outcome: CallRecord['outcome']): void {
+    this.calls.push({ method, args, at: this.clock.now(), outcome });
+  }
+}
+
+const FAULT_METHODS: FaultMethod[] = ['shutdown', 'destroy', 'undefine', 'create', 'managedSaveRemove', 'state'];
+
+/**
+ * A Guest whose fault methods follow `plan` (and are logged in it). The
+ * wrapper inherits from the real Guest, so name/uuid/id and every other
+ * method are the real ones.
+ */
+export function faults(guest: Guest, plan: FaultPlan): Guest {
+  const wrapped = Object.create(guest) as Guest;
+  for (const method of FAULT_METHODS) {
+    const real = (guest[method] as (...a: unknown[]) => Promise<unknown>).bind(guest);
+    const fn = async (...args: unknown[]): Promise<unknown> => {
+      let outcome: Outcome | void = plan.next(method);
+      let kind: CallRecord['outcome'] = 'custom';
+      if (typeof outcome === 'function') outcome = await outcome({ args, real: () => real(...args), guest });
+      else kind = outcome === 'pass' ? 'pass' : outcome === 'ignore' ? 'ignore' : 'error';
+      plan.record(method, args, kind);
+      if (outcome === undefined || outcome === 'ignore') return undefined;
+      if (outcome === 'pass') return real(...args);
+      if (outcome instanceof LibvirtError) throw outcome;
+      throw new Error(`unsupported nested outcome for ${method}`);
+    };
+    Object.defineProperty(wrapped, method, { value: fn });
+  }
+  return wrapped;
+}
+
+/** A LibvirtError as the binding would raise it for `call`. */
+export function lverr(call: string, code: ErrorCode, message: string, int1 = -1): LibvirtError {
+  return new LibvirtError(call, { code, message, int1 });
+}
+
+/** Common failures of virDomainDestroyFlags on a real QEMU host. */
+export const destroyErrors = {
+  busy: () => lverr('virDomainDestroyFlags', ErrorCode.SYSTEM_ERROR,
+    'Failed to terminate process 4242 with SIGTERM: Device or resource busy', 16),
+  timeout: () => lverr('virDomainDestroyFlags', ErrorCode.OPERATION_TIMEOUT,
+    'Timed out during operation: cannot acquire state change lock (held by monitor=remoteDispatchDomainDestroy)'),
+  noDomain: () => lverr('virDomainDestroyFlags', ErrorCode.NO_DOMAIN, "Domain not found: no domain with matching uuid"),
+  invalid: () => lverr('virDomainDestroyFlags', ErrorCode.OPERATION_INVALID, 'Requested operation is not valid: domain is not running'),
+};
+
+/**
+ * A Host whose lookups return fault-injecting Guests for domains with a plan,
+ * and whose lifecycle events can be suppressed (a missed event).
+ */
+export class FaultyHost extends Host {
+  private readonly plans = new Map<string, FaultPlan>();
+  /** When true, lifecycle events from libvirt are dropped instead of re-emitted. */
+  dropLifecycle = false;
+  /** Lifecycle events dropped while dropLifecycle was set. */
+  dropped = 0;
+  clock: Clock = systemClock;
+
+  /** Installs (or extends) the plan of a domain by uuid; also the way to just log its calls. */
+  inject(uuid: string, spec: FaultSpec = {}): FaultPlan {
+    const existing = this.plans.get(uuid);
+    if (existing) return existing.set(spec);
+    const plan = new FaultPlan(spec, this.clock);
+    this.plans.set(uuid, plan);
+    return plan;
+  }
+
+  plan(uuid: string): FaultPlan | undefined {
+    return this.plans.get(uuid);
+  }
+
+  /** The real Guest, bypassing any plan (what "someone else" on the host does). */
+  async raw(ref: DomainRef): Promise<Guest> {
+    return super.lookup(ref);
+  }
+
+  override async lookup(ref: DomainRef): Promise<Guest> {
+    const g = await super.lookup(ref);
+    const plan = this.plans.get(g.uuid);
+    return plan ? faults(g, plan) : g;
+  }
+
+  override emit<K extends keyof HostEvents>(event: K, ...args: HostEvents[K]): boolean {
+    if (event === 'lifecycle' && this.dropLifecycle) {
+      this.dropped++;
+      return false;
+    }
+    const emit = super.emit as (e: string, ...a: unknown[]) => boolean;
+    return emit.call(this, event, ...args);
+  }
+}
