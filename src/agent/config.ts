@@ -13,6 +13,8 @@ export interface AgentConfig {
   instancesPath: string;
   /** NFS shares are mounted below this directory. */
   nfsMountBase: string;
+  /** When set, `local` volumes' device_path must lie below one of these (canonical paths). */
+  localVolumeDirs: string[];
   /** Allow plaintext TCP on loopback addresses (never on others). Default true. */
   plaintextLoopback: boolean;
   /** PEM files for mutual TLS on a TCP listen address; all three or none. */
@@ -59,6 +61,7 @@ export function defaultConfig(): AgentConfig {
     logLevel: 'info',
     instancesPath: '/var/lib/virt-agent/instances',
     nfsMountBase: '/var/lib/virt-agent/mnt',
+    localVolumeDirs: [],
     plaintextLoopback: true,
     tlsCert: '',
     tlsKey: '',
@@ -92,7 +95,7 @@ export interface ConfigSources {
 export const FLAT_KEYS = [
   'listen', 'libvirtUri', 'stateDir', 'logLevel', 'instancesPath', 'nfsMountBase',
   'powerOffTimeoutSeconds', 'powerOffRetrySeconds', 'shutdownMethods', 'drainSeconds',
-  'tlsCert', 'tlsKey', 'tlsCa', 'tlsAllowSubjects', 'plaintextLoopback', 'metricsListen',
+  'tlsCert', 'tlsKey', 'tlsCa', 'tlsAllowSubjects', 'plaintextLoopback', 'metricsListen', 'localVolumeDirs',
 ] as const;
 export type FlatKey = (typeof FLAT_KEYS)[number];
 
@@ -113,10 +116,15 @@ function bool(key: string, v: string): boolean {
   throw new Error(`${key} must be true or false, got ${JSON.stringify(v)}`);
 }
 
+function list(v: string): string[] {
+  return v.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
 function apply(cfg: AgentConfig, key: FlatKey, v: string): void {
   switch (key) {
     case 'plaintextLoopback': cfg.plaintextLoopback = bool(key, v); break;
-    case 'tlsAllowSubjects': cfg.tlsAllowSubjects = v.split(',').map((s) => s.trim()).filter(Boolean); break;
+    case 'tlsAllowSubjects': cfg.tlsAllowSubjects = list(v); break;
+    case 'localVolumeDirs': cfg.localVolumeDirs = list(v); break;
     case 'powerOffTimeoutSeconds': cfg.powerOff.timeoutSeconds = num(key, v); break;
     case 'powerOffRetrySeconds': cfg.powerOff.retryIntervalSeconds = Math.max(1, num(key, v)); break;
     case 'drainSeconds': cfg.drainSeconds = num(key, v); break;

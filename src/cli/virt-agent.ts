@@ -16,6 +16,7 @@ const HELP: Record<FlatKey, string> = {
   logLevel: 'fatal|error|warn|info|debug|trace (default info)',
   instancesPath: 'Destroy removes disk files only below this directory (default /var/lib/virt-agent/instances)',
   nfsMountBase: 'NFS shares are mounted below this directory (default /var/lib/virt-agent/mnt)',
+  localVolumeDirs: 'comma-separated directories a local volume\'s device_path must lie below (default: any absolute path)',
   powerOffTimeoutSeconds: 'default clean-shutdown budget of PowerOff (default 60)',
   powerOffRetrySeconds: 'default interval between shutdown requests (default 10)',
   shutdownMethods: 'default shutdown method order, comma separated: guest_agent,acpi',

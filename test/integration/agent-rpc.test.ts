@@ -278,6 +278,25 @@ describe('DisconnectVolume', () => {
     expect(r.steps[0]).toMatchObject({ outcome: 'skipped' });
   });
 
+  it('with localVolumeDirs: a path outside (also through a symlink or "..") is INVALID_ARGUMENT, Destroy refuses before acting', async () => {
+    const a = await agent({ config: (cfg) => { cfg.localVolumeDirs = [path.join(cfg.stateDir, '..', 'volumes')]; } });
+    const dir = path.join(a.node.dir, 'volumes');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'vol-ok'), '');
+    fs.symlinkSync('/etc/hostname', path.join(dir, 'escape'));
+    expect(await a.client.call('DisconnectVolume', { volume: local(path.join(dir, 'vol-ok')) })).toMatchObject({ host_disconnected: true });
+    for (const p of ['/etc/hostname', path.join(dir, 'escape'), path.join(dir, '..', 'node.xml')]) {
+      const e = await a.client.fail('DisconnectVolume', { domain: { name: 'web-1' }, volume: local(p) });
+      expect(e.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(e.details).toMatch(/^volume\.connection_info\.data\.device_path: .*not inside the allowed directories/);
+    }
+    const d = await a.client.fail('Destroy', { domain: { name: 'web-1' }, volumes: [local('/etc/hostname', 'vdb')] });
+    expect(d.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(d.details).toMatch(/^volumes\[0\]\.connection_info\.data\.device_path/);
+    // Nothing happened to the domain.
+    expect((await a.client.call('GetDomain', { domain: { name: 'web-1' } })).power_state).toBe('POWER_STATE_RUNNING');
+  });
+
   it('local volume not attached to web-1: detached_from_domain true, OK', async () => {
     const a = await agent();
     const r = await a.client.call('DisconnectVolume', { domain: { name: 'web-1' }, volume: local('/dev/not-attached') });

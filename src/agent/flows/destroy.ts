@@ -9,7 +9,7 @@ import type { DomainRef } from '../../libvirt/host';
 import { errorMessage } from '../../errors';
 import { removeOwnedDisks } from '../disks';
 import type { VolumeAttachment } from '../volume';
-import { disconnectVolume, validateVolume } from './disconnect-volume';
+import { checkVolume, disconnectVolume } from './disconnect-volume';
 import { forceStop } from './force-stop';
 import type { FlowDeps, OpContext } from './types';
 
@@ -87,7 +87,7 @@ async function undefineGuest(ctx: OpContext, guest: Guest, keepNvram: boolean): 
 }
 
 export async function destroy(deps: FlowDeps, ctx: OpContext, input: DestroyInput): Promise<DestroyResult> {
-  const volumes = input.volumes.map((v, i) => validateVolume(v, `volumes[${i}]`));
+  const volumes = await Promise.all(input.volumes.map((v, i) => checkVolume(v, deps.config.localVolumeDirs, `volumes[${i}]`)));
   const result: DestroyResult = { found: false, wasRunning: false, undefined: false, managedSaveRemoved: false, warnings: [] };
   const guest = await deps.host.find(input.ref);
   if (!guest) {

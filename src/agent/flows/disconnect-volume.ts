@@ -11,7 +11,7 @@ import type { Guest } from '../../libvirt/guest';
 import type { DomainRef } from '../../libvirt/host';
 import { Conflict, InvalidArgument, Timeout, errorMessage } from '../../errors';
 import { abortReason } from '../clock';
-import { disconnectHost, ErrorPolicy, isQemuNativeNetworkDisk, validateConnectionData, type VolumeAttachment } from '../volume';
+import { checkVolumePaths, disconnectHost, ErrorPolicy, isQemuNativeNetworkDisk, validateConnectionData, type VolumeAttachment } from '../volume';
 import { nfsMountpoint } from '../volume/nfs';
 import { hostVolumeUsage } from '../volume-usage';
 import type { FlowDeps, OpContext } from './types';
@@ -58,22 +58,32 @@ export function findVolumeDisk(vol: VolumeAttachment, disks: DiskInfo[], nfsBase
   return disks.find((d) => sourceMatches(vol, d, nfsBase));
 }
 
-/** Checks the request before anything on the host or in the guest changes. */
-export function validateVolume(vol: VolumeAttachment | undefined, field = 'volume'): VolumeAttachment {
+/** The connectors name fields from "volume."; Destroy's are "volumes[i].". */
+function renamed(err: unknown, field: string): unknown {
+  if (err instanceof InvalidArgument && field !== 'volume' && err.field?.startsWith('volume.')) {
+    return new InvalidArgument(`${field}${err.field.slice('volume'.length)}`, errorMessage(err).slice(err.field.length + 2));
+  }
+  return err;
+}
+
+/**
+ * Checks the request before anything on the host or in the guest changes:
+ * shape and connection_info per type, and local paths inside the allowed
+ * directories (canonical, so symlinks and ".." cannot escape).
+ */
+export async function checkVolume(vol: VolumeAttachment | undefined, localVolumeDirs: readonly string[], field = 'volume')
+  : Promise<VolumeAttachment> {
   if (!vol) throw new InvalidArgument(field, 'is required');
   if (vol.target_dev && !/^[a-z]{2,4}[a-z0-9]{0,6}$/.test(vol.target_dev)) {
     throw new InvalidArgument(`${field}.target_dev`, `not a disk target name: ${JSON.stringify(vol.target_dev)}`);
   }
-  const type = vol.connection_info?.driver_volume_type;
-  if (!type) throw new InvalidArgument(`${field}.connection_info.driver_volume_type`, 'is required');
+  const info = vol.connection_info;
+  if (!info?.driver_volume_type) throw new InvalidArgument(`${field}.connection_info.driver_volume_type`, 'is required');
   try {
-    validateConnectionData(vol.connection_info!);
+    validateConnectionData(info);
+    await checkVolumePaths(info, localVolumeDirs);
   } catch (err) {
-    // The connectors name fields from "volume."; Destroy's are "volumes[i].".
-    if (err instanceof InvalidArgument && err.field?.startsWith('volume.')) {
-      throw new InvalidArgument(`${field}${err.field.slice('volume'.length)}`, errorMessage(err).slice(err.field.length + 2));
-    }
-    throw err;
+    throw renamed(err, field);
   }
   return vol;
 }
@@ -167,7 +177,7 @@ async function detachFromDomain(deps: FlowDeps, ctx: OpContext, ref: DomainRef, 
 
 export async function disconnectVolume(deps: FlowDeps, ctx: OpContext, input: DisconnectVolumeInput)
   : Promise<DisconnectVolumeResult> {
-  const vol = validateVolume(input.volume);
+  const vol = await checkVolume(input.volume, deps.config.localVolumeDirs);
   const policy = new ErrorPolicy({ force: input.force, ignoreErrors: input.ignoreErrors }, ctx.steps);
   let detached = input.ref === undefined;
   let disk: DiskInfo | undefined;
@@ -193,7 +203,7 @@ export async function disconnectVolume(deps: FlowDeps, ctx: OpContext, input: Di
       errors: policy,
       // The disk being disconnected is not "another user" of its storage.
       usage: hostVolumeUsage(deps.host, uuid && disk ? { uuid, targetDev: disk.targetDev } : undefined),
-      config: { nfsMountBase: deps.config.nfsMountBase },
+      config: { nfsMountBase: deps.config.nfsMountBase, localVolumeDirs: deps.config.localVolumeDirs },
     });
     hostDone = policy.failed === before;
   }

@@ -1,7 +1,7 @@
 // Entry point of the host half of volume disconnect.
 import { InvalidArgument } from '../../errors';
 import { IscsiConnector, iscsiPaths } from './iscsi';
-import { LocalConnector } from './local';
+import { LocalConnector, localVolumePath } from './local';
 import { NfsConnector } from './nfs';
 import { RbdConnector, rbdImage } from './rbd';
 import type { ConnectionInfo, DriverVolumeType, VolumeAttachment, VolumeConnector, VolumeContext } from './types';
@@ -76,4 +76,12 @@ export function validateConnectionData(info: ConnectionInfo): void {
       validateAbsolutePath(dataField('device_path'), required('device_path'));
       break;
   }
+}
+
+/**
+ * The checks that need the file system (canonical paths inside the allowed
+ * directories), also before anything happens.
+ */
+export async function checkVolumePaths(info: ConnectionInfo, localVolumeDirs: readonly string[]): Promise<void> {
+  if (info.driver_volume_type === 'local') await localVolumePath(info.data ?? {}, localVolumeDirs);
 }
