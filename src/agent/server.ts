@@ -92,6 +92,17 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, agentVersion: 
     discardManagedSave: req.discard_managed_save === true,
   });
 
+  // PowerOn and HardReboot share their request and response shapes.
+  const restart = (method: string, flow: typeof powerOn) => unary<Msg, Msg>(async (call, signal) => {
+    const input = powerOnInput(call.request);
+    const { value, steps } = await ops.run(method, { ref: input.ref, requestId: call.request.request_id ?? '', signal },
+      (ctx) => flow(deps, ctx, input), input);
+    return {
+      power_state: powerState(value.powerState), elapsed_ms: value.elapsedMs, started: value.started,
+      resumed_managed_save: value.resumedManagedSave, steps,
+    };
+  }, observer);
+
   return {
     GetHostInfo: unary<Msg, Msg>(async () => {
       const c = host.connection();
@@ -188,19 +199,8 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, agentVersion: 
       };
     }, observer),
 
-    PowerOn: unary<Msg, Msg>(async (call, signal) => {
-      const input = powerOnInput(call.request);
-      const { value, steps } = await ops.run('PowerOn', { ref: input.ref, requestId: call.request.request_id ?? '', signal },
-        (ctx) => powerOn(deps, ctx, input), input);
-      return { power_state: powerState(value.powerState), elapsed_ms: value.elapsedMs, started: value.started, resumed_managed_save: value.resumedManagedSave, steps };
-    }, observer),
-
-    HardReboot: unary<Msg, Msg>(async (call, signal) => {
-      const input = powerOnInput(call.request);
-      const { value, steps } = await ops.run('HardReboot', { ref: input.ref, requestId: call.request.request_id ?? '', signal },
-        (ctx) => hardReboot(deps, ctx, input), input);
-      return { power_state: powerState(value.powerState), elapsed_ms: value.elapsedMs, started: value.started, resumed_managed_save: value.resumedManagedSave, steps };
-    }, observer),
+    PowerOn: restart('PowerOn', powerOn),
+    HardReboot: restart('HardReboot', hardReboot),
 
     Destroy: unary<Msg, Msg>(async (call, signal) => {
       const req = call.request;
