@@ -28,13 +28,14 @@ Reflection is on, so grpcurl needs no .proto file:
   grpcurl -plaintext -d '{"domain":{"name":"web-1"},"timeout_seconds":30}' $LISTEN virtagent.v1.HostAgent/PowerOff
   grpcurl -plaintext -d '{"domain":{"name":"web-1"}}' $LISTEN virtagent.v1.HostAgent/PowerOn
 Through the controller (create, soft delete, restore, force delete):
-  grpcurl -plaintext -d '{"name":"demo-1","project_id":"p1","host":"host-1","vcpus":1,"memory_mib":256,
-    "domain_xml":"<domain type=\'test\'><name>demo-1</name><memory unit=\'MiB\'>256</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>"}' \
+  grpcurl -plaintext -d '{"name":"demo-1","project_id":"p1","host":"host-1","vcpus":1,"memory_mib":256,"domain_xml":"<domain type=\"test\"><name>demo-1</name><memory unit=\"MiB\">256</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>"}' \\
     $CONTROLLER virtcontroller.v1.Controller/CreateInstance        # note the uuid it returns
   grpcurl -plaintext -d '{"uuid":"UUID"}' $CONTROLLER virtcontroller.v1.Controller/DeleteInstance        # soft delete
   grpcurl -plaintext -d '{"uuid":"UUID"}' $CONTROLLER virtcontroller.v1.Controller/RestoreInstance
   grpcurl -plaintext -d '{"uuid":"UUID"}' $CONTROLLER virtcontroller.v1.Controller/ForceDeleteInstance
   grpcurl -plaintext -d '{"project_id":"p1"}' $CONTROLLER virtcontroller.v1.Controller/GetQuotaUsage
+Or with the bundled CLI: node dist/cli/virtctl.js agent GetDomain '{"domain":{"name":"web-1"}}'
+                         node dist/cli/virtctl.js controller ListInstances
 Each start begins from the node file again. Logs are JSON lines below.
 MSG
 node dist/cli/virt-agent.js \
