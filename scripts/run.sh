@@ -39,14 +39,14 @@ Or with the bundled CLI: node dist/cli/virtctl.js agent GetDomain '{"domain":{"n
 Each start begins from the node file again. Logs are JSON lines below.
 MSG
 node dist/cli/virt-agent.js \
-  --listen "$LISTEN" \
+  --listen "$LISTEN" --plaintext-loopback true \
   --libvirt-uri "test://$DEMO_DIR/node.xml" \
   --state-dir "$DEMO_DIR/state" \
   --instances-path "$DEMO_DIR/instances" \
   --nfs-mount-base "$DEMO_DIR/mnt" &
 agent=$!
 node dist/cli/virt-controller.js \
-  --listen "$CONTROLLER" \
+  --listen "$CONTROLLER" --plaintext-loopback true \
   --db "$DEMO_DIR/controller.db" \
   --agent "host-1=$LISTEN" \
   --reclaim-interval-seconds 120 \

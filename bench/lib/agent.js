@@ -116,7 +116,7 @@ async function spawnAgent({ dir, uri, transport = 'unix', threadpool, logLevel =
   const args = [
     '-r', path.join(__dirname, 'lag-probe.js'),
     path.join(DIST, 'cli', 'virt-agent.js'),
-    '--listen', listen, '--libvirt-uri', uri, '--state-dir', stateDir, '--instances-path', instancesPath,
+    '--listen', listen, '--plaintext-loopback', 'true', '--libvirt-uri', uri, '--state-dir', stateDir, '--instances-path', instancesPath,
     '--log-level', logLevel, '--drain-seconds', '2',
   ];
   // stdout (JSON log lines, written synchronously as in production) goes to /dev/null.

@@ -62,7 +62,8 @@ export function defaultConfig(): AgentConfig {
     instancesPath: '/var/lib/virt-agent/instances',
     nfsMountBase: '/var/lib/virt-agent/mnt',
     localVolumeDirs: [],
-    plaintextLoopback: true,
+    // Plaintext TCP only when asked for explicitly (and then only on loopback).
+    plaintextLoopback: false,
     tlsCert: '',
     tlsKey: '',
     tlsCa: '',

@@ -25,7 +25,7 @@ const HELP: Record<FlatKey, string> = {
   tlsKey: 'PEM private key of --tls-cert (unencrypted, keep it 0600)',
   tlsCa: 'PEM CA bundle client certificates must chain to; a client certificate is always required',
   tlsAllowSubjects: 'comma list of allowed client certificate subjects: bare CNs or /O=.../CN=... (default: any the CA signed)',
-  plaintextLoopback: 'allow plaintext gRPC on a loopback TCP address (default true; false = TLS or unix socket only)',
+  plaintextLoopback: 'allow plaintext gRPC on a loopback TCP address (default false: TLS or unix socket only)',
   metricsListen: 'HOST:PORT for the Prometheus endpoint GET /metrics, e.g. 127.0.0.1:9477 (default off)',
 };
 

@@ -12,7 +12,7 @@ import { createLogger, parseLogLevel } from '../logging';
 import { runUntilSignalled } from './daemon';
 
 const HELP: Record<ControllerKey, string> = {
-  listen: 'HOST:PORT (plaintext on loopback only) or unix:///path (default 127.0.0.1:50052)',
+  listen: 'HOST:PORT (TLS, or plaintext on loopback with --plaintext-loopback true) or unix:///path (default 127.0.0.1:50052)',
   db: 'SQLite database file (default /var/lib/virt-controller/controller.db)',
   hostsFile: 'hosts: JSON {"name": "address"} / [{"name","address"}] or lines NAME=ADDRESS',
   reclaimIntervalSeconds: 'keep soft-deleted instances this long; 0 = deletes are immediate (default 0)',
@@ -30,6 +30,7 @@ const HELP: Record<ControllerKey, string> = {
   tlsKey: 'PEM private key of --tls-cert',
   tlsCa: 'PEM CA bundle: client certificates must be signed by it, and so must the agents\' certificates',
   tlsAllowSubjects: 'comma-separated client certificate CNs or subjects allowed to call (default: any the CA signed)',
+  plaintextLoopback: 'allow plaintext gRPC on a loopback TCP --listen (default false: TLS or unix socket only)',
 };
 
 const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -31,6 +31,8 @@ export interface ControllerConfig {
   tlsKey: string;
   tlsCa: string;
   tlsAllowSubjects: string[];
+  /** Allow plaintext gRPC on a loopback TCP --listen (default false). */
+  plaintextLoopback: boolean;
 }
 
 export function defaultControllerConfig(): ControllerConfig {
@@ -53,6 +55,7 @@ export function defaultControllerConfig(): ControllerConfig {
     tlsKey: '',
     tlsCa: '',
     tlsAllowSubjects: [],
+    plaintextLoopback: false,
   };
 }
 
@@ -60,7 +63,7 @@ export function defaultControllerConfig(): ControllerConfig {
 export const CONTROLLER_KEYS = [
   'listen', 'db', 'hostsFile', 'reclaimIntervalSeconds', 'reclaimPollSeconds', 'quotaInstances', 'quotaVcpus', 'quotaMemoryMib',
   'cleanShutdownTimeoutSeconds', 'powerOnTimeoutSeconds', 'agentTimeoutSeconds', 'agentRetryAttempts', 'logLevel', 'drainSeconds',
-  'tlsCert', 'tlsKey', 'tlsCa', 'tlsAllowSubjects',
+  'tlsCert', 'tlsKey', 'tlsCa', 'tlsAllowSubjects', 'plaintextLoopback',
 ] as const;
 export type ControllerKey = (typeof CONTROLLER_KEYS)[number];
 
@@ -124,6 +127,13 @@ export function parseHostsFile(text: string, where = '--hosts-file'): Map<string
   return out;
 }
 
+function parseBool(key: string, v: string): boolean {
+  const s = v.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(s)) return true;
+  if (['false', '0', 'no', 'off'].includes(s)) return false;
+  throw new Error(`${key} must be true or false, got ${JSON.stringify(v)}`);
+}
+
 function nonNegative(key: string, v: string): number {
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`${key} must be a non-negative number, got ${JSON.stringify(v)}`);
@@ -140,6 +150,7 @@ function apply(cfg: ControllerConfig, key: ControllerKey, v: string, readFile: (
   switch (key) {
     case 'listen': case 'db': case 'logLevel': case 'tlsCert': case 'tlsKey': case 'tlsCa': cfg[key] = v; break;
     case 'tlsAllowSubjects': cfg.tlsAllowSubjects = v.split(',').map((x) => x.trim()).filter(Boolean); break;
+    case 'plaintextLoopback': cfg.plaintextLoopback = parseBool(key, v); break;
     case 'hostsFile': for (const [n, a] of parseHostsFile(readFile(v), v)) cfg.hosts.set(n, a); break;
     case 'quotaInstances': cfg.quota.defaults.instances = quotaLimit(key, v); break;
     case 'quotaVcpus': cfg.quota.defaults.vcpus = quotaLimit(key, v); break;

@@ -79,7 +79,7 @@ export async function startController(config: ControllerConfig, logger: Logger, 
   const grpcServer = createServer(protos, [{ name: CONTROLLER_SERVICE, implementation: controllerService(service) }]);
   let bound: ListenResult;
   try {
-    bound = await listen(grpcServer.server, config.listen, credentials);
+    bound = await listen(grpcServer.server, config.listen, credentials, { plaintextLoopback: config.plaintextLoopback });
   } catch (err) {
     agents.close();
     db.close();

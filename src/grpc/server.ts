@@ -128,7 +128,7 @@ export async function listen(
     if (!creds._isSecure() && options.plaintextLoopback === false) {
       throw new InvalidArgument(
         '--listen',
-        `refusing plaintext gRPC on ${address}: --plaintext-loopback is false; configure mutual TLS (--tls-cert, --tls-key, --tls-ca) or use a unix socket`,
+        `refusing plaintext gRPC on ${address}: plaintext TCP needs --plaintext-loopback true (loopback only); or configure mutual TLS (--tls-cert, --tls-key, --tls-ca), or use a unix socket`,
       );
     }
     const target = parsed.host.includes(':') ? `[${parsed.host}]:${parsed.port}` : `${parsed.host}:${parsed.port}`;

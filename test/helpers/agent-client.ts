@@ -122,6 +122,7 @@ export async function startTestAgent(opts: TestAgentOptions = {}): Promise<TestA
   const node = makeTestNode();
   const config = defaultConfig();
   config.listen = opts.unix ? `unix://${path.join(node.dir, 'run', 'agent.sock')}` : '127.0.0.1:0';
+  config.plaintextLoopback = true;
   config.libvirtUri = opts.libvirtUri ?? node.uri;
   config.stateDir = node.stateDir;
   config.instancesPath = node.instancesPath;

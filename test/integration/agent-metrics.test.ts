@@ -226,7 +226,7 @@ describe('lifecycle', () => {
   async function startError(metricsListen: string): Promise<string> {
     const node = makeTestNode('virt-agent-metrics-cfg-');
     const cfg = defaultConfig();
-    Object.assign(cfg, { libvirtUri: node.uri, stateDir: node.stateDir, instancesPath: node.instancesPath, listen: '127.0.0.1:0', metricsListen });
+    Object.assign(cfg, { libvirtUri: node.uri, stateDir: node.stateDir, instancesPath: node.instancesPath, listen: '127.0.0.1:0', plaintextLoopback: true, metricsListen });
     try {
       const agent = await startAgent(cfg, silentLogger(), { requireLibvirt: true });
       await agent.stop(1000);

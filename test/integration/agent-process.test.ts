@@ -108,7 +108,7 @@ function client(target: string): AgentClient {
 
 /** Flags every run needs so nothing touches /run or /var/lib. */
 function baseFlags(sub: string): string[] {
-  return ['--libvirt-uri', node.uri, '--state-dir', path.join(node.dir, sub, 'state'), '--instances-path', node.instancesPath,
+  return ['--plaintext-loopback', 'true', '--libvirt-uri', node.uri, '--state-dir', path.join(node.dir, sub, 'state'), '--instances-path', node.instancesPath,
     '--nfs-mount-base', path.join(node.dir, sub, 'mnt')];
 }
 

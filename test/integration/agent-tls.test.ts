@@ -151,15 +151,16 @@ describe('subject allow-list', () => {
 describe('configuration and start-up errors', () => {
   it('flags, environment and file set the TLS and metrics settings', () => {
     const cfg = resolveConfig({
-      flags: { tlsAllowSubjects: 'controller-1, /O=virt-test/CN=ops-2', plaintextLoopback: 'false' },
+      flags: { tlsAllowSubjects: 'controller-1, /O=virt-test/CN=ops-2', plaintextLoopback: 'true' },
       env: { VIRT_AGENT_METRICS_LISTEN: '127.0.0.1:9477', VIRT_AGENT_TLS_CERT: '/etc/virt-agent/tls.crt' },
       file: { tlsKey: '/etc/virt-agent/tls.key', tlsCa: '/etc/virt-agent/ca.crt', tlsAllowSubjects: ['x'] },
     });
     expect(cfg).toMatchObject({
       tlsCert: '/etc/virt-agent/tls.crt', tlsKey: '/etc/virt-agent/tls.key', tlsCa: '/etc/virt-agent/ca.crt',
-      tlsAllowSubjects: ['controller-1', '/O=virt-test/CN=ops-2'], plaintextLoopback: false, metricsListen: '127.0.0.1:9477',
+      tlsAllowSubjects: ['controller-1', '/O=virt-test/CN=ops-2'], plaintextLoopback: true, metricsListen: '127.0.0.1:9477',
     });
-    expect(defaultConfig()).toMatchObject({ plaintextLoopback: true, metricsListen: '', tlsAllowSubjects: [] });
+    // Secure by default: plaintext TCP only when asked for.
+    expect(defaultConfig()).toMatchObject({ plaintextLoopback: false, metricsListen: '', tlsAllowSubjects: [] });
     expect(() => resolveConfig({ flags: { plaintextLoopback: 'maybe' }, env: {} })).toThrow(/plaintextLoopback must be true or false/);
   });
 
@@ -174,7 +175,7 @@ describe('configuration and start-up errors', () => {
   async function startFails(set: (cfg: ReturnType<typeof defaultConfig>) => void): Promise<string> {
     const node = makeTestNode('virt-agent-tls-cfg-');
     const cfg = defaultConfig();
-    Object.assign(cfg, { libvirtUri: node.uri, stateDir: node.stateDir, instancesPath: node.instancesPath, listen: '127.0.0.1:0' });
+    Object.assign(cfg, { libvirtUri: node.uri, stateDir: node.stateDir, instancesPath: node.instancesPath, listen: '127.0.0.1:0', plaintextLoopback: true });
     set(cfg);
     try {
       const agent = await startAgent(cfg, silentLogger(), { requireLibvirt: true });
@@ -190,7 +191,7 @@ describe('configuration and start-up errors', () => {
   it('an incomplete TLS configuration or an allow-list without TLS fails the start', async () => {
     expect(await startFails((c) => { c.tlsCert = file('server.crt'); })).toMatch(/--tls-cert, --tls-key and --tls-ca go together.*missing --tls-key, --tls-ca/);
     expect(await startFails((c) => { c.tlsAllowSubjects = ['a']; })).toMatch(/--tls-allow-subjects needs mutual TLS/);
-    expect(await startFails((c) => { c.plaintextLoopback = false; })).toMatch(/--listen: refusing plaintext gRPC on 127\.0\.0\.1:0: --plaintext-loopback is false/);
+    expect(await startFails((c) => { c.plaintextLoopback = false; })).toMatch(/--listen: refusing plaintext gRPC on 127\.0\.0\.1:0: plaintext TCP needs --plaintext-loopback true/);
     expect(await startFails((c) => { c.listen = '0.0.0.0:0'; })).toMatch(/--listen: refusing plaintext gRPC on non-loopback address 0\.0\.0\.0:0/);
   });
 });
@@ -214,7 +215,7 @@ describe('listen() plaintext rules', () => {
     expect(await tryListen('0.0.0.0:0')).toMatch(/refusing plaintext gRPC on non-loopback address/);
     expect(await tryListen('[::]:0')).toMatch(/refusing plaintext gRPC on non-loopback address/);
     expect(await tryListen('127.0.0.1:0')).toBe('ok');
-    expect(await tryListen('127.0.0.1:0', undefined, false)).toMatch(/--plaintext-loopback is false/);
+    expect(await tryListen('127.0.0.1:0', undefined, false)).toMatch(/plaintext TCP needs --plaintext-loopback true/);
     // A unix socket is not TCP: still allowed.
     expect(await tryListen(`unix://${path.join(certs.dir, 'run', 'a.sock')}`, undefined, false)).toBe('ok');
   });

@@ -61,6 +61,7 @@ export async function startTestAgent(opts: { domains?: string[]; nodeFile?: stri
   if (!opts.nodeFile) fs.writeFileSync(nodeFile, nodeXml(opts.domains));
   const config = defaultConfig();
   config.listen = `127.0.0.1:${opts.port ?? 0}`;
+  config.plaintextLoopback = true;
   config.libvirtUri = `test://${nodeFile}`;
   config.stateDir = path.join(dir, 'state');
   config.instancesPath = path.join(dir, 'instances');
@@ -98,6 +99,7 @@ export async function startTestController(
   const dir = tempDir('vc-ctl-');
   const config = defaultControllerConfig();
   config.listen = '127.0.0.1:0';
+  config.plaintextLoopback = true;
   config.db = path.join(dir, 'controller.db');
   config.hosts = new Map(Object.entries(hosts));
   config.cleanShutdownTimeoutSeconds = 5;
