@@ -124,9 +124,8 @@ async function reclaimRun(ctx, entry, pollSeconds) {
       notes: `${last.deleted} reclaimed, ${last.local} deleted locally (agent unreachable), ${last.errors} in error, `
         + `${remaining} domains left on the agents; ${finished ? '' : `stopped after ${budgetS} s budget, time projected from the rate; `}`
         + `first reclaim ${firstAt === null ? '-' : ((firstAt - t0) / 1000).toFixed(2)} s after the controller was spawned; `
-        + `reclaim interval ${RECLAIM_INTERVAL_S} s; the reclaim takes at most 100 instances per tick (batch) one after another, `
-        + `so it is bounded by min(100/poll interval, 1/Destroy latency) per second; with the default poll of 60 s `
-        + `that is ${Math.ceil(total / 100)} min; peak RSS column = the controller's`,
+        + `reclaim interval ${RECLAIM_INTERVAL_S} s; the reclaim takes up to 2,000 instances per tick, hosts in parallel `
+        + `with 8 destroys in flight per host; peak RSS column = the controller's`,
       extra: { instances: total, hosts: nHosts, poll_seconds: pollSeconds, finished, elapsed_s: elapsed,
         reclaimed: last.deleted, local_deletes: last.local, errors: last.errors, domains_left: remaining,
         entry_point: `${path.relative(DIST, entry.file)}:${entry.fn}` },
