@@ -9,6 +9,8 @@ import { parseDomainXml, type DiskInfo } from '../libvirt/domain-xml';
 import { Unavailable } from '../errors';
 import type { CommandRunner } from './exec';
 import type { StepRecorder } from './steps';
+import { canonicalPath } from './volume/host-io';
+import { isInside } from './volume/validate';
 
 export interface DiskRemovalDeps {
   runner: CommandRunner;
@@ -19,24 +21,6 @@ export interface DiskRemovalDeps {
 export interface DiskRemovalResult {
   removed: string[];
   warnings: string[];
-}
-
-/** Canonical path; for a missing file the canonical parent plus the name. */
-async function canonical(p: string): Promise<string> {
-  try {
-    return await fs.realpath(p);
-  } catch {
-    try {
-      return path.join(await fs.realpath(path.dirname(p)), path.basename(p));
-    } catch {
-      return path.resolve(p);
-    }
-  }
-}
-
-export function isInside(dir: string, p: string): boolean {
-  const rel = path.relative(dir, p);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 const RBD_NAME = /^[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/;
@@ -79,12 +63,13 @@ async function removeLv(runner: CommandRunner, lv: string): Promise<'removed' | 
 
 export async function removeOwnedDisks(deps: DiskRemovalDeps, uuid: string, xml: string): Promise<DiskRemovalResult> {
   const out: DiskRemovalResult = { removed: [], warnings: [] };
-  const base = await canonical(deps.instancesPath);
+  const base = await canonicalPath(deps.instancesPath);
   for (const d of parseDomainXml(xml).disks) {
     if (d.device === 'cdrom' || d.device === 'floppy') continue;
     if (d.type === 'file' && d.path) {
-      const p = await canonical(d.path);
-      if (!isInside(base, p)) {
+      const p = await canonicalPath(d.path);
+      // Strictly below: the instances directory itself is never a disk.
+      if (p === base || !isInside(base, p)) {
         const msg = `disk ${d.targetDev}: ${d.path} is outside the instances directory ${deps.instancesPath}; not removed`;
         deps.steps.record(`remove-disk ${d.targetDev}`, 'skipped', msg);
         out.warnings.push(msg);

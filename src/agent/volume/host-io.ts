@@ -34,6 +34,25 @@ export function withTimeout<T>(work: Promise<T>, timeoutMs: number, what: string
   return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * The canonical form of a path, for confinement checks: symlinks resolved.
+ * For a path that does not exist (or whose realpath hangs on a dead mount),
+ * its parent's canonical form plus the name, so a missing file below a
+ * symlinked directory still resolves to where it would really be.
+ */
+export async function canonicalPath(p: string, timeoutMs = DEFAULT_IO_TIMEOUT_MS): Promise<string> {
+  const real = (q: string) => withTimeout(fsp.realpath(q), timeoutMs, `realpath ${q}`);
+  try {
+    return await real(p);
+  } catch {
+    try {
+      return path.join(await real(path.dirname(p)), path.basename(p));
+    } catch {
+      return path.resolve(p);
+    }
+  }
+}
+
 const REL_PATH = /^[A-Za-z0-9_:.+-]+(\/[A-Za-z0-9_:.+-]+)*$/;
 
 /** Confines every access to the sysfs root: relative, no "..", plain names. */

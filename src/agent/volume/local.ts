@@ -1,20 +1,10 @@
 // 'local' volumes (Cinder's LocalConnector): a block device or file already on
 // the host. Disconnect has nothing to undo; we only validate the path so a
 // bogus or out-of-bounds path is reported rather than silently accepted.
-import { promises as fsp } from 'node:fs';
 import { InvalidArgument } from '../../errors';
-import { DEFAULT_IO_TIMEOUT_MS, withTimeout } from './host-io';
+import { canonicalPath } from './host-io';
 import type { VolumeAttachment, VolumeConnector, VolumeContext } from './types';
 import { dataField, isInside, validateAbsolutePath } from './validate';
-
-/** Resolves symlinks when the path exists; otherwise the lexically resolved path. */
-async function canonical(p: string): Promise<string> {
-  try {
-    return await withTimeout(fsp.realpath(p), DEFAULT_IO_TIMEOUT_MS, `realpath ${p}`);
-  } catch {
-    return p;
-  }
-}
 
 /**
  * Key read from data: `device_path` (absolute). With config.localVolumeDirs set,
@@ -24,9 +14,9 @@ export async function localVolumePath(data: Record<string, string>, allowedDirs:
   const field = dataField('device_path');
   const raw = data['device_path'];
   if (raw === undefined || raw === '') throw new InvalidArgument(field, 'is required');
-  const resolved = await canonical(validateAbsolutePath(field, raw));
+  const resolved = await canonicalPath(validateAbsolutePath(field, raw));
   if (allowedDirs.length > 0) {
-    const dirs = await Promise.all(allowedDirs.map((d) => canonical(validateAbsolutePath('config.localVolumeDirs', d))));
+    const dirs = await Promise.all(allowedDirs.map((d) => canonicalPath(validateAbsolutePath('config.localVolumeDirs', d))));
     if (!dirs.some((d) => isInside(d, resolved))) {
       throw new InvalidArgument(field, `${JSON.stringify(raw)} is not inside the allowed directories (${allowedDirs.join(', ')})`);
     }

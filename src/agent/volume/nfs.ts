@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { FailedPrecondition, InvalidArgument } from '../../errors';
-import { DEFAULT_IO_TIMEOUT_MS, hostIO, parseMountinfo, withTimeout } from './host-io';
+import { canonicalPath, DEFAULT_IO_TIMEOUT_MS, hostIO, parseMountinfo, withTimeout } from './host-io';
 import { KeyedMutex } from './mutex';
 import type { VolumeAttachment, VolumeConnector, VolumeContext } from './types';
 import { dataField, isInside, validateExport } from './validate';
@@ -35,14 +35,6 @@ export function nfsMountBase(configured: string): string {
 /** Per-mountpoint lock: a concurrent connect must not mount while we unmount. */
 export const nfsMountLocks = new KeyedMutex('NFS mountpoint');
 
-async function realpathOr(p: string): Promise<string> {
-  try {
-    return await withTimeout(fsp.realpath(p), DEFAULT_IO_TIMEOUT_MS, `realpath ${p}`);
-  } catch {
-    return p; // missing (or a hung mount): compare textually
-  }
-}
-
 export class NfsConnector implements VolumeConnector {
   readonly type = 'nfs' as const;
 
@@ -61,7 +53,7 @@ export class NfsConnector implements VolumeConnector {
     const { errors } = ctx;
     const host = ctx.host ?? hostIO();
     // The base may be a symlink; the mount table shows the resolved path.
-    const names = [...new Set([mountpoint, path.join(await realpathOr(base), path.basename(mountpoint))])];
+    const names = [...new Set([mountpoint, path.join(await canonicalPath(base), path.basename(mountpoint))])];
 
     const mounted = await errors.attempt(`nfs: find mount of ${exportSpec}`, async (step) => {
       const entries = parseMountinfo(await host.readMountinfo());
