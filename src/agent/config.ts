@@ -1,5 +1,6 @@
 // Agent configuration: defaults, then a JSON config file, then VIRT_AGENT_*
 // environment variables, then command-line flags (src/cli/virt-agent.ts).
+import { envVarName, parseBool, parseList } from '../config-values';
 import type { ShutdownMethodName } from './flows/types';
 
 export interface AgentConfig {
@@ -101,7 +102,7 @@ export const FLAT_KEYS = [
 export type FlatKey = (typeof FLAT_KEYS)[number];
 
 export function envName(key: FlatKey): string {
-  return `VIRT_AGENT_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+  return envVarName('VIRT_AGENT', key);
 }
 
 function num(key: string, v: string): number {
@@ -110,22 +111,11 @@ function num(key: string, v: string): number {
   return n;
 }
 
-function bool(key: string, v: string): boolean {
-  const s = v.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(s)) return true;
-  if (['false', '0', 'no', 'off'].includes(s)) return false;
-  throw new Error(`${key} must be true or false, got ${JSON.stringify(v)}`);
-}
-
-function list(v: string): string[] {
-  return v.split(',').map((s) => s.trim()).filter(Boolean);
-}
-
 function apply(cfg: AgentConfig, key: FlatKey, v: string): void {
   switch (key) {
-    case 'plaintextLoopback': cfg.plaintextLoopback = bool(key, v); break;
-    case 'tlsAllowSubjects': cfg.tlsAllowSubjects = list(v); break;
-    case 'localVolumeDirs': cfg.localVolumeDirs = list(v); break;
+    case 'plaintextLoopback': cfg.plaintextLoopback = parseBool(key, v); break;
+    case 'tlsAllowSubjects': cfg.tlsAllowSubjects = parseList(v); break;
+    case 'localVolumeDirs': cfg.localVolumeDirs = parseList(v); break;
     case 'powerOffTimeoutSeconds': cfg.powerOff.timeoutSeconds = num(key, v); break;
     case 'powerOffRetrySeconds': cfg.powerOff.retryIntervalSeconds = Math.max(1, num(key, v)); break;
     case 'drainSeconds': cfg.drainSeconds = num(key, v); break;

@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { agentVersion, startAgent } from '../agent/agent';
 import { FLAT_KEYS, envName, resolveConfig, type FlatKey } from '../agent/config';
 import { createLogger, parseLogLevel } from '../logging';
+import { kebabCase } from '../config-values';
 import { runUntilSignalled } from './daemon';
 
 const HELP: Record<FlatKey, string> = {
@@ -29,15 +30,13 @@ const HELP: Record<FlatKey, string> = {
   metricsListen: 'HOST:PORT for the Prometheus endpoint GET /metrics, e.g. 127.0.0.1:9477 (default off)',
 };
 
-const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-
 async function main(): Promise<void> {
   const program = new Command('virt-agent')
     .description('libvirt host agent: PowerOff, PowerOn/HardReboot, Destroy and DisconnectVolume over gRPC')
     .version(agentVersion())
     .option('--config <file>', 'JSON config file (env VIRT_AGENT_CONFIG)');
   for (const key of FLAT_KEYS) {
-    program.addOption(new Option(`--${kebab(key)} <value>`, `${HELP[key]} [env ${envName(key)}]`));
+    program.addOption(new Option(`--${kebabCase(key)} <value>`, `${HELP[key]} [env ${envName(key)}]`));
   }
   program.parse();
   const opts = program.opts<Record<string, string>>();

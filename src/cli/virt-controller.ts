@@ -9,6 +9,7 @@ import { agentVersion } from '../agent/agent';
 import { CONTROLLER_KEYS, controllerEnvName, resolveControllerConfig, type ControllerKey } from '../controller/config';
 import { startController } from '../controller/controller';
 import { createLogger, parseLogLevel } from '../logging';
+import { kebabCase } from '../config-values';
 import { runUntilSignalled } from './daemon';
 
 const HELP: Record<ControllerKey, string> = {
@@ -33,8 +34,6 @@ const HELP: Record<ControllerKey, string> = {
   plaintextLoopback: 'allow plaintext gRPC on a loopback TCP --listen (default false: TLS or unix socket only)',
 };
 
-const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-
 async function main(): Promise<void> {
   const program = new Command('virt-controller')
     .description('instance lifecycle (soft delete, restore, reclaim, force delete) and volume records over virt-agents')
@@ -43,7 +42,7 @@ async function main(): Promise<void> {
     .addOption(new Option('--agent <NAME=ADDRESS>', 'a host and its agent (HOST:PORT or unix:///path); repeatable [env VIRT_CONTROLLER_AGENTS, comma separated]')
       .argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]));
   for (const key of CONTROLLER_KEYS) {
-    program.addOption(new Option(`--${kebab(key)} <value>`, `${HELP[key]} [env ${controllerEnvName(key)}]`));
+    program.addOption(new Option(`--${kebabCase(key)} <value>`, `${HELP[key]} [env ${controllerEnvName(key)}]`));
   }
   program.parse();
   const opts = program.opts<Record<string, string> & { agent?: string[] }>();

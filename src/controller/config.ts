@@ -4,6 +4,7 @@
 // sources override a name).
 import fs from 'node:fs';
 
+import { envVarName, parseBool, parseList } from '../config-values';
 import { DEFAULT_QUOTA, type QuotaConfig } from './quota';
 import type { QuotaLimits } from './types';
 
@@ -68,7 +69,7 @@ export const CONTROLLER_KEYS = [
 export type ControllerKey = (typeof CONTROLLER_KEYS)[number];
 
 export function controllerEnvName(key: string): string {
-  return `VIRT_CONTROLLER_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+  return envVarName('VIRT_CONTROLLER', key);
 }
 
 export interface ControllerSources {
@@ -127,13 +128,6 @@ export function parseHostsFile(text: string, where = '--hosts-file'): Map<string
   return out;
 }
 
-function parseBool(key: string, v: string): boolean {
-  const s = v.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(s)) return true;
-  if (['false', '0', 'no', 'off'].includes(s)) return false;
-  throw new Error(`${key} must be true or false, got ${JSON.stringify(v)}`);
-}
-
 function nonNegative(key: string, v: string): number {
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`${key} must be a non-negative number, got ${JSON.stringify(v)}`);
@@ -149,7 +143,7 @@ function quotaLimit(key: string, v: string): number {
 function apply(cfg: ControllerConfig, key: ControllerKey, v: string, readFile: (p: string) => string): void {
   switch (key) {
     case 'listen': case 'db': case 'logLevel': case 'tlsCert': case 'tlsKey': case 'tlsCa': cfg[key] = v; break;
-    case 'tlsAllowSubjects': cfg.tlsAllowSubjects = v.split(',').map((x) => x.trim()).filter(Boolean); break;
+    case 'tlsAllowSubjects': cfg.tlsAllowSubjects = parseList(v); break;
     case 'plaintextLoopback': cfg.plaintextLoopback = parseBool(key, v); break;
     case 'hostsFile': for (const [n, a] of parseHostsFile(readFile(v), v)) cfg.hosts.set(n, a); break;
     case 'quotaInstances': cfg.quota.defaults.instances = quotaLimit(key, v); break;
