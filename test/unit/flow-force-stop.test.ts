@@ -47,7 +47,7 @@ describe('forceStop', () => {
     await setup();
     const plan = env.inject(RUN);
     const { result, steps } = await stop(RUN);
-    expect(result).toEqual({ destroyed: true, gone: false });
+    expect(result).toEqual({ destroyed: true, gone: false, state: DomainState.SHUTOFF });
     expect(plan.argsOf('destroy')).toEqual([[G]]);
     expect(env.clock.sleeps).toEqual([]);
     expect(stepSeq(steps)).toEqual(['destroy-graceful:ok']);
@@ -58,7 +58,7 @@ describe('forceStop', () => {
     await setup();
     const plan = env.inject(RUN, { destroy: [destroyErrors.busy(), destroyErrors.busy()] });
     const { result, steps } = await stop(RUN);
-    expect(result).toEqual({ destroyed: true, gone: false });
+    expect(result).toEqual({ destroyed: true, gone: false, state: DomainState.SHUTOFF });
     expect(plan.argsOf('destroy')).toEqual([[G], [G], [K]]);
     expect(plan.calls.filter((c) => c.method === 'destroy').map((c) => c.at)).toEqual([0, 500, 1500]);
     expect(env.clock.sleeps).toEqual([500, 1000]);
@@ -71,7 +71,7 @@ describe('forceStop', () => {
     await setup();
     const plan = env.inject(RUN, { destroy: [destroyErrors.timeout()] });
     const { result } = await stop(RUN);
-    expect(result).toEqual({ destroyed: true, gone: false });
+    expect(result).toEqual({ destroyed: true, gone: false, state: DomainState.SHUTOFF });
     expect(plan.argsOf('destroy')).toEqual([[G], [G]]);
     expect(env.clock.sleeps).toEqual([500]);
   });
@@ -94,12 +94,12 @@ describe('forceStop', () => {
   it('NO_DOMAIN: success, gone', async () => {
     await setup();
     env.inject(RUN, { destroy: [destroyErrors.noDomain()] });
-    expect((await stop(RUN)).result).toEqual({ destroyed: false, gone: true });
+    expect((await stop(RUN)).result).toEqual({ destroyed: false, gone: true, state: DomainState.SHUTOFF });
   });
 
   it('transient domain: destroyed and gone', async () => {
     await setup();
-    expect((await stop(TRANSIENT)).result).toEqual({ destroyed: true, gone: true });
+    expect((await stop(TRANSIENT)).result).toEqual({ destroyed: true, gone: true, state: DomainState.SHUTOFF });
     expect(await env.stateOf(TRANSIENT)).toBe('gone');
   });
 
@@ -107,7 +107,7 @@ describe('forceStop', () => {
     await setup();
     const plan = env.inject(OFF);
     const { result, steps } = await stop(OFF);
-    expect(result).toEqual({ destroyed: false, gone: false });
+    expect(result).toEqual({ destroyed: false, gone: false, state: DomainState.SHUTOFF });
     expect(plan.argsOf('destroy')).toEqual([[G]]);
     expect(stepSeq(steps)).toEqual(['destroy-graceful:warning']);
   });
@@ -167,7 +167,7 @@ describe('forceStop', () => {
       }],
     });
     const { result, steps } = await stop(RUN);
-    expect(result).toEqual({ destroyed: true, gone: false });
+    expect(result).toEqual({ destroyed: true, gone: false, state: DomainState.SHUTOFF });
     expect(plan.argsOf('destroy')).toEqual([[G], [G]]);
     expect(stepSeq(steps)).toEqual(['destroy-graceful:ok', 'destroy-again:warning', 'destroy-graceful:ok']);
     expect(steps[1]!.detail).toMatch(new RegExp(`domain restarted \\(id ${before} -> \\d+\\)`));

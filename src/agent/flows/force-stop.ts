@@ -12,6 +12,8 @@ export interface ForceStopResult {
   destroyed: boolean;
   /** The domain disappeared (a transient domain is gone once stopped). */
   gone: boolean;
+  /** The state it was left in, as last read (SHUTOFF when gone). */
+  state: DomainState;
 }
 
 /** libvirt failures after which another destroy attempt can succeed. */
@@ -20,11 +22,11 @@ function isRetryable(err: unknown): boolean {
     || (isLibvirtError(err, ErrorCode.INTERNAL_ERROR) && /terminate process|EBUSY|busy/i.test(err.message));
 }
 
-async function stoppedOrGone(deps: FlowDeps, uuid: string): Promise<{ guest: Guest | null; stopped: boolean }> {
+async function stoppedOrGone(deps: FlowDeps, uuid: string): Promise<{ guest: Guest | null; stopped: boolean; state: DomainState }> {
   const guest = await deps.host.find({ uuid });
-  if (!guest) return { guest: null, stopped: true };
+  if (!guest) return { guest: null, stopped: true, state: DomainState.SHUTOFF };
   const { state } = await guest.state();
-  return { guest, stopped: isStopped(state) };
+  return { guest, stopped: isStopped(state), state };
 }
 
 export async function forceStop(deps: FlowDeps, ctx: OpContext, start: Guest): Promise<ForceStopResult> {
@@ -40,10 +42,10 @@ export async function forceStop(deps: FlowDeps, ctx: OpContext, start: Guest): P
       await ctx.steps.run(name, () => guest.destroy(flags), { failedAs: 'warning' });
       destroyed = true;
     } catch (err) {
-      if (isLibvirtError(err, ErrorCode.NO_DOMAIN)) return { destroyed, gone: true };
+      if (isLibvirtError(err, ErrorCode.NO_DOMAIN)) return { destroyed, gone: true, state: DomainState.SHUTOFF };
       if (isLibvirtError(err, ErrorCode.OPERATION_INVALID)) {
         const now = await stoppedOrGone(deps, guest.uuid);
-        if (now.stopped) return { destroyed, gone: now.guest === null };
+        if (now.stopped) return { destroyed, gone: now.guest === null, state: now.state };
         throw toAppError(err, `domain '${guest.name}'`);
       }
       if (!isRetryable(err)) throw toAppError(err, `destroying domain '${guest.name}'`);
@@ -55,12 +57,12 @@ export async function forceStop(deps: FlowDeps, ctx: OpContext, start: Guest): P
     // destroy returned: confirm, and catch a domain that was started again
     // meanwhile (its id changed) — that one must be destroyed too.
     const now = await stoppedOrGone(deps, guest.uuid);
-    if (now.stopped) return { destroyed, gone: now.guest === null };
+    if (now.stopped) return { destroyed, gone: now.guest === null, state: now.state };
     if (now.guest && now.guest.id !== guest.id) {
       ctx.steps.record('destroy-again', 'warning', `domain restarted (id ${guest.id} -> ${now.guest.id})`);
     }
     guest = now.guest ?? guest;
-    lastError = `still ${DomainState[(await guest.state()).state]} after destroy`;
+    lastError = `still ${DomainState[now.state]} after destroy`;
   }
   throw new FailedPrecondition(
     `domain '${guest.name}' could not be destroyed after ${attempts} attempts: ${lastError}`,

@@ -72,8 +72,7 @@ export async function powerOff(deps: FlowDeps, ctx: OpContext, input: PowerOffIn
     return result(true, 0, state);
   }
   if (input.timeoutSeconds === 0) {
-    await forceStop(deps, ctx, guest);
-    return result(false, 0, await stateOf(deps, guest.uuid));
+    return result(false, 0, (await forceStop(deps, ctx, guest)).state);
   }
 
   const hasAgent = input.methods.includes('guest_agent')
@@ -82,7 +81,9 @@ export async function powerOff(deps: FlowDeps, ctx: OpContext, input: PowerOffIn
   const retryMs = Math.max(1, input.retryIntervalSeconds) * 1000;
   let requests = 0;
 
-  const stoppedNow = async () => isStopped(await stateOf(deps, guest.uuid));
+  // The last state read, so the answer needs no extra libvirt round trip.
+  let last = state;
+  const stoppedNow = async () => isStopped((last = await stateOf(deps, guest.uuid)));
   if (state === DomainState.SHUTDOWN) {
     // Already on its way down (asked by someone else): wait, don't ask again yet.
     ctx.steps.record('shutdown-request', 'skipped', 'domain already shutting down');
@@ -96,13 +97,13 @@ export async function powerOff(deps: FlowDeps, ctx: OpContext, input: PowerOffIn
       requests++;
       ctx.logger.debug({ uuid: guest.uuid, method }, 'shutdown requested');
     } catch (err) {
+      // Gone (a transient domain that stopped) or stopped meanwhile.
       if (isLibvirtError(err, ErrorCode.NO_DOMAIN) || (await stoppedNow())) {
         return result(true, 0, await stateOf(deps, guest.uuid));
       }
       // The guest cannot be asked at all: waiting would only delay the destroy.
       ctx.logger.warn({ uuid: guest.uuid, err: (err as Error).message }, 'shutdown request failed; destroying');
-      await forceStop(deps, ctx, guest);
-      return result(false, 0, await stateOf(deps, guest.uuid));
+      return result(false, 0, (await forceStop(deps, ctx, guest)).state);
     }
   }
 
@@ -124,7 +125,7 @@ export async function powerOff(deps: FlowDeps, ctx: OpContext, input: PowerOffIn
     if (waited.done) {
       const detail = waited.eventAt === undefined ? 'state check' : `event +${Date.now() - waited.eventAt}ms`;
       ctx.steps.record('wait-stopped', 'ok', detail, clock.now() - started);
-      return result(true, requests, await stateOf(deps, guest.uuid));
+      return result(true, requests, last);
     }
     if (clock.now() >= deadlineAt) break;
     try {
@@ -139,9 +140,8 @@ export async function powerOff(deps: FlowDeps, ctx: OpContext, input: PowerOffIn
 
   ctx.steps.record('wait-stopped', 'failed', `not stopped after ${input.timeoutSeconds}s and ${requests} requests`);
   try {
-    await forceStop(deps, ctx, guest);
+    return result(false, requests, (await forceStop(deps, ctx, guest)).state);
   } catch (err) {
     throw toAppError(err, `domain '${guest.name}'`);
   }
-  return result(false, requests, await stateOf(deps, guest.uuid));
 }
