@@ -15,11 +15,13 @@ import { defaultControllerConfig, type ControllerConfig } from '../../src/contro
 import { startController, type ControllerHandle, type ControllerOverrides } from '../../src/controller/controller';
 import { LOADER_OPTIONS } from '../../src/grpc/protos';
 import { silentLogger } from '../../src/logging';
+import { errorOf, PROTO_DIR, type RpcError } from '../helpers/agent-client';
+
+export { errorOf, type RpcError };
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- proto-loader messages are plain objects */
 export type Msg = Record<string, any>;
 
-const PROTO_DIR = path.resolve(__dirname, '..', '..', 'proto');
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -134,26 +136,10 @@ export function controllerPackage(): any {
   return pkg;
 }
 
-export interface RpcError {
-  code: grpc.status;
-  details: string;
-}
-
 function unaryOn<T>(client: Msg, method: string, req: Msg, md: grpc.Metadata, deadlineMs: number): Promise<T> {
   return new Promise((resolve, reject) => {
     client[method](req, md, { deadline: Date.now() + deadlineMs }, (err: grpc.ServiceError | null, res: T) => (err ? reject(err) : resolve(res)));
   });
-}
-
-export async function errorOf(p: Promise<unknown>): Promise<RpcError> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as Partial<grpc.ServiceError>;
-    if (typeof e.code !== 'number') throw err;
-    return { code: e.code, details: e.details ?? '' };
-  }
-  throw new Error('expected an error, the call succeeded');
 }
 
 export class ControllerClient {
