@@ -20,6 +20,16 @@ export interface PeriodicOptions {
   perHostConcurrency?: number;
 }
 
+function groupByHost(rows: InstanceRow[]): Map<string, InstanceRow[]> {
+  const byHost = new Map<string, InstanceRow[]>();
+  for (const row of rows) {
+    const list = byHost.get(row.host);
+    if (list) list.push(row);
+    else byHost.set(row.host, [row]);
+  }
+  return byHost;
+}
+
 /** Runs fn over items with at most `limit` in flight. */
 async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -86,8 +96,7 @@ export class PeriodicTasks {
     const { store, config, logger } = this.deps;
     const cutoff = store.clock.now() - config.reclaimIntervalSeconds * 1000;
     const due = store.reclaimable(cutoff, this.options.batch ?? 2000);
-    const byHost = new Map<string, InstanceRow[]>();
-    for (const row of due) byHost.set(row.host, [...(byHost.get(row.host) ?? []), row]);
+    const byHost = groupByHost(due);
     const ctx = this.ctx('reclaim');
     let reclaimed = 0;
     await Promise.all([...byHost.values()].map((rows) => forEachLimit(rows, this.options.perHostConcurrency ?? 8, async (row) => {
@@ -106,8 +115,7 @@ export class PeriodicTasks {
   /** Destroys leftover domains on hosts whose agent answers again; returns how many were cleaned. */
   async cleanupOnce(): Promise<number> {
     const { store, agents, logger } = this.deps;
-    const byHost = new Map<string, InstanceRow[]>();
-    for (const row of store.pendingCleanups()) byHost.set(row.host, [...(byHost.get(row.host) ?? []), row]);
+    const byHost = groupByHost(store.pendingCleanups());
     const ctx = this.ctx('host-cleanup');
     let cleaned = 0;
     for (const [host, rows] of byHost) {
