@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(libvirt-dev libvirt-clients pkg-config g++ make python3)
-# With --test: what the test suites use besides (protoc checks the reflection descriptors).
-if [ "${1:-}" = "--test" ]; then APT_PACKAGES+=(protobuf-compiler); fi
+# With --test: what the test suites use besides (protoc checks the reflection
+# descriptors; libprotobuf-dev carries the well-known .proto files it imports).
+if [ "${1:-}" = "--test" ]; then APT_PACKAGES+=(protobuf-compiler libprotobuf-dev); fi
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -2,7 +2,8 @@
 // same files must equal ours and it must link ours; grpcurl (where installed)
 // must list, describe and call through reflection. Split from
 // grpc-reflection.test.ts.
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,6 +15,7 @@ import { unary } from '../../src/grpc/status';
 import {
   AGENT_FILE, decodeFile, descriptorSet, HOST_INFO, rootFromDescriptor, typeSignatures, validateDescriptors, type Obj,
 } from '../helpers/reflection-descriptors';
+import { GRPCURL, GRPCURL_MISSING } from '../helpers/grpcurl';
 
 // protoc (Debian: protobuf-compiler) is the reference: its descriptors for the
 // same files must equal ours, and it must accept ours as input.
@@ -137,24 +139,26 @@ extend Shared { optional string ext_note = 100; }
 message Holder { extend Shared { optional int32 nested_ext = 101; } }
 `;
 
-// grpcurl is not packaged in Debian 12; this runs where a developer has it on PATH.
-const GRPCURL = spawnSync('grpcurl', ['-version']).status === 0;
+const execFileP = promisify(execFile);
 
-describe.skipIf(!GRPCURL)('grpcurl', () => {
+// grpcurl is not packaged in Debian 12: ../shared/tools/grpcurl (test/helpers/grpcurl.ts).
+describe.skipIf(!GRPCURL)(GRPCURL ? 'grpcurl' : `grpcurl (skipped: ${GRPCURL_MISSING})`, () => {
   it('lists, describes and calls through reflection', async () => {
     const protos = loadProtos([AGENT_FILE]);
     const srv = createServer(protos, [{ name: 'virtagent.v1.HostAgent', implementation: { GetHostInfo: unary(async () => HOST_INFO) } }]);
     const { port } = await listen(srv.server, '127.0.0.1:0');
-    const run = (...args: string[]): string => {
-      const r = spawnSync('grpcurl', ['-plaintext', ...args], { encoding: 'utf8' });
-      expect(r.status, r.stderr).toBe(0);
+    // Asynchronous: the server under test runs in this process and must keep answering.
+    const run = async (...args: string[]): Promise<string> => {
+      const r = await execFileP(GRPCURL!, ['-plaintext', '-max-time', '10', ...args], { encoding: 'utf8' })
+        .catch((err: { code?: number; stderr?: string }) => ({ stdout: '', stderr: err.stderr ?? String(err), code: err.code ?? 1 }));
+      expect('code' in r ? r.code : 0, r.stderr).toBe(0);
       return r.stdout;
     };
     try {
-      expect(run(`127.0.0.1:${port}`, 'list')).toContain('virtagent.v1.HostAgent');
-      expect(run(`127.0.0.1:${port}`, 'describe', 'virtagent.v1.HostAgent')).toContain('rpc WatchEvents');
-      expect(run(`127.0.0.1:${port}`, 'describe', 'virtagent.v1.Event')).toContain('.google.protobuf.Timestamp time = 1');
-      expect(JSON.parse(run('-d', '{}', `127.0.0.1:${port}`, 'virtagent.v1.HostAgent/GetHostInfo'))).toMatchObject({ hostname: 'h1' });
+      expect(await run(`127.0.0.1:${port}`, 'list')).toContain('virtagent.v1.HostAgent');
+      expect(await run(`127.0.0.1:${port}`, 'describe', 'virtagent.v1.HostAgent')).toContain('rpc WatchEvents');
+      expect(await run(`127.0.0.1:${port}`, 'describe', 'virtagent.v1.Event')).toContain('.google.protobuf.Timestamp time = 1');
+      expect(JSON.parse(await run('-d', '{}', `127.0.0.1:${port}`, 'virtagent.v1.HostAgent/GetHostInfo'))).toMatchObject({ hostname: 'h1' });
     } finally {
       await shutdown(srv.server, 2000, srv.health);
     }
