@@ -7,9 +7,15 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 npx vitest run
 if [ "${VIRT_AGENT_SKIP_E2E:-0}" != "1" ] && [ -f vitest.e2e.config.mts ]; then
-  bash scripts/e2e-setup.sh
+  # One e2e run per machine at a time: the suite shares the one libvirtd (and
+  # restarts it), so a second checkout's run waits here instead of colliding.
+  mkdir -p /var/tmp
+  exec 8>/var/tmp/virt-agent-e2e-run.lock
+  flock 8
+  # Only this shell holds the lock: libvirtd and the tests must not inherit it.
+  bash scripts/e2e-setup.sh 8>&-
   status=0
-  npx vitest run --config vitest.e2e.config.mts || status=$?
-  bash scripts/e2e-teardown.sh || true
+  npx vitest run --config vitest.e2e.config.mts 8>&- || status=$?
+  bash scripts/e2e-teardown.sh 8>&- || true
   exit "$status"
 fi
