@@ -12,6 +12,7 @@ import { Command } from 'commander';
 
 import { loadProtos } from '../grpc/protos';
 import { parseListenAddress } from '../grpc/server';
+import { packageVersion } from './version';
 
 const SERVICES = {
   agent: { file: 'virtagent/v1/agent.proto', name: 'virtagent.v1.HostAgent', address: '127.0.0.1:50051' },
@@ -43,6 +44,7 @@ function credentials(opts: { tlsCert?: string; tlsKey?: string; tlsCa?: string }
 async function main(): Promise<number> {
   const program = new Command('virtctl')
     .description('call virt-agent or virt-controller: virtctl agent|controller METHOD [JSON | @file | -]')
+    .version(packageVersion())
     .argument('<service>', 'agent or controller')
     .argument('[method]', 'RPC name, e.g. GetDomain; omit to list the methods')
     .argument('[request]', 'request as JSON, @file, or - for stdin (default {})')

@@ -1,5 +1,6 @@
 // virtctl, the operator CLI, as a real process against a real agent.
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +43,12 @@ describe('virtctl', () => {
     const r = await virtctl(['--address', ta.target, 'agent', 'GetDomain', '{"domain":{"name":"nope"}}']);
     expect(r.code).toBe(5);
     expect(r.stderr).toContain("NOT_FOUND: domain 'nope' not found");
+  });
+
+  it('prints the package version with --version', async () => {
+    const r = await virtctl(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe((JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version);
   });
 
   it('refuses bad usage with exit 2', async () => {
