@@ -115,7 +115,7 @@ wait_socket() { # path pid — the socket appears, within 30 s, while the daemon
   done
 }
 setpriv --no-new-privs --bounding-set "-all,$caps" virt-agent --libvirt-uri test:///default --listen "unix://$tmp/agent.sock" --state-dir "$tmp/state" \
-  --instances-path "$tmp/instances" --nfs-mount-base "$tmp/mnt" >"$tmp/agent.log" 2>&1 &
+  --instances-path "$tmp/instances" --nfs-mount-base "$tmp/mnt" >"$tmp/agent.log" 2>&1 9>&- &
 pids+=($!)
 wait_socket "$tmp/agent.sock" "${pids[0]}"
 capbnd=$((16#$(awk '/^CapBnd:/ {print $2}' "/proc/${pids[0]}/status")))
@@ -125,7 +125,7 @@ while ((capbnd)); do bits=$((bits + (capbnd & 1))); capbnd=$((capbnd >> 1)); don
 virtctl --address "unix://$tmp/agent.sock" agent GetHostInfo | grep -q '"libvirt_uri": "test:///default"' ||
   fail "installed agent: GetHostInfo"
 virt-controller --db "$tmp/controller.db" --listen "unix://$tmp/controller.sock" \
-  --agent "host-1=unix://$tmp/agent.sock" >"$tmp/controller.log" 2>&1 &
+  --agent "host-1=unix://$tmp/agent.sock" >"$tmp/controller.log" 2>&1 9>&- &
 pids+=($!)
 wait_socket "$tmp/controller.sock" "${pids[1]}"
 virtctl --address "unix://$tmp/controller.sock" controller ListInstances | grep -q '"instances": \[\]' ||
