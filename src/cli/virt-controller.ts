@@ -32,6 +32,9 @@ const HELP: Record<ControllerKey, string> = {
   tlsCa: 'PEM CA bundle: client certificates must be signed by it, and so must the agents\' certificates',
   tlsAllowSubjects: 'comma-separated client certificate CNs or subjects allowed to call (default: any the CA signed)',
   plaintextLoopback: 'allow plaintext gRPC on a loopback TCP --listen (default false: TLS or unix socket only)',
+  serviceDownSeconds: 'a host is down only after this long without a successful contact with its agent (default 60)',
+  healthCheckIntervalSeconds: 'health-check every agent this often; a SERVING answer counts as contact, 0 = off (default 10)',
+  metricsListen: 'HOST:PORT for the Prometheus endpoint GET /metrics, e.g. 127.0.0.1:9478 (default off)',
 };
 
 async function main(): Promise<void> {

@@ -32,6 +32,12 @@ export interface AgentPoolOptions {
   /** Cap of grpc-js's reconnect backoff, so a returning agent is seen soon. */
   maxReconnectBackoffMs: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Told of every successful answer (health SERVING included): host liveness. */
+  onContact?: (host: string) => void;
+  /** Told of every attempt's outcome (metrics); method "Check" is the health check. */
+  onCall?: (host: string, method: string, code: grpc.status) => void;
+  /** Consulted before a retry: a host declared down is not retried further. */
+  isDown?: (host: string) => boolean;
 }
 
 export interface CallOptions {
@@ -66,6 +72,11 @@ export class AgentError extends Error {
   /** The agent could not be reached (or dropped the connection). */
   get unreachable(): boolean {
     return this.code === grpc.status.UNAVAILABLE;
+  }
+
+  /** No answer: unreachable, or no answer within the deadline (whether the agent acted is unknown). */
+  get noAnswer(): boolean {
+    return this.code === grpc.status.UNAVAILABLE || this.code === grpc.status.DEADLINE_EXCEEDED;
   }
 
   /** The same error in the project's taxonomy (INTERNAL for anything unmapped). */
@@ -156,11 +167,31 @@ export class AgentPool implements AgentApi {
     const e = this.entry(host);
     return new Promise<T>((resolve, reject) => {
       e[client][method](req, { deadline: Date.now() + deadlineMs }, (err: grpc.ServiceError | null, res: T) => {
-        if (!err) return resolve(res);
+        this.observe(host, method, err ? err.code : grpc.status.OK);
+        if (!err) {
+          if (client === 'agent' || (res as Msg | undefined)?.status === 'SERVING') this.contact(host);
+          return resolve(res);
+        }
         if (err.code === grpc.status.UNAVAILABLE) this.reset(host, e);
         reject(new AgentError(host, method, err.code, err.details || errorMessage(err)));
       });
     });
+  }
+
+  private contact(host: string): void {
+    try {
+      this.options.onContact?.(host);
+    } catch (err) {
+      this.options.logger.error({ host, err: errorMessage(err) }, 'contact hook failed');
+    }
+  }
+
+  private observe(host: string, method: string, code: grpc.status): void {
+    try {
+      this.options.onCall?.(host, method, code);
+    } catch {
+      // A broken metrics hook must not break the call.
+    }
   }
 
   /**
@@ -187,7 +218,7 @@ export class AgentPool implements AgentApi {
         return await this.once<T>(host, 'agent', method, req, opts.deadlineMs);
       } catch (err) {
         const transient = isAgentError(err) && (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED);
-        if (!transient || attempt >= max || this.closed) throw err;
+        if (!transient || attempt >= max || this.closed || this.options.isDown?.(host)) throw err;
         this.options.logger.warn({ host, method, attempt, request_id: req.request_id, err: errorMessage(err) }, 'agent call failed; retrying');
         await this.sleep(backoff);
         backoff = Math.min(maxBackoffMs, backoff * 2);

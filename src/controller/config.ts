@@ -34,6 +34,12 @@ export interface ControllerConfig {
   tlsAllowSubjects: string[];
   /** Allow plaintext gRPC on a loopback TCP --listen (default false). */
   plaintextLoopback: boolean;
+  /** A host is down only when nothing succeeded with its agent for this long (Nova's service_down_time). */
+  serviceDownSeconds: number;
+  /** Health-check every host's agent this often (a SERVING answer is a contact); 0 = off. */
+  healthCheckIntervalSeconds: number;
+  /** HOST:PORT for the Prometheus endpoint (GET /metrics); empty = off. */
+  metricsListen: string;
 }
 
 export function defaultControllerConfig(): ControllerConfig {
@@ -57,6 +63,9 @@ export function defaultControllerConfig(): ControllerConfig {
     tlsCa: '',
     tlsAllowSubjects: [],
     plaintextLoopback: false,
+    serviceDownSeconds: 60,
+    healthCheckIntervalSeconds: 10,
+    metricsListen: '',
   };
 }
 
@@ -64,7 +73,7 @@ export function defaultControllerConfig(): ControllerConfig {
 export const CONTROLLER_KEYS = [
   'listen', 'db', 'hostsFile', 'reclaimIntervalSeconds', 'reclaimPollSeconds', 'quotaInstances', 'quotaVcpus', 'quotaMemoryMib',
   'cleanShutdownTimeoutSeconds', 'powerOnTimeoutSeconds', 'agentTimeoutSeconds', 'agentRetryAttempts', 'logLevel', 'drainSeconds',
-  'tlsCert', 'tlsKey', 'tlsCa', 'tlsAllowSubjects', 'plaintextLoopback',
+  'tlsCert', 'tlsKey', 'tlsCa', 'tlsAllowSubjects', 'plaintextLoopback', 'serviceDownSeconds', 'healthCheckIntervalSeconds', 'metricsListen',
 ] as const;
 export type ControllerKey = (typeof CONTROLLER_KEYS)[number];
 
@@ -142,7 +151,13 @@ function quotaLimit(key: string, v: string): number {
 
 function apply(cfg: ControllerConfig, key: ControllerKey, v: string, readFile: (p: string) => string): void {
   switch (key) {
-    case 'listen': case 'db': case 'logLevel': case 'tlsCert': case 'tlsKey': case 'tlsCa': cfg[key] = v; break;
+    case 'listen': case 'db': case 'logLevel': case 'tlsCert': case 'tlsKey': case 'tlsCa': case 'metricsListen': cfg[key] = v; break;
+    case 'serviceDownSeconds': {
+      const n = nonNegative(key, v);
+      if (n === 0) throw new Error(`${key} must be > 0, got ${JSON.stringify(v)}`);
+      cfg.serviceDownSeconds = n;
+      break;
+    }
     case 'tlsAllowSubjects': cfg.tlsAllowSubjects = parseList(v); break;
     case 'plaintextLoopback': cfg.plaintextLoopback = parseBool(key, v); break;
     case 'hostsFile': for (const [n, a] of parseHostsFile(readFile(v), v)) cfg.hosts.set(n, a); break;
@@ -201,5 +216,9 @@ export function resolveControllerConfig(sources: ControllerSources): ControllerC
     if (v !== undefined) apply(cfg, key, v, readFile);
   }
   for (const a of sources.flags.agent ?? []) cfg.hosts.set(...parseAgentFlag(a));
+  if (cfg.healthCheckIntervalSeconds >= cfg.serviceDownSeconds) {
+    throw new Error(`healthCheckIntervalSeconds (${cfg.healthCheckIntervalSeconds}) must be shorter than serviceDownSeconds (${cfg.serviceDownSeconds}), `
+      + 'or a healthy host would count as down between two checks');
+  }
   return cfg;
 }

@@ -1,6 +1,8 @@
-// Composes the controller: database, store, quota, agent pool, service,
-// periodic tasks (reclaim + host cleanup) and the gRPC server. Used by the
-// CLI and by tests, which run it in-process against in-process agents.
+// Composes the controller: database, store, quota, host liveness and its
+// health watch, agent pool, service, periodic tasks (pending power-offs and
+// detaches, reclaim, host cleanup), metrics and the gRPC server. Used by the
+// CLI and by tests, which run it in-process against agents (in-process or
+// real processes).
 import fs from 'node:fs';
 
 import { loadProtos } from '../grpc/protos';
@@ -10,10 +12,12 @@ import type { Logger } from '../logging';
 import { AgentPool } from './agent-client';
 import type { ControllerConfig } from './config';
 import { openDatabase, type Db } from './db';
-import type { Deps } from './lifecycle';
+import { NO_HOOKS, type Deps } from './lifecycle';
+import { HealthWatch, HostLiveness } from './liveness';
+import { ControllerMetrics } from './metrics';
 import { Quota } from './quota';
 import { PeriodicTasks } from './reclaim';
-import { CONTROLLER_SERVICE, controllerService } from './server';
+import { CONTROLLER_SERVICE, controllerService, type CallerIdentity } from './server';
 import { ControllerService } from './service';
 import { Store } from './store';
 import { systemClock, type Clock } from './types';
@@ -24,7 +28,7 @@ export interface ControllerOverrides {
   sleep?: (ms: number) => Promise<void>;
   /** Cap of the agent channels' reconnect backoff (default 5 s). */
   maxReconnectBackoffMs?: number;
-  /** Do not start the periodic timer (tests drive runOnce()). */
+  /** Do not start the periodic timer nor the health watch (tests drive runOnce() and health.checkOnce()). */
   manualPeriodic?: boolean;
 }
 
@@ -34,6 +38,10 @@ export interface ControllerHandle {
   service: ControllerService;
   periodic: PeriodicTasks;
   agents: AgentPool;
+  liveness: HostLiveness;
+  health: HealthWatch;
+  /** With --metrics-listen: the registry and its endpoint (metrics.port). */
+  metrics?: ControllerMetrics;
   grpc: GrpcServer;
   listen: ListenResult;
   /** Stops the server (running calls get drainMs), the periodic tasks, the agent channels and the database. */
@@ -48,13 +56,22 @@ export async function startController(config: ControllerConfig, logger: Logger, 
     ? channelCredentials({ cert: config.tlsCert, key: config.tlsKey, ca: config.tlsCa })
     : undefined;
   const db = openDatabase(config.db, { logger });
-  const store = new Store(db, overrides.clock ?? systemClock);
+  const clock = overrides.clock ?? systemClock;
+  const store = new Store(db, clock);
+  // Every host starts "up": down only service_down_seconds after the start without a contact.
+  const liveness = new HostLiveness({ clock, serviceDownSeconds: config.serviceDownSeconds, hosts: config.hosts.keys() });
+  const metrics = config.metricsListen !== ''
+    ? new ControllerMetrics({ store, liveness, reclaimIntervalSeconds: config.reclaimIntervalSeconds })
+    : undefined;
   const agents = new AgentPool({
     hosts: config.hosts,
     logger: logger.child({ component: 'agent-client' }),
     retry: { attempts: config.agentRetryAttempts, initialBackoffMs: config.agentRetryBackoffMs, maxBackoffMs: config.agentRetryBackoffMs * 8 },
     healthTimeoutMs: config.healthTimeoutMs,
     maxReconnectBackoffMs: overrides.maxReconnectBackoffMs ?? 5000,
+    onContact: (host) => liveness.recordContact(host),
+    isDown: (host) => liveness.isDown(host),
+    ...(metrics ? { onCall: metrics.agentCallObserver } : {}),
     ...(agentCredentials ? { credentials: agentCredentials } : {}),
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
   });
@@ -62,43 +79,60 @@ export async function startController(config: ControllerConfig, logger: Logger, 
     store,
     quota: new Quota(db, config.quota),
     agents,
+    liveness,
     logger,
+    hooks: metrics?.hooks ?? NO_HOOKS,
     config: {
       reclaimIntervalSeconds: config.reclaimIntervalSeconds,
       cleanShutdownTimeoutSeconds: config.cleanShutdownTimeoutSeconds,
       powerOnTimeoutSeconds: config.powerOnTimeoutSeconds,
       agentTimeoutSeconds: config.agentTimeoutSeconds,
+      // Retries of the periodic work: one poll interval, doubling, at most an hour.
+      retryBaseMs: Math.max(1, config.reclaimPollSeconds) * 1000,
+      retryCapMs: 3600 * 1000,
     },
   };
   const service = new ControllerService(deps);
   const recovered = service.recoverInterrupted();
-  if (recovered > 0) logger.warn({ instances: recovered }, 'instances left mid-task by the last run were put in error');
+  if (recovered > 0) logger.warn({ instances: recovered }, 'instances left mid-task by the last run were recovered');
   const periodic = new PeriodicTasks(deps, { pollSeconds: overrides.manualPeriodic ? 0 : config.reclaimPollSeconds });
+  const health = new HealthWatch(agents, liveness, logger.child({ component: 'liveness' }),
+    overrides.manualPeriodic ? 0 : config.healthCheckIntervalSeconds * 1000);
+  const identity: CallerIdentity = credentials ? 'tls' : config.listen.startsWith('unix:') ? 'unix-socket' : 'plaintext-loopback';
 
   const protos = loadProtos(['virtcontroller/v1/controller.proto']);
-  const grpcServer = createServer(protos, [{ name: CONTROLLER_SERVICE, implementation: controllerService(service) }]);
+  const grpcServer = createServer(protos, [{ name: CONTROLLER_SERVICE, implementation: controllerService(service, metrics?.callObserver, identity) }]);
   let bound: ListenResult;
   try {
     bound = await listen(grpcServer.server, config.listen, credentials, { plaintextLoopback: config.plaintextLoopback });
+    if (metrics) {
+      const port = await metrics.serve(config.metricsListen);
+      logger.info({ metrics_listen: config.metricsListen, port }, 'metrics endpoint listening (GET /metrics)');
+    }
   } catch (err) {
+    grpcServer.server.forceShutdown();
+    await metrics?.stop();
     agents.close();
     db.close();
     throw err;
   }
   periodic.start();
+  health.start();
   logger.info({
     listen: config.listen, target: bound.target, port: bound.port, db: config.db, hosts: Object.fromEntries(config.hosts),
-    reclaim_interval_seconds: config.reclaimIntervalSeconds,
+    reclaim_interval_seconds: config.reclaimIntervalSeconds, service_down_seconds: config.serviceDownSeconds, caller_identity: identity,
   }, 'virt-controller listening');
 
   let stopping: Promise<void> | undefined;
   return {
-    db, store, service, periodic, agents, grpc: grpcServer, listen: bound,
+    db, store, service, periodic, agents, liveness, health, grpc: grpcServer, listen: bound, ...(metrics ? { metrics } : {}),
     stop(drainMs = config.drainSeconds * 1000) {
       stopping ??= (async () => {
         const closing = shutdown(grpcServer.server, drainMs, grpcServer.health);
         await periodic.stop();
+        await health.stop();
         await closing;
+        await metrics?.stop();
         agents.close();
         db.close();
         if (bound.socketPath) fs.rmSync(bound.socketPath, { force: true });

@@ -5,6 +5,7 @@
 import { AppError, Conflict, errorMessage, FailedPrecondition, isAppError } from '../errors';
 import type { Logger } from '../logging';
 import { isAgentError, type AgentApi, type CallOptions, type Msg } from './agent-client';
+import type { Liveness } from './liveness';
 import type { Quota } from './quota';
 import type { InstanceChange, Store } from './store';
 import type { InstanceRow, PowerState, RequestContext } from './types';
@@ -18,14 +19,27 @@ export interface ServiceConfig {
   powerOnTimeoutSeconds: number;
   /** Deadline of DefineDomain, Destroy and DisconnectVolume calls. */
   agentTimeoutSeconds: number;
+  /** Backoff of the periodic retries (reclaim, pending power-off, host cleanup, pending detach): base · 2^(n−1), at most cap. */
+  retryBaseMs: number;
+  retryCapMs: number;
 }
+
+/** Told of events the metrics count (no-ops when metrics are off). */
+export interface ControllerHooks {
+  reclaimFailed(): void;
+}
+
+export const NO_HOOKS: ControllerHooks = { reclaimFailed: () => undefined };
 
 export interface Deps {
   store: Store;
   quota: Quota;
   agents: AgentApi;
+  /** Whether a host is down (nothing succeeded with it for service_down_seconds). */
+  liveness: Liveness;
   logger: Logger;
   config: ServiceConfig;
+  hooks: ControllerHooks;
 }
 
 export interface Claim {
@@ -110,6 +124,52 @@ export function powerStateOf(res: Msg | undefined, fallback: PowerState): PowerS
 /** The agent could not be reached (after retries). */
 export function unreachable(err: unknown): boolean {
   return isAgentError(err) && err.unreachable;
+}
+
+/** No answer from the agent (after retries): unreachable or out of time, so whether it acted is unknown. */
+export function noAnswer(err: unknown): boolean {
+  return isAgentError(err) && err.noAnswer;
+}
+
+/**
+ * The agent answered and said it did nothing (the request was refused before
+ * any change): NOT_FOUND, INVALID_ARGUMENT, FAILED_PRECONDITION, ALREADY_EXISTS.
+ */
+export function refusedByAgent(err: unknown): boolean {
+  if (!isAgentError(err)) return false;
+  const kind = err.toAppError().kind;
+  return kind === 'NotFound' || kind === 'InvalidArgument' || kind === 'FailedPrecondition';
+}
+
+/** The agent answered NOT_FOUND (no such domain). */
+export function agentNotFound(err: unknown): boolean {
+  return isAgentError(err) && err.toAppError().kind === 'NotFound';
+}
+
+/** Backoff of the periodic retries: base · 2^(attempts−1), at most cap. */
+export function retryDelayMs(attempts: number, baseMs: number, capMs: number): number {
+  return Math.min(capMs, baseMs * 2 ** Math.min(30, Math.max(0, attempts - 1)));
+}
+
+/**
+ * The PowerOn request of a restore or start. One place, so what PowerOn
+ * needs from the records (e.g. the instance's volumes) is added once.
+ */
+export function powerOnRequest(deps: Deps, row: InstanceRow, agentRequestId: string): Msg {
+  return { domain: { uuid: row.uuid }, wait_timeout_seconds: deps.config.powerOnTimeoutSeconds, request_id: agentRequestId };
+}
+
+/** PowerOn with its deadline; never retried (not idempotent in its effect on a running guest's timing). */
+export function powerOn(deps: Deps, row: InstanceRow, agentRequestId: string): Promise<Msg> {
+  return agentCall(deps, row.host, 'PowerOn', powerOnRequest(deps, row, agentRequestId),
+    { deadlineMs: waitDeadlineMs(deps.config.powerOnTimeoutSeconds), idempotent: false });
+}
+
+/** PowerOff with the clean-shutdown budget (soft delete, stop, a pending power-off); idempotent. */
+export function powerOff(deps: Deps, row: InstanceRow, agentRequestId: string): Promise<Msg> {
+  const timeout = deps.config.cleanShutdownTimeoutSeconds;
+  return agentCall(deps, row.host, 'PowerOff', { domain: { uuid: row.uuid }, timeout_seconds: timeout, request_id: agentRequestId },
+    { deadlineMs: waitDeadlineMs(timeout), idempotent: true });
 }
 
 /** A short reason for the row's error column and the action record. */

@@ -74,9 +74,39 @@ ALTER TABLE instances ADD COLUMN cleanup_attempts INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE instances ADD COLUMN cleanup_error TEXT;
 `;
 
+// Failures are never terminal (issue 11): a soft delete done in the records
+// while the host was down leaves a pending power-off; the reclaim, the
+// pending power-off and the host cleanup are retried with backoff (attempts,
+// last error, not before *_next_at); a detach the host could not answer
+// stays pending. launched: the create succeeded, so a delete keeps it soft
+// (Nova's must_have_launched); rows from before this migration are marked
+// launched unless their create failed.
+const V3 = `
+ALTER TABLE instances ADD COLUMN launched INTEGER NOT NULL DEFAULT 0 CHECK (launched IN (0, 1));
+ALTER TABLE instances ADD COLUMN pending_power_off INTEGER NOT NULL DEFAULT 0 CHECK (pending_power_off IN (0, 1));
+ALTER TABLE instances ADD COLUMN power_off_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE instances ADD COLUMN power_off_error TEXT;
+ALTER TABLE instances ADD COLUMN power_off_next_at INTEGER;
+ALTER TABLE instances ADD COLUMN reclaim_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE instances ADD COLUMN reclaim_error TEXT;
+ALTER TABLE instances ADD COLUMN reclaim_next_at INTEGER;
+ALTER TABLE instances ADD COLUMN cleanup_next_at INTEGER;
+UPDATE instances SET launched = 1
+ WHERE vm_state IN ('active', 'stopped', 'soft_deleted')
+    OR (vm_state = 'error' AND COALESCE(error, '') NOT LIKE 'create failed%'
+        AND COALESCE(error, '') NOT LIKE 'controller restarted during spawning%');
+CREATE INDEX instances_power_off ON instances (host) WHERE pending_power_off = 1;
+
+ALTER TABLE volumes ADD COLUMN detach_pending INTEGER NOT NULL DEFAULT 0 CHECK (detach_pending IN (0, 1));
+ALTER TABLE volumes ADD COLUMN detach_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE volumes ADD COLUMN detach_next_at INTEGER;
+CREATE INDEX volumes_detach_pending ON volumes (instance_uuid) WHERE detach_pending = 1;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { name: 'instances, volumes, instance_actions', sql: V1 },
   { name: 'host cleanup attempts and error', sql: V2 },
+  { name: 'pending power-off, retries with backoff, pending detach, launched', sql: V3 },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

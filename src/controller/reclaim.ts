@@ -1,27 +1,36 @@
-// The periodic tasks, one tick every poll interval (never two at once):
-//  - reclaim: hard delete soft-deleted instances whose deleted_at is older
-//    than the reclaim interval, each claimed with a CAS first (a concurrent
-//    restore wins or loses cleanly);
-//  - host cleanup: for hosts with locally deleted instances, health-check the
-//    agent and, once it answers, destroy the leftover domains.
+// The periodic tasks, one tick every poll interval (never two at once). Each
+// tick works only on hosts whose agent answers a health check now (a SERVING
+// answer is also a contact: a down host that answers is up again); a failed
+// check postpones the host's work to a later tick, it never decides
+// anything. In order, so a pending power-off comes before anything else for
+// its instance:
+//  1. pending power-offs (soft deleted in the records while the host was down);
+//  2. pending detaches (their host was down or did not answer);
+//  3. reclaim: hard delete soft-deleted instances whose deleted_at is older
+//     than the reclaim interval, each claimed with a CAS first (a concurrent
+//     restore wins or loses cleanly); a failure is retried with backoff;
+//  4. host cleanup: destroy the leftover domains of instances deleted in the
+//     records only.
 import { randomUUID } from 'node:crypto';
 
 import { errorMessage } from '../errors';
-import { cleanupHostDomain, reclaimInstance } from './deletes';
+import { reclaimInstance } from './deletes';
 import type { Deps } from './lifecycle';
-import type { InstanceRow, RequestContext } from './types';
+import { runHostCleanup, runPendingPowerOff } from './pending';
+import type { RequestContext } from './types';
+import { runPendingDetach } from './volumes';
 
 export interface PeriodicOptions {
   /** Seconds between ticks (fractions allowed); 0 = no timer (runOnce() only). */
   pollSeconds: number;
-  /** Instances reclaimed per tick at most (default 2,000). */
+  /** Rows of each kind handled per tick at most (default 2,000). */
   batch?: number;
-  /** Destroys in flight per host during a reclaim (default 8); hosts run in parallel. */
+  /** Agent calls in flight per host (default 8); hosts run in parallel. */
   perHostConcurrency?: number;
 }
 
-function groupByHost(rows: InstanceRow[]): Map<string, InstanceRow[]> {
-  const byHost = new Map<string, InstanceRow[]>();
+function groupByHost<T extends { host: string }>(rows: T[]): Map<string, T[]> {
+  const byHost = new Map<string, T[]>();
   for (const row of rows) {
     const list = byHost.get(row.host);
     if (list) list.push(row);
@@ -39,7 +48,12 @@ async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promi
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+/** Host name → its health check of this tick. */
+type HostChecks = Map<string, Promise<boolean>>;
+
 export interface TickResult {
+  poweredOff: number;
+  detached: number;
   reclaimed: number;
   cleaned: number;
 }
@@ -72,10 +86,14 @@ export class PeriodicTasks {
   /** One tick; joins the running one if there is one. */
   runOnce(): Promise<TickResult> {
     this.running ??= (async () => {
+      // One health check per host per tick.
+      const ready: HostChecks = new Map();
       try {
-        const reclaimed = await this.reclaimOnce();
-        const cleaned = await this.cleanupOnce();
-        return { reclaimed, cleaned };
+        const poweredOff = await this.pendingPowerOffsOnce(ready);
+        const detached = await this.pendingDetachesOnce(ready);
+        const reclaimed = await this.reclaimOnce(ready);
+        const cleaned = await this.cleanupOnce(ready);
+        return { poweredOff, detached, reclaimed, cleaned };
       } finally {
         this.running = undefined;
       }
@@ -87,49 +105,71 @@ export class PeriodicTasks {
     return { requestId: `req-${task}-${randomUUID()}`, user: `virt-controller/${task}` };
   }
 
+  /** Whether the host's work runs this tick: configured, and its health check answers SERVING now. */
+  private hostReady(host: string, ready: HostChecks): Promise<boolean> {
+    let p = ready.get(host);
+    if (!p) {
+      const { agents, logger } = this.deps;
+      if (!agents.has(host)) {
+        logger.warn({ host }, 'work pending for a host that is no longer configured');
+        p = Promise.resolve(false);
+      } else p = agents.healthy(host);
+      ready.set(host, p);
+    }
+    return p;
+  }
+
+  /** Runs `each` over the rows of ready hosts, hosts in parallel; returns how many returned true. */
+  private async perHost<T extends { host: string }>(rows: T[], ready: HostChecks, what: string, each: (row: T) => Promise<boolean>)
+    : Promise<number> {
+    let done = 0;
+    await Promise.all([...groupByHost(rows)].map(async ([host, list]) => {
+      if (!(await this.hostReady(host, ready))) return;
+      await forEachLimit(list, this.options.perHostConcurrency ?? 8, async (row) => {
+        if (this.stopped) return;
+        try {
+          if (await each(row)) done++;
+        } catch (err) {
+          this.deps.logger.warn({ host, err: errorMessage(err) }, `${what} failed`);
+        }
+      });
+    }));
+    return done;
+  }
+
+  /** Power-offs owed by soft deletes done in the records only; returns how many were done. */
+  pendingPowerOffsOnce(ready: HostChecks = new Map()): Promise<number> {
+    const ctx = this.ctx('pending-power-off');
+    const rows = this.deps.store.pendingPowerOffs(this.options.batch ?? 2000);
+    return this.perHost(rows, ready, 'pending power-off', (row) => runPendingPowerOff(this.deps, row.uuid, ctx));
+  }
+
+  /** Detaches whose host was down or did not answer; returns how many volumes became available. */
+  pendingDetachesOnce(ready: HostChecks = new Map()): Promise<number> {
+    const ctx = this.ctx('pending-detach');
+    const rows = this.deps.store.pendingDetaches(this.options.batch ?? 2000);
+    return this.perHost(rows, ready, 'pending detach', (v) => runPendingDetach(this.deps, v, ctx));
+  }
+
   /**
    * Reclaims the instances due now; returns how many this tick deleted. Each
    * host's agent serializes per domain, not per host, so hosts are reclaimed
    * in parallel and each with a few destroys in flight.
    */
-  async reclaimOnce(): Promise<number> {
+  reclaimOnce(ready: HostChecks = new Map()): Promise<number> {
     const { store, config, logger } = this.deps;
     const cutoff = store.clock.now() - config.reclaimIntervalSeconds * 1000;
-    const due = store.reclaimable(cutoff, this.options.batch ?? 2000);
-    const byHost = groupByHost(due);
     const ctx = this.ctx('reclaim');
-    let reclaimed = 0;
-    await Promise.all([...byHost.values()].map((rows) => forEachLimit(rows, this.options.perHostConcurrency ?? 8, async (row) => {
-      if (this.stopped) return;
-      try {
-        const done = await reclaimInstance(this.deps, row.uuid, cutoff, ctx);
-        if (done?.vm_state === 'deleted') reclaimed++;
-        if (done) logger.info({ uuid: row.uuid, vm_state: done.vm_state, needs_host_cleanup: done.needs_host_cleanup === 1 }, 'reclaimed');
-      } catch (err) {
-        logger.warn({ uuid: row.uuid, err: errorMessage(err) }, 'reclaim failed');
-      }
-    })));
-    return reclaimed;
+    return this.perHost(store.reclaimable(cutoff, this.options.batch ?? 2000), ready, 'reclaim', async (row) => {
+      const done = await reclaimInstance(this.deps, row.uuid, cutoff, ctx);
+      if (done) logger.info({ uuid: row.uuid, vm_state: done.vm_state, reclaim_attempts: done.reclaim_attempts }, 'reclaim attempted');
+      return done?.vm_state === 'deleted';
+    });
   }
 
-  /** Destroys leftover domains on hosts whose agent answers again; returns how many were cleaned. */
-  async cleanupOnce(): Promise<number> {
-    const { store, agents, logger } = this.deps;
-    const byHost = groupByHost(store.pendingCleanups());
+  /** Destroys leftover domains on hosts that are back; returns how many were cleaned. */
+  cleanupOnce(ready: HostChecks = new Map()): Promise<number> {
     const ctx = this.ctx('host-cleanup');
-    let cleaned = 0;
-    for (const [host, rows] of byHost) {
-      if (this.stopped) break;
-      if (!agents.has(host)) {
-        logger.warn({ host, pending: rows.length }, 'host cleanup pending for a host that is no longer configured');
-        continue;
-      }
-      if (!(await agents.healthy(host))) continue;
-      for (const row of rows) {
-        if (this.stopped) break;
-        if (await cleanupHostDomain(this.deps, row, ctx)) cleaned++;
-      }
-    }
-    return cleaned;
+    return this.perHost(this.deps.store.pendingCleanups(), ready, 'host cleanup', (row) => runHostCleanup(this.deps, row.uuid, ctx));
   }
 }

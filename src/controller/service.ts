@@ -1,14 +1,16 @@
 // The controller's decision logic, one method per RPC (server.ts maps the
-// protos onto these). Create, stop and start live here; the delete family is
-// in deletes.ts and the volume records in volumes.ts.
+// protos onto these). Create, stop, start and the restart recovery live
+// here; the delete family is in deletes.ts, the volume records in volumes.ts
+// and volume-admin.ts.
 import { Conflict, FailedPrecondition, InvalidArgument, Unavailable } from '../errors';
 import * as deletes from './deletes';
 import {
-  agentCall, claim, clientError, complete, powerStateOf, precondition, reason, seconds, unreachable, waitDeadlineMs,
+  agentCall, claim, clientError, complete, powerOff, powerOn, powerStateOf, precondition, reason, seconds, unreachable,
   type Claim, type Deps,
 } from './lifecycle';
-import type { InstanceFilter } from './store';
-import type { ActionRow, InstanceRow, InstanceView, QuotaCounts, QuotaLimits, RequestContext, VmState, VolumeRow } from './types';
+import type { InstanceChange, InstanceFilter } from './store';
+import type { ActionRow, InstanceRow, InstanceView, Outcome, QuotaCounts, QuotaLimits, RequestContext, VolumeRow, VolumeStatus } from './types';
+import * as volumeAdmin from './volume-admin';
 import {
   connectionInfoField, countField, MAX_MEMORY_MIB, MAX_VCPUS, nameField, prepareDomainXml, projectField, targetDevField,
   uuidField, volumeIdField, volumeSpecs,
@@ -36,8 +38,17 @@ export interface AttachVolumeInput {
 export class ControllerService {
   constructor(readonly deps: Deps) {}
 
-  private view(row: InstanceRow): InstanceView {
-    return { instance: row, volumes: this.deps.store.volumesOf(row.uuid) };
+  private view(row: InstanceRow, warnings?: string[]): InstanceView {
+    return { instance: row, volumes: this.deps.store.volumesOf(row.uuid), ...(warnings && warnings.length > 0 ? { warnings } : {}) };
+  }
+
+  private outcomeView(o: Outcome): InstanceView {
+    return this.view(o.row, o.warnings);
+  }
+
+  /** Calls that need the host fail fast, changing nothing, while it is down. */
+  private requireHostUp(host: string, what: string): void {
+    if (this.deps.liveness.isDown(host)) throw new Unavailable(`${this.deps.liveness.describe(host)}; ${what}`);
   }
 
   getInstance(uuid: string | undefined): InstanceView {
@@ -62,6 +73,7 @@ export class ControllerService {
     const specs = volumeSpecs(req.volumes);
     const domain = prepareDomainXml(req.domain_xml ?? '', { vcpus, memoryMib });
     const uuid = domain.uuid;
+    this.requireHostUp(host, 'nothing was created');
 
     const actionId = store.tx(() => {
       if (store.getInstance(uuid)) throw new Conflict(`instance ${uuid} already exists (domain_xml <uuid>)`);
@@ -89,7 +101,7 @@ export class ControllerService {
       if (typeof res.uuid === 'string' && res.uuid.toLowerCase() !== uuid) {
         throw new Conflict(`agent defined domain ${res.uuid}, expected ${uuid}`);
       }
-      const row = complete(this.deps, c, { vm_state: 'active', task_state: 'none', power_state: powerStateOf(res, 'RUNNING') }, 'success',
+      const row = complete(this.deps, c, { vm_state: 'active', task_state: 'none', launched: 1, power_state: powerStateOf(res, 'RUNNING') }, 'success',
         undefined, () => { for (const s of specs) store.casVolume(s.volume_id, uuid, ['attaching'], { status: 'in-use' }); });
       return this.view(row);
     } catch (err) {
@@ -104,14 +116,13 @@ export class ControllerService {
     const uuid = uuidField(uuidIn);
     const r = claim(this.deps, uuid, ctx, 'stop', (row) => {
       if (row.vm_state !== 'active' || row.task_state !== 'none') throw precondition(row, 'only an active instance with no task can be stopped');
+      this.requireHostUp(row.host, `instance ${uuid} is unchanged`);
       return { task_state: 'powering_off' };
     });
     if ('ignored' in r) return this.view(r.ignored);
     const c = r.claimed;
-    const timeout = this.deps.config.cleanShutdownTimeoutSeconds;
     try {
-      const res = await agentCall(this.deps, c.row.host, 'PowerOff', { domain: { uuid }, timeout_seconds: timeout, request_id: c.agentRequestId },
-        { deadlineMs: waitDeadlineMs(timeout), idempotent: true });
+      const res = await powerOff(this.deps, c.row, c.agentRequestId);
       return this.view(complete(this.deps, c, { vm_state: 'stopped', task_state: 'none', power_state: powerStateOf(res, 'SHUTOFF') }, 'success',
         res.clean === false ? 'the guest did not stop cleanly and was destroyed' : undefined));
     } catch (err) {
@@ -124,14 +135,13 @@ export class ControllerService {
     const uuid = uuidField(uuidIn);
     const r = claim(this.deps, uuid, ctx, 'start', (row) => {
       if (row.vm_state !== 'stopped' || row.task_state !== 'none') throw precondition(row, 'only a stopped instance with no task can be started');
+      this.requireHostUp(row.host, `instance ${uuid} is unchanged`);
       return { task_state: 'powering_on' };
     });
     if ('ignored' in r) return this.view(r.ignored);
     const c = r.claimed;
-    const wait = this.deps.config.powerOnTimeoutSeconds;
     try {
-      const res = await agentCall(this.deps, c.row.host, 'PowerOn', { domain: { uuid }, wait_timeout_seconds: wait, request_id: c.agentRequestId },
-        { deadlineMs: waitDeadlineMs(wait), idempotent: false });
+      const res = await powerOn(this.deps, c.row, c.agentRequestId);
       return this.view(complete(this.deps, c, { vm_state: 'active', task_state: 'none', power_state: powerStateOf(res, 'RUNNING') }, 'success'));
     } catch (err) {
       return this.fail(c, err, 'start', `starting instance ${uuid} failed`);
@@ -149,15 +159,16 @@ export class ControllerService {
   }
 
   async deleteInstance(uuid: string | undefined, ctx: RequestContext): Promise<InstanceView> {
-    return this.view(await deletes.deleteInstance(this.deps, uuidField(uuid), ctx));
+    return this.outcomeView(await deletes.deleteInstance(this.deps, uuidField(uuid), ctx));
   }
 
-  async forceDeleteInstance(uuid: string | undefined, ctx: RequestContext): Promise<InstanceView> {
-    return this.view(await deletes.forceDeleteInstance(this.deps, uuidField(uuid), ctx));
+  /** `force`: the record ends deleted whatever the agent says (its errors come back as warnings). */
+  async forceDeleteInstance(uuid: string | undefined, ctx: RequestContext, force = false): Promise<InstanceView> {
+    return this.outcomeView(await deletes.forceDeleteInstance(this.deps, uuidField(uuid), force === true, ctx));
   }
 
   async restoreInstance(uuid: string | undefined, ctx: RequestContext): Promise<InstanceView> {
-    return this.view(await deletes.restoreInstance(this.deps, uuidField(uuid), ctx));
+    return this.outcomeView(await deletes.restoreInstance(this.deps, uuidField(uuid), ctx));
   }
 
   attachVolume(req: AttachVolumeInput, ctx: RequestContext): VolumeRow {
@@ -175,6 +186,19 @@ export class ControllerService {
     return volumes.detachVolume(this.deps, uuidField(uuid), volumeIdField(volumeId), ctx);
   }
 
+  /** Administrator: set a volume's status in the records only (available, in-use, error_detaching). */
+  resetVolumeState(volumeId: string | undefined, status: VolumeStatus | undefined, ctx: RequestContext): VolumeRow {
+    if (status === undefined || !volumeAdmin.RESETTABLE_STATUSES.includes(status)) {
+      throw new InvalidArgument('status', `must be one of ${volumeAdmin.RESETTABLE_STATUSES.map((v) => `VOLUME_STATUS_${v.toUpperCase().replace('-', '_')}`).join(', ')}`);
+    }
+    return volumeAdmin.resetVolumeState(this.deps, volumeIdField(volumeId), status, ctx);
+  }
+
+  /** Administrator: host-side disconnect ignoring errors, then available. */
+  forceDetachVolume(volumeId: string | undefined, ctx: RequestContext): Promise<{ volume: VolumeRow; warnings: string[] }> {
+    return volumeAdmin.forceDetachVolume(this.deps, volumeIdField(volumeId), ctx);
+  }
+
   quotaUsage(projectIdIn: string | undefined): { projectId: string; limits: QuotaLimits; inUse: QuotaCounts } {
     const projectId = projectField(projectIdIn);
     const { quota, store } = this.deps;
@@ -189,25 +213,40 @@ export class ControllerService {
 
   /**
    * At start-up, before serving: rows left in a task by a controller that
-   * stopped mid-operation go to error (the quota back to what it was before
-   * the task), detaching volumes to error_detaching, open actions closed.
+   * stopped mid-operation are put where a later call (or the periodic task)
+   * can finish the job, never into a state with less data than they had:
+   *  - soft_deleting → soft deleted in the records, power-off pending;
+   *  - restoring, or a pending power-off running → soft deleted, power-off pending;
+   *  - a reclaim or hard delete of a soft-deleted row → soft deleted (retried);
+   *  - anything else (spawning, stop, start, a hard delete) → error, with the
+   *    quota as before the task (a create's reservation released); error can
+   *    always be deleted again.
+   * Running detaches become pending; open actions are closed.
    */
   recoverInterrupted(): number {
     const { store } = this.deps;
+    const now = store.clock.now();
     return store.tx(() => {
       const rows = store.interrupted();
       for (const row of rows) {
-        const released = row.task_state === 'spawning' || row.task_state === 'restoring';
         const why = `controller restarted during ${row.task_state}`;
-        store.cas(row.uuid, { vm: [row.vm_state], task: [row.task_state] }, {
-          vm_state: 'error' as VmState, task_state: 'none', error: why, deleted_at: null, ...(released ? { quota_held: 0 as const } : {}),
-        });
+        let change: InstanceChange;
+        if (row.task_state === 'soft_deleting') {
+          change = { vm_state: 'soft_deleted', task_state: 'none', deleted_at: now, quota_held: 0, pending_power_off: 1, error: null };
+        } else if (row.vm_state === 'soft_deleted') {
+          const offAgain = row.task_state === 'restoring' || row.task_state === 'powering_off' || row.pending_power_off === 1;
+          change = { task_state: 'none', quota_held: 0, pending_power_off: offAgain ? 1 : 0 };
+        } else {
+          const released = row.task_state === 'spawning';
+          change = { vm_state: 'error', task_state: 'none', error: why, ...(released ? { quota_held: 0 as const } : {}) };
+        }
+        store.cas(row.uuid, { vm: [row.vm_state], task: [row.task_state] }, change);
         if (row.task_state === 'spawning') for (const v of store.volumesOf(row.uuid)) store.detachVolume(v.id, row.uuid, ['attaching']);
-        this.deps.logger.warn({ uuid: row.uuid, task_state: row.task_state }, why);
+        this.deps.logger.warn({ uuid: row.uuid, vm_state: row.vm_state, task_state: row.task_state, now: change.vm_state ?? row.vm_state }, why);
       }
-      store.db.prepare("UPDATE volumes SET status = 'error_detaching', error = 'controller restarted during detach' WHERE status = 'detaching'").run();
-      store.db.prepare("UPDATE instance_actions SET finished_at = ?, result = 'error', message = 'interrupted by a controller restart' WHERE finished_at IS NULL")
-        .run(store.clock.now());
+      const pended = store.pendDetachingVolumes();
+      if (pended > 0) this.deps.logger.warn({ volumes: pended }, 'detaches interrupted by the restart are pending: retried by the periodic task');
+      store.closeOpenActions('interrupted by a controller restart');
       return rows.length;
     });
   }

@@ -21,7 +21,28 @@ export interface InstanceChange {
   cleanup_volumes?: string | null;
   cleanup_attempts?: number;
   cleanup_error?: string | null;
+  cleanup_next_at?: number | null;
+  launched?: 0 | 1;
+  pending_power_off?: 0 | 1;
+  power_off_attempts?: number;
+  power_off_error?: string | null;
+  power_off_next_at?: number | null;
+  reclaim_attempts?: number;
+  reclaim_error?: string | null;
+  reclaim_next_at?: number | null;
 }
+
+/** The columns a volume transition may set (besides the attachment, which attach/detach/release own). */
+export interface VolumeChange {
+  status: VolumeStatus;
+  error?: string | null;
+  detach_pending?: 0 | 1;
+  detach_attempts?: number;
+  detach_next_at?: number | null;
+}
+
+/** A pending detach with its instance's host. */
+export type PendingDetach = VolumeRow & { instance_uuid: string; host: string };
 
 /** What the row must look like for the swap to happen. */
 export interface InstanceExpect {
@@ -50,8 +71,28 @@ export interface InstanceFilter {
 
 const CHANGE_COLUMNS: ReadonlySet<string> = new Set([
   'vm_state', 'task_state', 'power_state', 'quota_held', 'deleted_at', 'error',
-  'needs_host_cleanup', 'cleanup_volumes', 'cleanup_attempts', 'cleanup_error',
+  'needs_host_cleanup', 'cleanup_volumes', 'cleanup_attempts', 'cleanup_error', 'cleanup_next_at',
+  'launched', 'pending_power_off', 'power_off_attempts', 'power_off_error', 'power_off_next_at',
+  'reclaim_attempts', 'reclaim_error', 'reclaim_next_at',
 ]);
+const VOLUME_CHANGE_COLUMNS: ReadonlySet<string> = new Set(['status', 'error', 'detach_pending', 'detach_attempts', 'detach_next_at']);
+
+/** "a = @a, b = @b" for the keys of `change` that are set, checked against `allowed`. */
+function setClause(change: object, allowed: ReadonlySet<string>): { sql: string; params: Record<string, unknown> } {
+  const params: Record<string, unknown> = {};
+  const sets: string[] = [];
+  for (const [k, v] of Object.entries(change)) {
+    if (v === undefined) continue;
+    if (!allowed.has(k)) throw new Error(`not a transition column: ${k}`);
+    sets.push(`${k} = @${k}`);
+    params[k] = v;
+  }
+  return { sql: sets.join(', '), params };
+}
+
+/** Columns cleared whenever a volume leaves an attachment. */
+const DETACHED = `status = 'available', instance_uuid = NULL, target_dev = NULL, connection_info = NULL, error = NULL,
+                  detach_pending = 0, detach_attempts = 0, detach_next_at = NULL`;
 
 function placeholders(n: number): string {
   return Array.from({ length: n }, () => '?').join(', ');
@@ -104,34 +145,46 @@ export class Store {
    * task_state are among `expect`'s. Returns whether it did.
    */
   cas(uuid: string, expect: InstanceExpect, change: InstanceChange): boolean {
-    const keys = Object.keys(change).filter((k) => change[k as keyof InstanceChange] !== undefined);
-    for (const k of keys) if (!CHANGE_COLUMNS.has(k)) throw new Error(`not a transition column: ${k}`);
-    const sets = [...keys.map((k) => `${k} = @${k}`), 'updated_at = @__now'];
-    const sql = `UPDATE instances SET ${sets.join(', ')} WHERE uuid = @__uuid`
+    const set = setClause(change, CHANGE_COLUMNS);
+    const sql = `UPDATE instances SET ${set.sql ? `${set.sql}, ` : ''}updated_at = @__now WHERE uuid = @__uuid`
       + ` AND vm_state IN (${expect.vm.map((_, i) => `@__vm${i}`).join(', ')})`
       + ` AND task_state IN (${expect.task.map((_, i) => `@__task${i}`).join(', ')})`
       + (expect.deletedAtOrBefore === undefined ? '' : ' AND deleted_at <= @__cutoff');
-    const params: Record<string, unknown> = { __uuid: uuid, __now: this.clock.now() };
+    const params: Record<string, unknown> = { ...set.params, __uuid: uuid, __now: this.clock.now() };
     if (expect.deletedAtOrBefore !== undefined) params['__cutoff'] = expect.deletedAtOrBefore;
-    for (const k of keys) params[k] = change[k as keyof InstanceChange];
     expect.vm.forEach((v, i) => (params[`__vm${i}`] = v));
     expect.task.forEach((t, i) => (params[`__task${i}`] = t));
     return this.db.prepare(sql).run(params).changes === 1;
   }
 
-  /** Soft-deleted rows with no task whose deleted_at is at or before `cutoff`, oldest first. */
-  reclaimable(cutoff: number, limit: number): InstanceRow[] {
-    return this.db.prepare<[number, number], InstanceRow>(
+  /**
+   * Soft-deleted rows with no task whose deleted_at is at or before `cutoff`
+   * and whose retry backoff (if any) has passed at `now`, oldest first.
+   */
+  reclaimable(cutoff: number, limit: number, now = this.clock.now()): InstanceRow[] {
+    return this.db.prepare<[number, number, number], InstanceRow>(
       `SELECT * FROM instances WHERE vm_state = 'soft_deleted' AND task_state = 'none' AND deleted_at <= ?
+          AND (reclaim_next_at IS NULL OR reclaim_next_at <= ?)
         ORDER BY deleted_at, uuid LIMIT ?`,
-    ).all(cutoff, limit);
+    ).all(cutoff, now, limit);
   }
 
-  /** Deleted rows whose domain is still to be destroyed on their host. */
-  pendingCleanups(): InstanceRow[] {
-    return this.db.prepare<[], InstanceRow>(
-      'SELECT * FROM instances WHERE needs_host_cleanup = 1 ORDER BY host, deleted_at, uuid',
-    ).all();
+  /** Soft-deleted rows with no task whose power-off is pending and due at `now`. */
+  pendingPowerOffs(limit: number, now = this.clock.now()): InstanceRow[] {
+    return this.db.prepare<[number, number], InstanceRow>(
+      `SELECT * FROM instances WHERE pending_power_off = 1 AND vm_state = 'soft_deleted' AND task_state = 'none'
+          AND (power_off_next_at IS NULL OR power_off_next_at <= ?)
+        ORDER BY host, deleted_at, uuid LIMIT ?`,
+    ).all(now, limit);
+  }
+
+  /** Deleted rows whose domain is still to be destroyed on their host, due at `now`. */
+  pendingCleanups(now = this.clock.now()): InstanceRow[] {
+    return this.db.prepare<[number], InstanceRow>(
+      `SELECT * FROM instances WHERE needs_host_cleanup = 1 AND vm_state = 'deleted' AND task_state = 'none'
+          AND (cleanup_next_at IS NULL OR cleanup_next_at <= ?)
+        ORDER BY host, deleted_at, uuid`,
+    ).all(now);
   }
 
   /** Rows left in a transient task (the controller stopped mid-operation). */
@@ -173,27 +226,110 @@ export class Store {
     return true;
   }
 
-  /** CAS on a volume attached to `uuid`: its status must be one of `from`. */
-  casVolume(id: string, uuid: string, from: readonly VolumeStatus[], to: { status: VolumeStatus; error?: string | null }): boolean {
-    const sql = `UPDATE volumes SET status = ?, error = ?, updated_at = ?
-                  WHERE id = ? AND instance_uuid = ? AND status IN (${placeholders(from.length)})`;
-    return this.db.prepare(sql).run(to.status, to.error ?? null, this.clock.now(), id, uuid, ...from).changes === 1;
+  /**
+   * CAS on a volume attached to `uuid`: its status must be one of `from` (and
+   * detach_pending `pending`, when given). The error is cleared unless set.
+   */
+  casVolume(id: string, uuid: string, from: readonly VolumeStatus[], to: VolumeChange, pending?: 0 | 1): boolean {
+    const set = setClause({ ...to, error: to.error ?? null }, VOLUME_CHANGE_COLUMNS);
+    const params = { ...set.params, __id: id, __uuid: uuid, __now: this.clock.now(), __pending: pending ?? null };
+    from.forEach((f, i) => ((params as Record<string, unknown>)[`__from${i}`] = f));
+    const sql = `UPDATE volumes SET ${set.sql}, updated_at = @__now WHERE id = @__id AND instance_uuid = @__uuid
+                    AND status IN (${from.map((_, i) => `@__from${i}`).join(', ')})
+                    AND (@__pending IS NULL OR detach_pending = @__pending)`;
+    return this.db.prepare(sql).run(params).changes === 1;
   }
 
   /** Detach (CAS on the attachment): back to available, attachment fields cleared. */
   detachVolume(id: string, uuid: string, from: readonly VolumeStatus[]): boolean {
-    const sql = `UPDATE volumes SET status = 'available', instance_uuid = NULL, target_dev = NULL, connection_info = NULL,
-                        error = NULL, updated_at = ? WHERE id = ? AND instance_uuid = ? AND status IN (${placeholders(from.length)})`;
+    const sql = `UPDATE volumes SET ${DETACHED}, updated_at = ?
+                  WHERE id = ? AND instance_uuid = ? AND status IN (${placeholders(from.length)})`;
     return this.db.prepare(sql).run(this.clock.now(), id, uuid, ...from).changes === 1;
   }
 
   /** Every volume of a deleted instance: deleted when delete_on_termination, else available. */
   releaseVolumes(uuid: string): void {
     this.db.prepare('DELETE FROM volumes WHERE instance_uuid = ? AND delete_on_termination = 1').run(uuid);
+    this.db.prepare(`UPDATE volumes SET ${DETACHED}, updated_at = ? WHERE instance_uuid = ?`).run(this.clock.now(), uuid);
+  }
+
+  /**
+   * The volumes of an instance deleted in the records only: detaching (not
+   * pending: the host cleanup's Destroy releases them once its host confirms).
+   */
+  holdVolumesForCleanup(uuid: string, why: string): void {
     this.db.prepare(
-      `UPDATE volumes SET status = 'available', instance_uuid = NULL, target_dev = NULL, connection_info = NULL,
-              error = NULL, updated_at = ? WHERE instance_uuid = ?`,
-    ).run(this.clock.now(), uuid);
+      `UPDATE volumes SET status = 'detaching', error = ?, detach_pending = 0, detach_next_at = NULL, updated_at = ?
+        WHERE instance_uuid = ?`,
+    ).run(why, this.clock.now(), uuid);
+  }
+
+  /** Detaches waiting for their host and due at `now`, with the host. */
+  pendingDetaches(limit: number, now = this.clock.now()): PendingDetach[] {
+    return this.db.prepare<[number, number], PendingDetach>(
+      `SELECT v.*, i.host AS host FROM volumes v JOIN instances i ON i.uuid = v.instance_uuid
+        WHERE v.detach_pending = 1 AND v.status = 'detaching' AND (v.detach_next_at IS NULL OR v.detach_next_at <= ?)
+          AND i.pending_power_off = 0 AND i.task_state = 'none'
+        ORDER BY i.host, v.updated_at, v.id LIMIT ?`,
+    ).all(now, limit);
+  }
+
+  /** Sets a volume's status as an administrator asked (ResetVolumeState); `available` also ends its attachment. */
+  resetVolume(id: string, status: VolumeStatus, note: string): void {
+    if (status === 'available') {
+      this.db.prepare(`UPDATE volumes SET ${DETACHED}, updated_at = ? WHERE id = ?`).run(this.clock.now(), id);
+      return;
+    }
+    this.db.prepare(
+      `UPDATE volumes SET status = ?, error = ?, detach_pending = 0, detach_attempts = 0, detach_next_at = NULL, updated_at = ? WHERE id = ?`,
+    ).run(status, status === 'error_detaching' ? note : null, this.clock.now(), id);
+  }
+
+  /** Drops a volume from a locally deleted instance's host-cleanup list (it was detached by hand meanwhile). */
+  dropCleanupVolume(uuid: string, volumeId: string): void {
+    const row = this.getInstance(uuid);
+    if (!row?.cleanup_volumes) return;
+    const list = (JSON.parse(row.cleanup_volumes) as Array<{ volume_id: string }>).filter((v) => v.volume_id !== volumeId);
+    this.db.prepare('UPDATE instances SET cleanup_volumes = ?, updated_at = ? WHERE uuid = ?').run(JSON.stringify(list), this.clock.now(), uuid);
+  }
+
+  // ---------------------------------------------------------------- restart recovery
+
+  /** Detaches that were running when the controller stopped become pending (their instance not deleted). */
+  pendDetachingVolumes(): number {
+    return this.db.prepare(
+      `UPDATE volumes SET detach_pending = 1, detach_next_at = NULL, updated_at = ?
+        WHERE status = 'detaching' AND detach_pending = 0
+          AND instance_uuid IN (SELECT uuid FROM instances WHERE vm_state <> 'deleted')`,
+    ).run(this.clock.now()).changes;
+  }
+
+  closeOpenActions(message: string): void {
+    this.db.prepare("UPDATE instance_actions SET finished_at = ?, result = 'error', message = ? WHERE finished_at IS NULL")
+      .run(this.clock.now(), message);
+  }
+
+  // ---------------------------------------------------------------- metrics
+
+  /** Rows per vm_state (deleted ones included). */
+  instanceCounts(): Array<{ vm_state: string; n: number }> {
+    return this.db.prepare<[], { vm_state: string; n: number }>('SELECT vm_state, COUNT(*) AS n FROM instances GROUP BY vm_state').all();
+  }
+
+  volumeCounts(): Array<{ status: string; n: number }> {
+    return this.db.prepare<[], { status: string; n: number }>('SELECT status, COUNT(*) AS n FROM volumes GROUP BY status').all();
+  }
+
+  /** Work the periodic task owes: due reclaims (soft deleted at or before cutoff), retrying reclaims, pending power-offs and cleanups. */
+  backlog(cutoff: number): { reclaimDue: number; reclaimRetrying: number; pendingPowerOffs: number; pendingCleanups: number } {
+    return this.db.prepare<[number], { reclaimDue: number; reclaimRetrying: number; pendingPowerOffs: number; pendingCleanups: number }>(
+      `SELECT
+         COALESCE(SUM(vm_state = 'soft_deleted' AND deleted_at <= ?), 0) AS reclaimDue,
+         COALESCE(SUM(vm_state = 'soft_deleted' AND reclaim_attempts > 0), 0) AS reclaimRetrying,
+         COALESCE(SUM(vm_state = 'soft_deleted' AND pending_power_off = 1), 0) AS pendingPowerOffs,
+         COALESCE(SUM(vm_state = 'deleted' AND needs_host_cleanup = 1), 0) AS pendingCleanups
+       FROM instances WHERE vm_state IN ('soft_deleted', 'deleted') AND (vm_state = 'soft_deleted' OR needs_host_cleanup = 1)`,
+    ).get(cutoff)!;
   }
 
   // ---------------------------------------------------------------- actions

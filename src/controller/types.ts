@@ -40,6 +40,19 @@ export interface InstanceRow {
   cleanup_volumes: string | null;
   cleanup_attempts: number;
   cleanup_error: string | null;
+  /** Epoch ms before which the host cleanup is not retried (backoff). */
+  cleanup_next_at: number | null;
+  /** 1 once the create succeeded: a delete of it stays soft (Nova's must_have_launched). */
+  launched: number;
+  /** 1 while soft deleted in the records only: the power-off runs when the host is back. */
+  pending_power_off: number;
+  power_off_attempts: number;
+  power_off_error: string | null;
+  power_off_next_at: number | null;
+  /** Failed reclaims of this soft delete (reset by a restore). */
+  reclaim_attempts: number;
+  reclaim_error: string | null;
+  reclaim_next_at: number | null;
 }
 
 export interface VolumeRow {
@@ -53,6 +66,10 @@ export interface VolumeRow {
   error: string | null;
   created_at: number;
   updated_at: number;
+  /** 1 while a detach waits for its host (down, or did not answer); the periodic task runs it. */
+  detach_pending: number;
+  detach_attempts: number;
+  detach_next_at: number | null;
 }
 
 export interface ActionRow {
@@ -77,6 +94,14 @@ export interface RequestContext {
 export interface InstanceView {
   instance: InstanceRow;
   volumes: VolumeRow[];
+  /** Of the call that produced this view only (not stored). */
+  warnings?: string[];
+}
+
+/** What a delete-family operation ends with: the row, and warnings for the caller. */
+export interface Outcome {
+  row: InstanceRow;
+  warnings: string[];
 }
 
 /** Wall-clock time (epoch ms) as a dependency, so the reclaim can be tested with a fake clock. */

@@ -1,9 +1,20 @@
-// Volume attachment records (Cinder's statuses): AttachVolume only records
-// an attachment; DetachVolume claims it with a CAS in-use -> detaching, asks
-// the agent to disconnect, then releases it (available) or marks it
-// error_detaching with the reason, still attached.
-import { FailedPrecondition, Unavailable } from '../errors';
-import { agentCall, clientError, precondition, reason, seconds, unreachable, type Deps } from './lifecycle';
+// Volume attachment records, with Cinder's statuses. AttachVolume only
+// records an attachment. DetachVolume claims it with a CAS (in-use or
+// error_detaching → detaching) and asks the agent to disconnect it:
+//  - confirmed → available (only then);
+//  - host down, the instance's power-off still pending, or no answer
+//    through the retries → stays detaching, the detach pending: the periodic
+//    task runs it when the host is back (with backoff);
+//  - an error answer → in-use when the guest still holds the device
+//    (Cinder's roll_detaching; asked with the agent's GetDomain), else
+//    error_detaching; either can be detached again.
+// The administrator's ResetVolumeState and ForceDetachVolume are in
+// volume-admin.ts.
+import { FailedPrecondition } from '../errors';
+import {
+  agentCall, agentNotFound, clientError, noAnswer, precondition, reason, retryDelayMs, seconds, type Deps,
+} from './lifecycle';
+import type { PendingDetach } from './store';
 import { parseConnectionInfo, type ConnectionInfo, type RequestContext, type VolumeRow } from './types';
 import type { VolumeSpec } from './validate';
 
@@ -24,9 +35,12 @@ export function attachmentsOf(volumes: VolumeRow[]): VolumeAttachmentMsg[] {
   return volumes.filter((v) => v.status !== 'available' && v.connection_info !== null).map(attachmentOf);
 }
 
-function describeVolume(v: VolumeRow): string {
+export function describeVolume(v: VolumeRow): string {
   return `volume ${v.id} is ${v.status}${v.instance_uuid ? ` (instance ${v.instance_uuid})` : ''}`;
 }
+
+/** Instance states a volume may be detached from (with no task running). */
+const DETACHABLE_FROM = ['active', 'stopped', 'soft_deleted', 'error'];
 
 /** Records an attachment: the volume must be new or available, the instance active or stopped with no task. */
 export function attachVolume(deps: Deps, uuid: string, spec: VolumeSpec, ctx: RequestContext): VolumeRow {
@@ -49,49 +63,105 @@ export function attachVolume(deps: Deps, uuid: string, spec: VolumeSpec, ctx: Re
   });
 }
 
-/** DetachVolume: in-use -> detaching -> (agent) -> available, or error_detaching (still attached). */
+/** One claimed detach: the volume as claimed, its host, and its open action. */
+interface DetachRun {
+  vol: VolumeRow & { instance_uuid: string };
+  host: string;
+  actionId: number;
+  agentRequestId: string;
+}
+
+/** DetachVolume: from in-use or error_detaching; see the file comment for the outcomes. */
 export async function detachVolume(deps: Deps, uuid: string, volumeId: string, ctx: RequestContext): Promise<VolumeRow> {
-  const { store } = deps;
+  const { store, liveness } = deps;
   const claimed = store.tx(() => {
     const row = store.requireInstance(uuid);
     const vol = store.requireVolume(volumeId);
-    if (vol.instance_uuid !== uuid) {
-      throw new FailedPrecondition(`${describeVolume(vol)}: it is not attached to instance ${uuid}`);
+    if (vol.instance_uuid !== uuid) throw new FailedPrecondition(`${describeVolume(vol)}: it is not attached to instance ${uuid}`);
+    if (vol.status !== 'in-use' && vol.status !== 'error_detaching') {
+      throw new FailedPrecondition(`${describeVolume(vol)}: only an in-use or error_detaching volume can be detached`);
     }
-    if (vol.status !== 'in-use') throw new FailedPrecondition(`${describeVolume(vol)}: only an in-use volume can be detached`);
-    if (row.task_state !== 'none' || !['active', 'stopped', 'soft_deleted'].includes(row.vm_state)) {
-      throw precondition(row, 'volumes can only be detached from an active, stopped or soft-deleted instance with no task');
+    if (row.task_state !== 'none' || !DETACHABLE_FROM.includes(row.vm_state)) {
+      throw precondition(row, 'volumes can only be detached from an active, stopped, soft-deleted or errored instance with no task');
     }
-    if (!store.casVolume(volumeId, uuid, ['in-use'], { status: 'detaching' })) {
-      throw new FailedPrecondition(`volume ${volumeId} changed concurrently`);
-    }
+    const wait = liveness.isDown(row.host) ? liveness.describe(row.host)
+      : row.pending_power_off === 1 ? `the power-off of instance ${uuid} is still pending` : undefined;
+    store.casVolume(volumeId, uuid, [vol.status], {
+      status: 'detaching', detach_pending: wait ? 1 : 0, detach_attempts: 0, detach_next_at: null, error: wait ? `detach pending: ${wait}` : null,
+    });
     const { id, attempt } = store.startAction(uuid, 'detach_volume', ctx);
     const agentRequestId = `${uuid}:detach_volume:${attempt}`;
     store.setAgentRequestId(id, agentRequestId);
-    return { row, vol, actionId: id, agentRequestId };
+    if (wait) store.finishAction(id, 'success', `detach pending (${wait}); done when the host is back`);
+    return { run: { vol: { ...vol, instance_uuid: uuid }, host: row.host, actionId: id, agentRequestId }, wait };
   });
+  if (claimed.wait) return store.requireVolume(volumeId);
+  return runDetach(deps, claimed.run, true);
+}
 
-  const finish = (result: 'success' | 'error', message: string | undefined, change: () => boolean): VolumeRow | undefined =>
-    store.tx(() => {
-      // Lost only when the instance was deleted meanwhile (its delete released the volume).
-      if (!change()) deps.logger.warn({ uuid, volume: volumeId }, 'volume left detaching meanwhile; completion skipped');
-      store.finishAction(claimed.actionId, result, message);
-      return store.getVolume(volumeId);
-    });
-  const gone = (): VolumeRow => ({ ...claimed.vol, status: 'available', instance_uuid: null });
+/**
+ * A pending detach, from the periodic task (its host is up): claimed with a
+ * CAS on (detaching, pending), then run like DetachVolume. Returns whether
+ * the volume ended available.
+ */
+export async function runPendingDetach(deps: Deps, v: PendingDetach, ctx: RequestContext): Promise<boolean> {
+  const { store } = deps;
+  const run = store.tx((): DetachRun | undefined => {
+    const inst = store.getInstance(v.instance_uuid);
+    if (!inst || inst.pending_power_off === 1 || inst.task_state !== 'none') return undefined;
+    if (!store.casVolume(v.id, v.instance_uuid, ['detaching'], { status: 'detaching', detach_pending: 0, error: v.error }, 1)) return undefined;
+    const { id, attempt } = store.startAction(v.instance_uuid, 'detach_volume', ctx);
+    const agentRequestId = `${v.instance_uuid}:detach_volume:${attempt}`;
+    store.setAgentRequestId(id, agentRequestId);
+    return { vol: store.requireVolume(v.id) as DetachRun['vol'], host: inst.host, actionId: id, agentRequestId };
+  });
+  if (!run) return false;
+  const after = await runDetach(deps, run, false);
+  return after.status === 'available';
+}
 
+/** DisconnectVolume and the outcome in the records; throws the client's error only when `throwOnError`. */
+async function runDetach(deps: Deps, d: DetachRun, throwOnError: boolean): Promise<VolumeRow> {
+  const { store } = deps;
+  const { vol, host } = d;
+  const uuid = vol.instance_uuid;
+  const finish = (result: 'success' | 'error', message: string, change: () => boolean): VolumeRow => store.tx(() => {
+    // Lost when the instance's delete (or an administrator) changed the volume meanwhile.
+    if (!change()) deps.logger.warn({ uuid, volume: vol.id }, 'volume left detaching meanwhile; completion skipped');
+    store.finishAction(d.actionId, result, message);
+    return store.getVolume(vol.id) ?? { ...vol, status: 'available', instance_uuid: null };
+  });
   try {
-    await agentCall(deps, claimed.row.host, 'DisconnectVolume', {
-      domain: { uuid }, volume: attachmentOf(claimed.vol), request_id: claimed.agentRequestId,
-    }, { deadlineMs: seconds(deps.config.agentTimeoutSeconds), idempotent: true });
-    return finish('success', `volume ${volumeId} detached`, () => store.detachVolume(volumeId, uuid, ['detaching'])) ?? gone();
+    await agentCall(deps, host, 'DisconnectVolume', { domain: { uuid }, volume: attachmentOf(vol), request_id: d.agentRequestId },
+      { deadlineMs: seconds(deps.config.agentTimeoutSeconds), idempotent: true });
+    return finish('success', `volume ${vol.id} detached`, () => store.detachVolume(vol.id, uuid, ['detaching']));
   } catch (err) {
-    if (unreachable(err)) {
-      // Nothing was done on the host: the attachment is back to in-use.
-      finish('error', reason(err), () => store.casVolume(volumeId, uuid, ['detaching'], { status: 'in-use' }));
-      throw new Unavailable(`host ${claimed.row.host} is unreachable; volume ${volumeId} stays in-use: ${reason(err)}`, { cause: err });
+    const why = reason(err);
+    if (noAnswer(err)) {
+      // Whether the guest let go is unknown: the detach stays pending.
+      const attempts = vol.detach_attempts + 1;
+      const next = store.clock.now() + retryDelayMs(attempts, deps.config.retryBaseMs, deps.config.retryCapMs);
+      return finish('error', `no answer; the detach is retried: ${why}`, () => store.casVolume(vol.id, uuid, ['detaching'], {
+        status: 'detaching', detach_pending: 1, detach_attempts: attempts, detach_next_at: next, error: `host ${host} did not answer: ${why}`,
+      }));
     }
-    const after = finish('error', reason(err), () => store.casVolume(volumeId, uuid, ['detaching'], { status: 'error_detaching', error: reason(err) }));
-    throw clientError(err, `detaching volume ${volumeId} from instance ${uuid} failed (volume is ${after?.status ?? 'gone'})`);
+    const holds = await guestHoldsDevice(deps, host, uuid, vol.target_dev);
+    const status = holds === true ? 'in-use' : 'error_detaching';
+    const after = finish('error', why, () => store.casVolume(vol.id, uuid, ['detaching'], { status, error: why, detach_pending: 0, detach_attempts: 0 }));
+    deps.logger.warn({ uuid, host, volume: vol.id, status: after.status, err: why }, 'detach failed');
+    if (!throwOnError) return after;
+    const note = holds === true ? ': the guest still holds the device' : holds === undefined ? ': whether the guest still holds the device is unknown' : '';
+    throw clientError(err, `detaching volume ${vol.id} from instance ${uuid} failed (volume is ${after.status}${note})`);
+  }
+}
+
+/** Whether the domain still has a disk at target_dev (GetDomain); undefined when the agent cannot tell. */
+async function guestHoldsDevice(deps: Deps, host: string, uuid: string, targetDev: string | null): Promise<boolean | undefined> {
+  try {
+    const dom = await agentCall(deps, host, 'GetDomain', { domain: { uuid } }, { deadlineMs: seconds(deps.config.agentTimeoutSeconds), idempotent: true });
+    const disks = Array.isArray(dom.disks) ? (dom.disks as Array<{ target_dev?: string }>) : [];
+    return targetDev !== null && disks.some((d) => d.target_dev === targetDev);
+  } catch (err) {
+    return agentNotFound(err) ? false : undefined;
   }
 }

@@ -8,7 +8,8 @@ import * as grpc from '@grpc/grpc-js';
 
 import { AgentError, type AgentApi, type CallOptions, type Msg } from '../../src/controller/agent-client';
 import { openDatabase, type Db } from '../../src/controller/db';
-import type { Deps, ServiceConfig } from '../../src/controller/lifecycle';
+import { NO_HOOKS, type Deps, type ServiceConfig } from '../../src/controller/lifecycle';
+import { HostLiveness } from '../../src/controller/liveness';
 import { Quota, type QuotaConfig } from '../../src/controller/quota';
 import { PeriodicTasks } from '../../src/controller/reclaim';
 import { ControllerService } from '../../src/controller/service';
@@ -30,6 +31,10 @@ export class FakeAgents implements AgentApi {
   readonly healthChecks: string[] = [];
   /** Hosts whose agent is down: health fails, calls are UNAVAILABLE. */
   readonly down = new Set<string>();
+  /** Hosts whose agent is paused: health fails, calls end DEADLINE_EXCEEDED (the agent may or may not act). */
+  readonly paused = new Set<string>();
+  /** Told of every successful answer, as AgentPool does (host liveness). */
+  onContact: (host: string) => void = () => undefined;
   private readonly handlers = new Map<string, Handler>();
   private readonly failures = new Map<string, Array<{ code: grpc.status; details: string }>>();
 
@@ -39,6 +44,7 @@ export class FakeAgents implements AgentApi {
     this.on('PowerOn', () => ({ started: true, power_state: 'POWER_STATE_RUNNING' }));
     this.on('Destroy', () => ({ found: true, warnings: [] }));
     this.on('DisconnectVolume', () => ({ detached_from_domain: true, host_disconnected: true, warnings: [] }));
+    this.on('GetDomain', (req) => ({ uuid: req.domain?.uuid, power_state: 'POWER_STATE_RUNNING', disks: [] }));
   }
 
   hostNames(): string[] {
@@ -51,7 +57,9 @@ export class FakeAgents implements AgentApi {
 
   async healthy(host: string): Promise<boolean> {
     this.healthChecks.push(host);
-    return !this.down.has(host);
+    const ok = !this.down.has(host) && !this.paused.has(host);
+    if (ok) this.onContact(host);
+    return ok;
   }
 
   on(method: string, handler: Handler): this {
@@ -86,11 +94,14 @@ export class FakeAgents implements AgentApi {
   async call<T = Msg>(host: string, method: string, req: Msg, opts: CallOptions): Promise<T> {
     this.calls.push({ host, method, req, opts });
     if (this.down.has(host)) throw new AgentError(host, method, grpc.status.UNAVAILABLE, 'connect ECONNREFUSED');
+    if (this.paused.has(host)) throw new AgentError(host, method, grpc.status.DEADLINE_EXCEEDED, 'Deadline exceeded');
     const fail = this.failures.get(method)?.shift();
     if (fail) throw new AgentError(host, method, fail.code, fail.details);
     const handler = this.handlers.get(method);
     if (!handler) throw new AgentError(host, method, grpc.status.UNIMPLEMENTED, `no fake for ${method}`);
-    return (await handler(req)) as T;
+    const res = (await handler(req)) as T;
+    this.onContact(host);
+    return res;
   }
 
   methods(): string[] {
@@ -105,6 +116,7 @@ export interface Harness {
   store: Store;
   clock: ManualClock;
   agents: FakeAgents;
+  liveness: HostLiveness;
   deps: Deps;
   svc: ControllerService;
   periodic: PeriodicTasks;
@@ -113,23 +125,49 @@ export interface Harness {
 
 export const CTX: RequestContext = { requestId: 'req-test', user: 'tester' };
 
+/** service_down_seconds of the unit harness. */
+export const SERVICE_DOWN_SECONDS = 60;
+
+/**
+ * A manual clock whose advance() also plays the controller's health watch:
+ * every host whose agent is neither down nor paused is contacted at the new
+ * time, so only those hosts can become down by advancing it.
+ */
+class WatchedClock extends ManualClock {
+  watch: () => void = () => undefined;
+  override advance(ms: number): void {
+    super.advance(ms);
+    this.watch();
+  }
+}
+
 export function harness(opts: { config?: Partial<ServiceConfig>; quota?: Partial<QuotaConfig>; file?: string } = {}): Harness {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vc-unit-'));
   const file = opts.file ?? path.join(dir, 'controller.db');
   const db = openDatabase(file);
-  const clock = new ManualClock();
+  const clock = new WatchedClock();
   const store = new Store(db, clock);
   const agents = new FakeAgents();
+  const liveness = new HostLiveness({ clock, serviceDownSeconds: SERVICE_DOWN_SECONDS, hosts: agents.hostNames() });
+  agents.onContact = (host) => liveness.recordContact(host);
+  clock.watch = () => {
+    for (const host of agents.hostNames()) if (!agents.down.has(host) && !agents.paused.has(host)) liveness.recordContact(host);
+  };
   const deps: Deps = {
     store,
     quota: new Quota(db, { defaults: { instances: 3, vcpus: 6, memoryMib: 3072 }, projects: {}, ...opts.quota }),
     agents,
+    liveness,
     logger: silentLogger(),
-    config: { reclaimIntervalSeconds: 3600, cleanShutdownTimeoutSeconds: 30, powerOnTimeoutSeconds: 30, agentTimeoutSeconds: 60, ...opts.config },
+    hooks: NO_HOOKS,
+    config: {
+      reclaimIntervalSeconds: 3600, cleanShutdownTimeoutSeconds: 30, powerOnTimeoutSeconds: 30, agentTimeoutSeconds: 60,
+      retryBaseMs: 60_000, retryCapMs: 3600_000, ...opts.config,
+    },
   };
   const svc = new ControllerService(deps);
   return {
-    dir, file, db, store, clock, agents, deps, svc,
+    dir, file, db, store, clock, agents, liveness, deps, svc,
     periodic: new PeriodicTasks(deps, { pollSeconds: 0 }),
     close() {
       db.close();
@@ -139,6 +177,19 @@ export function harness(opts: { config?: Partial<ServiceConfig>; quota?: Partial
 }
 
 export const XML = (name: string) => `<domain type="test"><name>${name}</name><os><type>hvm</type></os></domain>`;
+
+/** Makes the host down: its agent does not answer and no contact for longer than service_down_seconds. */
+export function takeDown(h: Harness, host = 'h1'): void {
+  h.agents.down.add(host);
+  h.clock.advance((SERVICE_DOWN_SECONDS + 1) * 1000);
+}
+
+/** The host answers again (a health check records the contact). */
+export async function bringBack(h: Harness, host = 'h1'): Promise<void> {
+  h.agents.down.delete(host);
+  h.agents.paused.delete(host);
+  await h.agents.healthy(host);
+}
 
 export async function createActive(h: Harness, name = 'vm', extra: Record<string, unknown> = {}): Promise<string> {
   const v = await h.svc.createInstance({ name, project_id: 'p', host: 'h1', domain_xml: XML(name), vcpus: 2, memory_mib: 1024, ...extra }, CTX);

@@ -107,7 +107,7 @@ describe('soft delete and restore', () => {
     await held.entered;
     const e = await rejection(h.svc.restoreInstance(uuid, CTX));
     expect(e).toMatchObject({ kind: 'FailedPrecondition' });
-    expect(e.message).toMatch(/is soft_deleted \(task deleting in progress\): it can no longer be restored/);
+    expect(e.message).toMatch(/is soft_deleted \(task deleting in progress\): it is being deleted and can no longer be restored/);
     held.release();
     await force;
     expect((await rejection(h.svc.restoreInstance(uuid, CTX))).message).toMatch(/is deleted/);
@@ -127,31 +127,49 @@ describe('soft delete and restore', () => {
     expect(usage()).toEqual({ instances: 2, vcpus: 4, memoryMib: 1025 });
   });
 
-  it('restore failures: the reservation is rolled back exactly', async () => {
+  it('restore failures: back to soft deleted with no task, the reservation rolled back exactly', async () => {
     const uuid = await createActive(h);
     await h.svc.deleteInstance(uuid, CTX);
+    const deletedAt = row(uuid).deleted_at;
+    // No answer: whether the guest started is unknown, so its power-off is pending again.
     h.agents.down.add('h1');
     expect((await rejection(h.svc.restoreInstance(uuid, CTX))).kind).toBe('Unavailable');
-    expect(row(uuid)).toMatchObject({ vm_state: 'soft_deleted', task_state: 'none', quota_held: 0 });
+    expect(row(uuid)).toMatchObject({ vm_state: 'soft_deleted', task_state: 'none', quota_held: 0, deleted_at: deletedAt, pending_power_off: 1 });
     expect(usage().instances).toBe(0);
     h.agents.down.clear();
+    // The agent refused before starting anything (Nova's reverts_task_state): soft deleted, error in the action log.
     h.agents.failNext('PowerOn', grpc.status.FAILED_PRECONDITION, 'disk missing');
-    expect((await rejection(h.svc.restoreInstance(uuid, CTX))).kind).toBe('FailedPrecondition');
-    expect(row(uuid)).toMatchObject({ vm_state: 'error', task_state: 'none', quota_held: 0, deleted_at: null });
+    const e = await rejection(h.svc.restoreInstance(uuid, CTX));
+    expect(e.kind).toBe('FailedPrecondition');
+    expect(e.message).toMatch(/it stays soft deleted.*disk missing/);
+    expect(row(uuid)).toMatchObject({ vm_state: 'soft_deleted', task_state: 'none', quota_held: 0, deleted_at: deletedAt, pending_power_off: 0 });
+    expect(h.agents.methods().slice(-2)).toEqual(['PowerOff', 'PowerOn']); // the pending power-off came first
+    expect(h.store.actions(uuid).map((a) => `${a.action}:${a.result}`)).toEqual(['create:success', 'soft_delete:success', 'restore:error', 'restore:error']);
+    expect(h.store.actions(uuid).at(-1)!.message).toMatch(/disk missing/);
     expect(usage().instances).toBe(0);
+    // Once the disk is back the restore works.
+    expect((await h.svc.restoreInstance(uuid, CTX)).instance).toMatchObject({ vm_state: 'active', quota_held: 1 });
+    expect(usage().instances).toBe(1);
   });
 
-  it('a failed soft delete keeps the quota; deleting the errored instance releases it', async () => {
+  it('a soft delete the agent does not answer is done in the records, power-off pending; an error answer changes nothing', async () => {
     const uuid = await createActive(h);
-    h.agents.failNext('PowerOff', grpc.status.DEADLINE_EXCEEDED, 'stuck');
-    expect((await rejection(h.svc.deleteInstance(uuid, CTX))).kind).toBe('Timeout');
-    expect(h.agents.methods().filter((m) => m === 'PowerOff')).toHaveLength(1); // the fake does not retry; the pool does
-    expect(row(uuid)).toMatchObject({ vm_state: 'error', quota_held: 1 });
+    h.agents.failNext('PowerOff', grpc.status.INTERNAL, 'libvirt error');
+    const e = await rejection(h.svc.deleteInstance(uuid, CTX));
+    expect(e.kind).toBe('Internal');
+    expect(e.message).toMatch(/it is unchanged \(active\)/);
+    expect(row(uuid)).toMatchObject({ vm_state: 'active', task_state: 'none', quota_held: 1 });
     expect(usage().instances).toBe(1);
+
+    h.agents.failNext('PowerOff', grpc.status.DEADLINE_EXCEEDED, 'stuck');
     const d = await h.svc.deleteInstance(uuid, CTX);
-    expect(d.instance.vm_state).toBe('deleted');
-    expect(lastCall()).toMatchObject({ method: 'Destroy', req: { destroy_disks: true, request_id: `${uuid}:delete:1` }, opts: { idempotent: true } });
+    expect(d.instance).toMatchObject({ vm_state: 'soft_deleted', task_state: 'none', quota_held: 0, pending_power_off: 1, needs_host_cleanup: 0 });
+    expect(d.warnings![0]).toMatch(/soft deleted in the records only \(host h1 did not answer.*stuck\)/);
+    expect(h.agents.methods().filter((m) => m === 'Destroy')).toEqual([]);
     expect(usage().instances).toBe(0);
+    // Restorable: the pending power-off is done first, then the guest is started.
+    expect((await h.svc.restoreInstance(uuid, CTX)).instance).toMatchObject({ vm_state: 'active', pending_power_off: 0 });
+    expect(h.agents.methods().slice(-2)).toEqual(['PowerOff', 'PowerOn']);
   });
 });
 
@@ -178,7 +196,8 @@ describe('hard delete, force delete, duplicate deletes', () => {
     await held.entered;
     const calls = h.agents.calls.length;
     expect((await h.svc.deleteInstance(uuid, CTX)).instance).toMatchObject({ vm_state: 'active', task_state: 'soft_deleting' });
-    expect((await h.svc.forceDeleteInstance(uuid, CTX)).instance.task_state).toBe('soft_deleting');
+    // A force delete does not pretend: it waits for the soft delete to finish.
+    expect((await rejection(h.svc.forceDeleteInstance(uuid, CTX, true))).message).toMatch(/task soft_deleting in progress.*wait/);
     expect(h.agents.calls.length).toBe(calls);
     expect((await rejection(h.svc.stopInstance(uuid, CTX))).message).toMatch(/task soft_deleting in progress/);
     held.release();
@@ -204,16 +223,17 @@ describe('hard delete, force delete, duplicate deletes', () => {
     expect((await h.svc.forceDeleteInstance(uuid, CTX)).instance.vm_state).toBe('deleted');
   });
 
-  it('a failed destroy puts the instance in error with the quota as it was before', async () => {
+  it('a failed destroy: ERROR with the quota as before, or still soft deleted; both can be deleted again', async () => {
     const a = await createActive(h, 'a');
     h.agents.failNext('Destroy', grpc.status.FAILED_PRECONDITION, 'cannot undefine');
     expect((await rejection(h.svc.forceDeleteInstance(a, CTX))).message).toMatch(/cannot undefine/);
     expect(row(a)).toMatchObject({ vm_state: 'error', task_state: 'none', quota_held: 1, deleted_at: null });
     const b = await createActive(h, 'b');
     await h.svc.deleteInstance(b, CTX);
+    const deletedAt = row(b).deleted_at;
     h.agents.failNext('Destroy', grpc.status.INTERNAL, 'boom');
-    await rejection(h.svc.forceDeleteInstance(b, CTX));
-    expect(row(b)).toMatchObject({ vm_state: 'error', quota_held: 0, deleted_at: null });
+    expect((await rejection(h.svc.forceDeleteInstance(b, CTX))).message).toMatch(/it stays soft deleted.*boom/);
+    expect(row(b)).toMatchObject({ vm_state: 'soft_deleted', task_state: 'none', quota_held: 0, deleted_at: deletedAt });
     expect(usage().instances).toBe(1);
     await h.svc.forceDeleteInstance(a, CTX);
     await h.svc.forceDeleteInstance(b, CTX);

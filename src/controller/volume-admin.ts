@@ -1,0 +1,83 @@
+// The administrator's ways out for a volume, both recorded in the action log
+// of the volume's instance:
+//  - ResetVolumeState (Cinder's os-reset_status): sets the status in the
+//    records only; `available` also ends the attachment record. Nothing is
+//    sent to any host.
+//  - ForceDetachVolume (Cinder's os-force_detach): the host-side disconnect
+//    (DisconnectVolume without a domain, ignore_errors: failures come back as
+//    warnings), then available. The guest is not asked to release the device.
+import { FailedPrecondition, Unavailable } from '../errors';
+import { agentCall, clientError, noAnswer, reason, seconds, type Deps } from './lifecycle';
+import type { RequestContext, VolumeRow, VolumeStatus } from './types';
+import { attachmentOf, describeVolume } from './volumes';
+
+/** Statuses ResetVolumeState may set. */
+export const RESETTABLE_STATUSES: readonly VolumeStatus[] = ['available', 'in-use', 'error_detaching'];
+
+export function resetVolumeState(deps: Deps, volumeId: string, status: VolumeStatus, ctx: RequestContext): VolumeRow {
+  const { store } = deps;
+  return store.tx(() => {
+    const vol = store.requireVolume(volumeId);
+    const uuid = vol.instance_uuid;
+    if (uuid === null) {
+      if (status === 'available') return vol;
+      throw new FailedPrecondition(`${describeVolume(vol)}: it has no attachment to mark ${status}; attach it instead`);
+    }
+    const inst = store.requireInstance(uuid);
+    if (status === 'in-use' && inst.vm_state === 'deleted') {
+      throw new FailedPrecondition(`${describeVolume(vol)}: instance ${uuid} is deleted; reset it to available instead`);
+    }
+    store.resetVolume(volumeId, status, `reset to ${status} by ${ctx.user}`);
+    if (status === 'available') store.dropCleanupVolume(uuid, volumeId);
+    const { id } = store.startAction(uuid, 'reset_volume_state', ctx);
+    store.finishAction(id, 'success', `volume ${volumeId}: ${vol.status}${vol.detach_pending ? ' (detach pending)' : ''} -> ${status}`);
+    deps.logger.warn({ uuid, volume: volumeId, from: vol.status, to: status, user: ctx.user }, 'volume state reset by an administrator');
+    return store.getVolume(volumeId)!;
+  });
+}
+
+export async function forceDetachVolume(deps: Deps, volumeId: string, ctx: RequestContext): Promise<{ volume: VolumeRow; warnings: string[] }> {
+  const { store, liveness } = deps;
+  const c = store.tx(() => {
+    const vol = store.requireVolume(volumeId);
+    if (vol.instance_uuid === null) throw new FailedPrecondition(`${describeVolume(vol)}: not attached, nothing to detach`);
+    if (vol.status === 'attaching') throw new FailedPrecondition(`${describeVolume(vol)}: wait for the instance's create to finish`);
+    const inst = store.requireInstance(vol.instance_uuid);
+    if (liveness.isDown(inst.host)) {
+      throw new Unavailable(`${liveness.describe(inst.host)}; volume ${volumeId} is unchanged (${vol.status}): `
+        + 'force detach it when the host is back, or ResetVolumeState to record it without the host');
+    }
+    if (!store.casVolume(volumeId, vol.instance_uuid, [vol.status], { status: 'detaching', detach_pending: 0, error: 'force detach running' })) {
+      throw new FailedPrecondition(`volume ${volumeId} changed concurrently; retry`);
+    }
+    const { id, attempt } = store.startAction(vol.instance_uuid, 'force_detach_volume', ctx);
+    const agentRequestId = `${vol.instance_uuid}:force_detach_volume:${attempt}`;
+    store.setAgentRequestId(id, agentRequestId);
+    return { vol, uuid: vol.instance_uuid, host: inst.host, actionId: id, agentRequestId };
+  });
+
+  const restore = (message: string) => store.tx(() => {
+    store.casVolume(volumeId, c.uuid, ['detaching'], {
+      status: c.vol.status, error: c.vol.error, detach_pending: c.vol.detach_pending === 1 ? 1 : 0, detach_next_at: c.vol.detach_next_at,
+    });
+    store.finishAction(c.actionId, 'error', message);
+  });
+  let res;
+  try {
+    res = await agentCall(deps, c.host, 'DisconnectVolume', { volume: attachmentOf(c.vol), ignore_errors: true, request_id: c.agentRequestId },
+      { deadlineMs: seconds(deps.config.agentTimeoutSeconds), idempotent: true });
+  } catch (err) {
+    restore(reason(err));
+    if (noAnswer(err)) throw new Unavailable(`host ${c.host} did not answer; volume ${volumeId} is unchanged (${c.vol.status}): ${reason(err)}`, { cause: err });
+    throw clientError(err, `force-detaching volume ${volumeId} failed; it is unchanged (${c.vol.status})`);
+  }
+  const warnings = Array.isArray(res.warnings) ? (res.warnings as unknown[]).map(String) : [];
+  const volume = store.tx(() => {
+    if (!store.detachVolume(volumeId, c.uuid, ['detaching'])) deps.logger.warn({ volume: volumeId }, 'volume changed during the force detach');
+    store.dropCleanupVolume(c.uuid, volumeId);
+    store.finishAction(c.actionId, 'success', `volume ${volumeId} force-detached on host ${c.host}${warnings.length ? `; warnings: ${warnings.join('; ')}` : ''}`);
+    return store.getVolume(volumeId);
+  });
+  deps.logger.warn({ uuid: c.uuid, volume: volumeId, host: c.host, user: ctx.user, warnings }, 'volume force-detached by an administrator');
+  return { volume: volume ?? { ...c.vol, status: 'available', instance_uuid: null }, warnings };
+}
