@@ -75,6 +75,11 @@ export class FakeAgents implements AgentApi {
     return this;
   }
 
+  /** Drops every scripted failure not yet used. */
+  clearFailures(): void {
+    this.failures.clear();
+  }
+
   /** Holds calls of `method` until the returned release() is called. */
   hold(method: string): { entered: Promise<void>; release: () => void } {
     const previous = this.handlers.get(method)!;
