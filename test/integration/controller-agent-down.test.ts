@@ -1,9 +1,11 @@
-// The host's agent goes away: deletes (soft-requested, forced, and the
-// reclaim) are done locally and leave a pending host cleanup; calls that
-// need the host fail UNAVAILABLE and change nothing. When an agent answers
-// again on the same address — on a node file that still holds the leftover
-// domains, since every open of a test:/// node starts from its file — the
-// periodic task destroys them.
+// The host's agent goes away for longer than service_down_seconds (driven
+// with the controller's clock): a soft delete stays soft (done in the
+// records, power-off pending), only the force delete is done in the records
+// with the host cleanup queued, a detach stays pending, the reclaim waits,
+// and calls that need the host answer UNAVAILABLE naming it and change
+// nothing. When an agent answers again on the same address — on a node file
+// that still holds the domains, since every open of a test:/// node starts
+// from its file — the owed work runs in order and the restore works.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -12,11 +14,12 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { ManualClock } from '../../src/controller/types';
 import {
-  AgentProbe, createXml, nodeDomainXml, nodeXml, startTestAgent, startTestController, tempDir, until,
+  AgentProbe, createXml, nodeDomainXml, nodeXml, startTestAgent, startTestController, tempDir,
   type TestAgent, type TestController,
 } from './controller-helpers';
 
 const INTERVAL = 600;
+const DOWN = 30;
 let agent: TestAgent;
 let ctl: TestController;
 const clock = new ManualClock();
@@ -26,6 +29,8 @@ beforeAll(async () => {
   agent = await startTestAgent();
   ctl = await startTestController({ h1: agent.address }, (c) => {
     c.reclaimIntervalSeconds = INTERVAL;
+    c.serviceDownSeconds = DOWN;
+    c.healthCheckIntervalSeconds = 5;
   }, { clock });
 });
 
@@ -40,76 +45,86 @@ const vol = (id: string, dev: string, deleteOnTermination: boolean) => ({
   connection_info: { driver_volume_type: 'local', data: { device_path: `/dev/test-${id}` } },
 });
 
-it('agent down: local deletes, UNAVAILABLE elsewhere, cleanup when the agent is back', async () => {
+it('host down: soft stays soft, force delete in the records, UNAVAILABLE elsewhere; owed work when the agent is back', async () => {
   const make = async (name: string, volumes: unknown[] = []) => (await ctl.client.call('CreateInstance', {
     name, project_id: 'p', host: 'h1', domain_xml: createXml(name), vcpus: 1, memory_mib: 128, volumes,
   })).uuid as string;
-  const soft = await make('soft', [vol('keep-1', 'vdb', false), vol('drop-1', 'vdc', true)]);
-  const forced = await make('forced');
-  const reclaimed = await make('reclaimed');
-  const stopped = await make('stays');
-  await ctl.client.call('DeleteInstance', { uuid: reclaimed });
-  expect((await ctl.client.call('GetQuotaUsage', { project_id: 'p' })).in_use.instances).toBe(3);
+  const soft = await make('soft', [vol('keep-1', 'vdb', false)]);
+  const forced = await make('forced', [vol('keep-2', 'vdb', false), vol('drop-2', 'vdc', true)]);
+  const due = await make('due');
+  const stays = await make('stays', [vol('det-1', 'vdb', false)]);
+  await ctl.client.call('DeleteInstance', { uuid: due });
+  const usage = async () => (await ctl.client.call('GetQuotaUsage', { project_id: 'p' })).in_use;
+  expect((await usage()).instances).toBe(3);
 
   const port = agent.port;
   await agent.stop();
-  expect(await ctl.handle.agents.healthy('h1')).toBe(false);
+  // Gone, but not for service_down_seconds yet: one failed health check decides nothing.
+  await ctl.advance((DOWN - 1) * 1000);
+  expect(ctl.handle.liveness.state('h1')).toBe('up');
+  await ctl.advance(2000);
+  expect(ctl.handle.liveness.state('h1')).toBe('down');
 
-  // Calls that need the host: UNAVAILABLE, nothing changed.
-  const stop = await ctl.client.fail('StopInstance', { uuid: stopped });
+  // Calls that need the host: UNAVAILABLE naming it, nothing changed.
+  const stop = await ctl.client.fail('StopInstance', { uuid: stays });
   expect(stop.code).toBe(grpc.status.UNAVAILABLE);
-  expect((await ctl.client.call('GetInstance', { uuid: stopped })).vm_state).toBe('VM_STATE_ACTIVE');
-  const restore = await ctl.client.fail('RestoreInstance', { uuid: reclaimed });
+  expect(stop.details).toMatch(/^host h1 is down \(no successful contact for 31 s; service_down_seconds 30\)/);
+  expect((await ctl.client.call('GetInstance', { uuid: stays })).vm_state).toBe('VM_STATE_ACTIVE');
+  const restore = await ctl.client.fail('RestoreInstance', { uuid: due });
   expect(restore.code).toBe(grpc.status.UNAVAILABLE);
-  expect(await ctl.client.call('GetInstance', { uuid: reclaimed })).toMatchObject({ vm_state: 'VM_STATE_SOFT_DELETED', task_state: 'TASK_STATE_NONE' });
-  expect((await ctl.client.call('GetQuotaUsage', { project_id: 'p' })).in_use.instances).toBe(3);
-  const detach = await ctl.client.fail('DetachVolume', { uuid: soft, volume_id: 'keep-1' });
-  expect(detach.code).toBe(grpc.status.UNAVAILABLE);
-  expect(ctl.handle.store.getVolume('keep-1')?.status).toBe('in-use');
+  expect(restore.details).toMatch(/^host h1 is down .*stays soft deleted/);
+  expect(await ctl.client.call('GetInstance', { uuid: due })).toMatchObject({ vm_state: 'VM_STATE_SOFT_DELETED', task_state: 'TASK_STATE_NONE' });
+  expect((await usage()).instances).toBe(3);
 
-  // Deletes are done locally.
+  // A detach waits for the host.
+  const det = await ctl.client.call('DetachVolume', { uuid: stays, volume_id: 'det-1' });
+  expect(det).toMatchObject({ status: 'VOLUME_STATUS_DETACHING', detach_pending: true });
+
+  // The reclaim is due but waits for the host: never done in the records only.
+  await ctl.advance(INTERVAL * 1000);
+  expect(await ctl.handle.periodic.runOnce()).toEqual({ poweredOff: 0, detached: 0, reclaimed: 0, cleaned: 0 });
+  expect((await ctl.client.call('GetInstance', { uuid: due })).vm_state).toBe('VM_STATE_SOFT_DELETED');
+
+  // The soft delete stays soft; the force delete is done in the records.
   const d1 = await ctl.client.call('DeleteInstance', { uuid: soft });
-  expect(d1).toMatchObject({ vm_state: 'VM_STATE_DELETED', needs_host_cleanup: true, volumes: [] });
+  expect(d1).toMatchObject({ vm_state: 'VM_STATE_SOFT_DELETED', pending_power_off: true, needs_host_cleanup: false });
+  expect(d1.warnings[0]).toMatch(/soft deleted in the records only \(host h1 is down/);
+  expect(d1.volumes).toMatchObject([{ volume_id: 'keep-1', status: 'VOLUME_STATUS_IN_USE' }]);
   const d2 = await ctl.client.call('ForceDeleteInstance', { uuid: forced });
   expect(d2).toMatchObject({ vm_state: 'VM_STATE_DELETED', needs_host_cleanup: true });
-  clock.advance(INTERVAL * 1000);
-  expect((await ctl.handle.periodic.runOnce()).reclaimed).toBe(1);
-  expect(await ctl.client.call('GetInstance', { uuid: reclaimed })).toMatchObject({ vm_state: 'VM_STATE_DELETED', needs_host_cleanup: true });
-  expect((await ctl.client.call('GetQuotaUsage', { project_id: 'p' })).in_use).toEqual({ instances: 1, vcpus: 1, memory_mib: 128 });
-  expect(ctl.handle.store.getVolume('keep-1')).toMatchObject({ status: 'available', instance_uuid: null });
-  expect(ctl.handle.store.getVolume('drop-1')).toBeUndefined();
-  const actions = (await ctl.client.call('ListInstanceActions', { uuid: soft })).actions as Array<{ action: string; message: string }>;
-  expect(actions.at(-1)!.message).toMatch(/deleted locally/);
+  expect(d2.volumes.map((v: { status: string }) => v.status)).toEqual(['VOLUME_STATUS_DETACHING', 'VOLUME_STATUS_DETACHING']);
+  expect(await usage()).toEqual({ instances: 1, vcpus: 1, memory_mib: 128 });
 
-  // Still down: the cleanup waits.
-  expect((await ctl.handle.periodic.runOnce()).cleaned).toBe(0);
-  expect(ctl.handle.store.pendingCleanups().map((r) => r.uuid).sort()).toEqual([soft, forced, reclaimed].sort());
-
-  // The agent is back on the same address, on a node that holds the leftovers.
+  // The agent is back on the same address, on a node that holds the domains as they were.
   const dir = tempDir('vc-back-');
   dirs.push(dir);
   const nodeFile = path.join(dir, 'node.xml');
   fs.writeFileSync(nodeFile, nodeXml([
-    nodeDomainXml('soft', soft), nodeDomainXml('forced', forced), nodeDomainXml('reclaimed', reclaimed, 5), nodeDomainXml('stays', stopped),
+    nodeDomainXml('soft', soft), nodeDomainXml('forced', forced), nodeDomainXml('due', due, 5), nodeDomainXml('stays', stays),
   ]));
   agent = await startTestAgent({ nodeFile, port, dir });
   const probe = new AgentProbe(agent.address);
   try {
+    await ctl.advance(1000);
+    expect(ctl.handle.liveness.state('h1')).toBe('up');
+    const tick = await ctl.handle.periodic.runOnce();
+    expect(tick).toEqual({ poweredOff: 1, detached: 1, reclaimed: 1, cleaned: 1 });
+    expect(await probe.powerState(soft)).toBe('POWER_STATE_SHUTOFF');
+    expect(await probe.powerState(forced)).toBe('GONE');
+    expect(await probe.powerState(due)).toBe('GONE');
+    expect(await probe.powerState(stays)).toBe('POWER_STATE_RUNNING');
+    expect(ctl.handle.store.getVolume('keep-2')).toMatchObject({ status: 'available', instance_uuid: null });
+    expect(ctl.handle.store.getVolume('drop-2')).toBeUndefined();
+    expect(ctl.handle.store.getVolume('det-1')).toMatchObject({ status: 'available', instance_uuid: null });
+    expect(await ctl.client.call('GetInstance', { uuid: soft })).toMatchObject({ pending_power_off: false, power_state: 'POWER_STATE_SHUTOFF' });
+    // The soft-deleted instance is restorable.
+    expect(await ctl.client.call('RestoreInstance', { uuid: soft })).toMatchObject({ vm_state: 'VM_STATE_ACTIVE', power_state: 'POWER_STATE_RUNNING' });
     expect(await probe.powerState(soft)).toBe('POWER_STATE_RUNNING');
-    let cleaned = 0;
-    await until(async () => (cleaned += (await ctl.handle.periodic.runOnce()).cleaned) === 3, 15_000, 'host cleanup');
-    for (const uuid of [soft, forced, reclaimed]) {
-      expect(await probe.powerState(uuid)).toBe('GONE');
-      expect((await ctl.client.call('GetInstance', { uuid })).needs_host_cleanup).toBe(false);
-    }
-    expect(await probe.powerState(stopped)).toBe('POWER_STATE_RUNNING');
-    expect(ctl.handle.store.pendingCleanups()).toEqual([]);
-    const log = (await ctl.client.call('ListInstanceActions', { uuid: soft })).actions as Array<{ action: string; result: string; agent_request_id: string }>;
-    const cleanup = log.filter((a) => a.action === 'host_cleanup');
-    expect(cleanup.at(-1)).toMatchObject({ result: 'success' });
-    expect(cleanup.at(-1)!.agent_request_id).toMatch(new RegExp(`^${soft}:host_cleanup:\\d+$`));
-    // Nothing more to do.
-    expect((await ctl.handle.periodic.runOnce()).cleaned).toBe(0);
+    expect(await usage()).toEqual({ instances: 2, vcpus: 2, memory_mib: 256 });
+    const log = (await ctl.client.call('ListInstanceActions', { uuid: soft })).actions as Array<{ action: string; result: string; user: string }>;
+    expect(log.map((a) => `${a.action}:${a.result}`)).toEqual(['create:success', 'soft_delete:success', 'pending_power_off:success', 'restore:success']);
+    expect(log[2]!.user).toBe('virt-controller/pending-power-off');
+    expect(await ctl.handle.periodic.runOnce()).toEqual({ poweredOff: 0, detached: 0, reclaimed: 0, cleaned: 0 });
   } finally {
     probe.close();
   }

@@ -90,6 +90,12 @@ export interface TestController {
   config: ControllerConfig;
   handle: ControllerHandle;
   client: ControllerClient;
+  /**
+   * Moves the controller's ManualClock on, then runs one round of the health
+   * watch (a timer in production, manual in tests), so hosts whose agent
+   * answers stay up and the others may become down.
+   */
+  advance(ms: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -116,6 +122,12 @@ export async function startTestController(
   let stopped: Promise<void> | undefined;
   return {
     dir, config, handle, client,
+    async advance(ms: number) {
+      const clock = overrides.clock as { advance?: (ms: number) => void } | undefined;
+      if (!clock?.advance) throw new Error('advance() needs a ManualClock in the overrides');
+      clock.advance(ms);
+      await handle.health.checkOnce();
+    },
     stop() {
       stopped ??= (async () => {
         client.close();

@@ -84,8 +84,8 @@ describe('controller lifecycle over real agents', () => {
     expect(await usage()).toEqual({ instances: 0, vcpus: 0, memory_mib: 0 });
 
     // Not due yet: the reclaim leaves it alone.
-    clock.advance((INTERVAL - 1) * 1000);
-    expect(await ctl.handle.periodic.runOnce()).toEqual({ reclaimed: 0, cleaned: 0 });
+    await ctl.advance((INTERVAL - 1) * 1000);
+    expect(await ctl.handle.periodic.runOnce()).toEqual({ poweredOff: 0, detached: 0, reclaimed: 0, cleaned: 0 });
 
     const restored = await ctl.client.call('RestoreInstance', { uuid: inst.uuid });
     expect(restored).toMatchObject({ vm_state: 'VM_STATE_ACTIVE', task_state: 'TASK_STATE_NONE', power_state: 'POWER_STATE_RUNNING', deleted_at: null });
@@ -93,9 +93,9 @@ describe('controller lifecycle over real agents', () => {
     expect(await usage()).toEqual({ instances: 1, vcpus: 1, memory_mib: 256 });
 
     await ctl.client.call('DeleteInstance', { uuid: inst.uuid });
-    clock.advance(INTERVAL * 1000 - 1);
+    await ctl.advance(INTERVAL * 1000 - 1);
     expect((await ctl.handle.periodic.runOnce()).reclaimed).toBe(0);
-    clock.advance(1);
+    await ctl.advance(1);
     expect((await ctl.handle.periodic.runOnce()).reclaimed).toBe(1);
     const gone = await ctl.client.call('GetInstance', { uuid: inst.uuid });
     expect(gone).toMatchObject({ vm_state: 'VM_STATE_DELETED', task_state: 'TASK_STATE_NONE', needs_host_cleanup: false });

@@ -41,11 +41,13 @@ it(`restore and reclaim started together: exactly one wins (${ITERATIONS} rounds
       })).uuid as string;
     }
     await ctl.client.call('DeleteInstance', { uuid });
-    clock.advance(INTERVAL * 1000);
+    await ctl.advance(INTERVAL * 1000);
 
-    // Stagger the reclaim's start by 0-8 ms so either side gets there first.
-    const restore = ctl.client.call('RestoreInstance', { uuid }).then((r) => ({ ok: true as const, r }), (e: unknown) => ({ ok: false as const, e }));
-    const reclaim = sleep((i % 5) * 2).then(() => ctl.handle.periodic.runOnce());
+    // Stagger one side's start by 0-8 ms (the restore's on odd rounds, the reclaim's on even ones) so either gets there first.
+    const stagger = (i % 5) * 2;
+    const restore = sleep(i % 2 === 1 ? stagger : 0).then(() => ctl.client.call('RestoreInstance', { uuid }))
+      .then((r) => ({ ok: true as const, r }), (e: unknown) => ({ ok: false as const, e }));
+    const reclaim = sleep(i % 2 === 0 ? stagger : 0).then(() => ctl.handle.periodic.runOnce());
     const [rs, rc] = await Promise.all([restore, reclaim]);
 
     const row = await ctl.client.call('GetInstance', { uuid });

@@ -72,13 +72,16 @@ afterAll(async () => {
 describe('controller over mutual TLS', () => {
   it('serves a client with a CA-signed certificate and reaches the agent with its own', async () => {
     const ops = client('operator');
+    // x-user is metadata any caller can set: with TLS the action log takes the certificate's subject instead.
     const inst = await ops.call('CreateInstance', {
       name: 'tls-1', project_id: 'p1', host: 'host-a', domain_xml: createXml('tls-1'), vcpus: 1, memory_mib: 256,
-    });
+    }, { 'x-user': 'someone-else' });
     expect(inst).toMatchObject({ vm_state: 'VM_STATE_ACTIVE', power_state: 'POWER_STATE_RUNNING' });
     // The domain really exists on the agent's libvirt: the controller's mTLS call went through.
-    const deleted = await ops.call('ForceDeleteInstance', { uuid: inst.uuid });
+    const deleted = await ops.call('ForceDeleteInstance', { uuid: inst.uuid }, { 'x-user': 'root' });
     expect(deleted).toMatchObject({ vm_state: 'VM_STATE_DELETED' });
+    const { actions } = await ops.call('ListInstanceActions', { uuid: inst.uuid });
+    expect(actions.map((a: { user: string }) => a.user)).toEqual(['/CN=ops-1', '/CN=ops-1']);
   });
 
   it('refuses a client without a certificate', async () => {

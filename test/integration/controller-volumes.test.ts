@@ -1,6 +1,8 @@
 // Volume records over a real agent: attach (record only), detach through the
-// agent's DisconnectVolume, the failure paths (error_detaching, still
-// attached), state preconditions, and what a delete does with the volumes.
+// agent's DisconnectVolume, the failure paths (in-use when the guest still
+// holds the device, else error_detaching; both can be detached again), the
+// administrator's ResetVolumeState and ForceDetachVolume, state
+// preconditions, and what a delete does with the volumes.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -80,15 +82,26 @@ describe('volume attach and detach', () => {
     const [v] = (await ctl.client.call('GetInstance', { uuid })).volumes;
     expect(v).toMatchObject({ volume_id: 'vol-bad', instance_uuid: uuid, status: 'VOLUME_STATUS_ERROR_DETACHING' });
     expect(v.error).toMatch(/device_path/);
-    // Only an in-use volume can be detached.
+    // error_detaching can be detached again: the agent refuses the same bad input again.
     const retry = await ctl.client.fail('DetachVolume', { uuid, volume_id: 'vol-bad' });
     expect(retry.code).toBe(grpc.status.FAILED_PRECONDITION);
-    expect(retry.details).toMatch(/volume vol-bad is error_detaching.*only an in-use volume can be detached/);
+    expect(retry.details).toMatch(/volume is error_detaching/);
+    // ForceDetachVolume cannot get past the agent's input check either; ResetVolumeState is the way out.
+    const force = await ctl.client.fail('ForceDetachVolume', { volume_id: 'vol-bad' }, { 'x-user': 'admin-1' });
+    expect(force.code).toBe(grpc.status.FAILED_PRECONDITION);
+    expect(ctl.handle.store.getVolume('vol-bad')).toMatchObject({ status: 'error_detaching' });
+    const reset = await ctl.client.call('ResetVolumeState', { volume_id: 'vol-bad', status: 'VOLUME_STATUS_AVAILABLE' }, { 'x-user': 'admin-1' });
+    expect(reset).toMatchObject({ volume_id: 'vol-bad', status: 'VOLUME_STATUS_AVAILABLE', instance_uuid: '' });
     const log = (await ctl.client.call('ListInstanceActions', { uuid })).actions as Array<Record<string, string>>;
-    expect(log.at(-1)).toMatchObject({ action: 'detach_volume', result: 'error' });
+    expect(log.slice(-4).map((a) => `${a.action}:${a.result}:${a.user}`)).toEqual([
+      'detach_volume:error:anonymous', 'detach_volume:error:anonymous', 'force_detach_volume:error:admin-1', 'reset_volume_state:success:admin-1',
+    ]);
+    const bad = await ctl.client.fail('ResetVolumeState', { volume_id: 'vol-bad', status: 'VOLUME_STATUS_DETACHING' });
+    expect(bad.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(bad.details).toMatch(/^status: /);
   });
 
-  it('a disk the guest cannot release (detach unsupported by the driver): error_detaching', async () => {
+  it('a disk the guest cannot release (detach unsupported by the driver): back to in-use; force detach; delete releases', async () => {
     const disk = `<devices><disk type="file" device="disk"><source file="${diskFile}"/><target dev="vdb" bus="virtio"/></disk></devices>`;
     const uuid = await instance('v-xml', {
       domain_xml: `<domain type="test"><name>v-xml</name><os><type>hvm</type></os>${disk}</domain>`,
@@ -99,8 +112,13 @@ describe('volume attach and detach', () => {
     expect(created.volumes.map((v: Record<string, string>) => `${v.volume_id}:${v.status}`)).toEqual(['vol-xml:VOLUME_STATUS_IN_USE', 'vol-keep:VOLUME_STATUS_IN_USE']);
     const e = await ctl.client.fail('DetachVolume', { uuid, volume_id: 'vol-xml' });
     expect(e.code).toBe(grpc.status.FAILED_PRECONDITION);
-    expect(e.details).toMatch(/not supported/);
-    expect(ctl.handle.store.getVolume('vol-xml')).toMatchObject({ status: 'error_detaching', instance_uuid: uuid });
+    expect(e.details).toMatch(/volume is in-use: the guest still holds the device.*not supported/);
+    // Cinder's roll_detaching: the agent's GetDomain still lists vdb, so the volume is in-use again.
+    expect(ctl.handle.store.getVolume('vol-xml')).toMatchObject({ status: 'in-use', instance_uuid: uuid, error: expect.stringMatching(/not supported/) });
+    // The administrator's force detach: host side only (nothing to undo for a local volume), then available.
+    const forced = await ctl.client.call('ForceDetachVolume', { volume_id: 'vol-keep' });
+    expect(forced).toMatchObject({ volume_id: 'vol-keep', status: 'VOLUME_STATUS_AVAILABLE', instance_uuid: '' });
+    await ctl.client.call('AttachVolume', { uuid, volume_id: 'vol-keep', target_dev: 'vdc', connection_info: local('/dev/null') });
 
     // Deleting the instance releases its volumes: deleted when delete_on_termination, else available.
     const del = await ctl.client.call('DeleteInstance', { uuid });
