@@ -175,8 +175,8 @@ async function runSeed(seed: number): Promise<void> {
 
       const live = store.listInstances({});
       const target = live[rnd(Math.max(1, live.length))];
-      const op = rnd(14);
-      if (op <= 1 || !target) {
+      const op = rnd(15);
+      if (op <= 2 || !target) {
         const host = HOSTS[rnd(2)]!;
         const uuid = randomUUID();
         const vcpus = 1 + rnd(2);
@@ -193,24 +193,24 @@ async function runSeed(seed: number): Promise<void> {
           hostOf.delete(uuid); // refused before anything was recorded (e.g. the host is down)
           fs.rmSync(agents[host]!.diskPath(uuid), { force: true });
         }
-      } else if (op <= 4) {
+      } else if (op <= 5) {
         if (!(target.launched === 1 && ['active', 'stopped', 'error'].includes(target.vm_state))) hardAsked.add(target.uuid);
         const res = await call('DeleteInstance', { uuid: target.uuid });
         if (res && (res.vm_state === 'VM_STATE_SOFT_DELETED' || res.vm_state === 'VM_STATE_DELETED')) holds.delete(target.uuid);
-      } else if (op === 5) {
-        if (await call('RestoreInstance', { uuid: target.uuid })) holds.set(target.uuid, target.vcpus);
       } else if (op === 6) {
+        if (await call('RestoreInstance', { uuid: target.uuid })) holds.set(target.uuid, target.vcpus);
+      } else if (op === 7) {
         hardAsked.add(target.uuid);
         const res = await call('ForceDeleteInstance', { uuid: target.uuid, force: rnd(2) === 0 });
         if (res?.vm_state === 'VM_STATE_DELETED') holds.delete(target.uuid);
-      } else if (op === 7) {
-        await call('StopInstance', { uuid: target.uuid });
       } else if (op === 8) {
-        await call('StartInstance', { uuid: target.uuid });
+        await call('StopInstance', { uuid: target.uuid });
       } else if (op === 9) {
+        await call('StartInstance', { uuid: target.uuid });
+      } else if (op === 10) {
         const [v] = store.volumesOf(target.uuid);
         if (v) await call('DetachVolume', { uuid: target.uuid, volume_id: v.id });
-      } else if (op === 10) {
+      } else if (op === 11) {
         await ctl.advance((1 + rnd(4)) * (rnd(2) === 0 ? 60_000 : INTERVAL * 500));
       } else {
         await ctl.handle.periodic.runOnce();
@@ -219,26 +219,33 @@ async function runSeed(seed: number): Promise<void> {
       check(where);
     }
 
-    // The faults go away; time passes; the owed work is done.
+    // The faults go away; the hosts answer again; the owed work is done.
     for (const h of HOSTS) {
       agents[h]!.proxy.clear();
       if (agents[h]!.paused) agents[h]!.resume();
     }
     down.clear();
-    for (let i = 0; i < 8; i++) {
+    await ctl.advance(1000);
+    await ctl.handle.periodic.runOnce();
+    // Ways out: a soft-deleted instance that kept its disk can be restored.
+    for (const r of store.listInstances({ vm_state: 'soft_deleted' })) {
+      if (!fs.existsSync(agents[r.host]!.diskPath(r.uuid))) continue;
+      const res = await ctl.client.call('RestoreInstance', { uuid: r.uuid });
+      expect(res.vm_state, `seed ${seed}: restore ${r.uuid}`).toBe('VM_STATE_ACTIVE');
+      holds.set(r.uuid, r.vcpus);
+      totals.restoredAtEnd++;
+    }
+    // Time passes: every retry's backoff (at most an hour) runs out.
+    for (let i = 0; i < 6; i++) {
       await ctl.advance(3600 * 1000);
       await ctl.handle.periodic.runOnce();
     }
     check(`seed ${seed} healed`);
     expect(store.db.prepare('SELECT COUNT(*) AS n FROM instances WHERE pending_power_off = 1').get(), `seed ${seed}`).toEqual({ n: 0 });
+    expect(store.db.prepare('SELECT COUNT(*) AS n FROM volumes WHERE detach_pending = 1').get(), `seed ${seed}`).toEqual({ n: 0 });
     expect(store.pendingCleanups(), `seed ${seed}: host cleanups left`).toEqual([]);
-    // Ways out: a soft-deleted instance that kept its disk can be restored; everything can be deleted.
-    for (const r of store.listInstances({ vm_state: 'soft_deleted' })) {
-      if (!fs.existsSync(agents[r.host]!.diskPath(r.uuid))) continue;
-      const res = await ctl.client.call('RestoreInstance', { uuid: r.uuid });
-      expect(res.vm_state, `seed ${seed}: restore ${r.uuid}`).toBe('VM_STATE_ACTIVE');
-      totals.restoredAtEnd++;
-    }
+    expect(store.listInstances({ vm_state: 'soft_deleted' }), `seed ${seed}: soft deletes past their interval`).toEqual([]);
+    // Everything can be deleted.
     for (const r of store.listInstances({})) {
       const res = await ctl.client.call('ForceDeleteInstance', { uuid: r.uuid });
       expect(res.vm_state, `seed ${seed}: delete ${r.uuid} from ${r.vm_state}`).toBe('VM_STATE_DELETED');
