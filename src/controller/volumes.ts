@@ -93,7 +93,7 @@ export async function detachVolume(deps: Deps, uuid: string, volumeId: string, c
     const agentRequestId = `${uuid}:detach_volume:${attempt}`;
     store.setAgentRequestId(id, agentRequestId);
     if (wait) store.finishAction(id, 'success', `detach pending (${wait}); done when the host is back`);
-    return { run: { vol: { ...vol, instance_uuid: uuid }, host: row.host, actionId: id, agentRequestId }, wait };
+    return { run: { vol: { ...vol, instance_uuid: uuid, status: 'detaching' as const, detach_attempts: 0 }, host: row.host, actionId: id, agentRequestId }, wait };
   });
   if (claimed.wait) return store.requireVolume(volumeId);
   return runDetach(deps, claimed.run, true);

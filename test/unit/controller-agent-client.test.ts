@@ -4,7 +4,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { AgentError, AgentPool, grpcTarget, type Msg } from '../../src/controller/agent-client';
+import { AgentError, AgentPool, grpcTarget, type AgentPoolOptions, type Msg } from '../../src/controller/agent-client';
 import { loadProtos } from '../../src/grpc/protos';
 import { createServer, listen, shutdown, type GrpcServer } from '../../src/grpc/server';
 import { silentLogger } from '../../src/logging';
@@ -42,8 +42,9 @@ afterAll(async () => {
   await shutdown(server.server, 1000, server.health);
 });
 
-function pool(hosts: Record<string, string> = { h: address }, sleeps: number[] = []): AgentPool {
+function pool(hosts: Record<string, string> = { h: address }, sleeps: number[] = [], extra: Partial<AgentPoolOptions> = {}): AgentPool {
   return new AgentPool({
+    ...extra,
     hosts: new Map(Object.entries(hosts)),
     logger: silentLogger(),
     retry: { attempts: 3, initialBackoffMs: 10, maxBackoffMs: 15 },
@@ -104,6 +105,38 @@ describe('agent pool', () => {
     const err = (await p.call('dead', 'Destroy', {}, { deadlineMs: 2000, idempotent: false }).catch((e: unknown) => e)) as AgentError;
     expect(err.unreachable).toBe(true);
     await expect(p.call('nope', 'Destroy', {}, { deadlineMs: 100, idempotent: false })).rejects.toThrow(/unknown host nope/);
+    p.close();
+  });
+
+  it('tells the liveness of every answer (health SERVING included) and the metrics of every attempt', async () => {
+    const contacts: string[] = [];
+    const attempts: string[] = [];
+    const p = pool({ h: address, dead: '127.0.0.1:1' }, [], {
+      onContact: (host) => contacts.push(host),
+      onCall: (host, method, code) => attempts.push(`${host}:${method}:${grpc.status[code]}`),
+    });
+    script.set('Destroy', [grpc.status.UNAVAILABLE]);
+    await p.call('h', 'Destroy', { request_id: 'c:1' }, { deadlineMs: 2000, idempotent: true });
+    expect(await p.healthy('h')).toBe(true);
+    server.health.setStatus('virtagent.v1.HostAgent', 'NOT_SERVING');
+    expect(await p.healthy('h')).toBe(false); // an answer, but not a contact: the host cannot act
+    server.health.setStatus('virtagent.v1.HostAgent', 'SERVING');
+    expect(await p.healthy('dead')).toBe(false);
+    expect(contacts).toEqual(['h', 'h']);
+    expect(attempts).toEqual(['h:Destroy:UNAVAILABLE', 'h:Destroy:OK', 'h:Check:OK', 'h:Check:OK', 'dead:Check:UNAVAILABLE']);
+    p.close();
+  });
+
+  it('stops retrying once the host is declared down', async () => {
+    let down = false;
+    const p = pool(undefined, [], { isDown: () => down });
+    seen.length = 0;
+    script.set('Destroy', [grpc.status.UNAVAILABLE, grpc.status.UNAVAILABLE]);
+    down = true;
+    const err = (await p.call('h', 'Destroy', {}, { deadlineMs: 2000, idempotent: true }).catch((e: unknown) => e)) as AgentError;
+    expect(err.noAnswer).toBe(true);
+    expect(seen).toHaveLength(1);
+    script.delete('Destroy');
     p.close();
   });
 

@@ -37,6 +37,20 @@ describe('configuration', () => {
     expect(Object.fromEntries(parseHostsFile('[{"name": "b", "address": "host-b:2"}]'))).toEqual({ b: 'host-b:2' });
   });
 
+  it('liveness and metrics settings: flags, environment, file', () => {
+    const c = resolveControllerConfig({
+      file: { serviceDownSeconds: 90, metricsListen: '127.0.0.1:9478' },
+      env: { VIRT_CONTROLLER_SERVICE_DOWN_SECONDS: '120', VIRT_CONTROLLER_HEALTH_CHECK_INTERVAL_SECONDS: '15' },
+      flags: {},
+    });
+    expect(c).toMatchObject({ serviceDownSeconds: 120, healthCheckIntervalSeconds: 15, metricsListen: '127.0.0.1:9478' });
+    expect(resolveControllerConfig({ file: {}, env: {}, flags: { serviceDownSeconds: '30' } }).serviceDownSeconds).toBe(30);
+    expect(defaultControllerConfig()).toMatchObject({ serviceDownSeconds: 60, healthCheckIntervalSeconds: 10, metricsListen: '' });
+    expect(() => resolveControllerConfig({ env: {}, flags: { serviceDownSeconds: '0' } })).toThrow(/serviceDownSeconds must be > 0/);
+    expect(() => resolveControllerConfig({ env: {}, flags: { serviceDownSeconds: '5' } }))
+      .toThrow(/healthCheckIntervalSeconds \(10\) must be shorter than serviceDownSeconds \(5\)/);
+  });
+
   it('rejects bad values with the setting named', () => {
     const bad = (flags: Record<string, unknown>, file?: unknown) => () => resolveControllerConfig({ flags, env: {}, file });
     expect(bad({ reclaimIntervalSeconds: '-1' })).toThrow(/reclaimIntervalSeconds must be a non-negative number/);
