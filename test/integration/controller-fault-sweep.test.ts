@@ -2,8 +2,10 @@
 // real controller (gRPC, SQLite) and two real agent PROCESSES on the test
 // driver. Faults: injected errors of every kind, lost answers (the agent
 // acted, the controller did not hear), slow answers, short pauses
-// (SIGSTOP, SIGCONT 0.1-0.7 s later, an operation running meanwhile) and
-// hosts away longer than service_down_seconds. Checked after every step:
+// (SIGSTOP, SIGCONT 0.1-0.7 s later, an operation running meanwhile), hosts
+// away longer than service_down_seconds, and agent restarts (libvirt keeps
+// the domains). The administrator's volume RPCs are among the operations.
+// Checked after every step:
 //  - no instance loses its disk file unless its hard delete was asked for, or
 //    a reclaim ran for it after its reclaim interval;
 //  - quota usage equals what the calls' outcomes say is held;
@@ -66,7 +68,7 @@ function random(seed: number): (n: number) => number {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Totals over every seed run in this process, for the report. */
-const totals = { seeds: 0, steps: 0, calls: 0, callErrors: 0, faults: 0, pauses: 0, downs: 0, restoredAtEnd: 0, deletedAtEnd: 0 };
+const totals = { seeds: 0, steps: 0, calls: 0, callErrors: 0, faults: 0, pauses: 0, downs: 0, restarts: 0, restoredAtEnd: 0, deletedAtEnd: 0 };
 /** Record states the runs went through. */
 const seen = new Set<string>();
 
@@ -163,6 +165,11 @@ async function runSeed(seed: number): Promise<void> {
         await goDown(HOSTS[rnd(2)]!);
       } else if (f === 6 && down.size > 0) {
         await comeBack([...down][0]!);
+      } else if (f === 7 && rnd(3) === 0) {
+        const h = HOSTS[rnd(2)]!;
+        await agents[h]!.restart();
+        down.delete(h);
+        totals.restarts++;
       }
       // A short pause of an up host while the operation runs.
       const pauseHost = rnd(8) === 0 ? HOSTS.find((h) => !down.has(h)) : undefined;
@@ -175,7 +182,7 @@ async function runSeed(seed: number): Promise<void> {
 
       const live = store.listInstances({});
       const target = live[rnd(Math.max(1, live.length))];
-      const op = rnd(15);
+      const op = rnd(17);
       if (op <= 2 || !target) {
         const host = HOSTS[rnd(2)]!;
         const uuid = randomUUID();
@@ -212,6 +219,13 @@ async function runSeed(seed: number): Promise<void> {
         if (v) await call('DetachVolume', { uuid: target.uuid, volume_id: v.id });
       } else if (op === 11) {
         await ctl.advance((1 + rnd(4)) * (rnd(2) === 0 ? 60_000 : INTERVAL * 500));
+      } else if (op === 12) {
+        const [v] = store.volumesOf(target.uuid);
+        const status = ['VOLUME_STATUS_AVAILABLE', 'VOLUME_STATUS_IN_USE', 'VOLUME_STATUS_ERROR_DETACHING'][rnd(3)];
+        if (v) await call('ResetVolumeState', { volume_id: v.id, status });
+      } else if (op === 13) {
+        const [v] = store.volumesOf(target.uuid);
+        if (v) await call('ForceDetachVolume', { volume_id: v.id });
       } else {
         await ctl.handle.periodic.runOnce();
       }
