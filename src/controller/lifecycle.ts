@@ -133,7 +133,7 @@ export function noAnswer(err: unknown): boolean {
 
 /**
  * The agent answered and said it did nothing (the request was refused before
- * any change): NOT_FOUND, INVALID_ARGUMENT, FAILED_PRECONDITION, ALREADY_EXISTS.
+ * any change): NOT_FOUND, INVALID_ARGUMENT, FAILED_PRECONDITION.
  */
 export function refusedByAgent(err: unknown): boolean {
   if (!isAgentError(err)) return false;

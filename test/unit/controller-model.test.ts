@@ -70,7 +70,7 @@ async function runSeed(seed: number, seen: Set<string>): Promise<void> {
     }
     const live = hh.store.listInstances({});
     const target = live[rnd(Math.max(1, live.length))];
-    const op = rnd(12);
+    const op = rnd(13);
     try {
       if (op === 0 || !target) {
         const vcpus = 1 + rnd(3);
@@ -99,6 +99,12 @@ async function runSeed(seed: number, seen: Set<string>): Promise<void> {
         if (v) await hh.svc.detachVolume(target.uuid, v.id, CTX);
       } else if (op === 8) {
         hh.clock.advance(rnd(4) * 1000 * (rnd(2) === 0 ? 60 : INTERVAL / 2));
+      } else if (op === 9) {
+        const [v] = hh.store.volumesOf(target.uuid);
+        if (v) {
+          if (rnd(2) === 0) hh.svc.resetVolumeState(v.id, (['available', 'in-use', 'error_detaching'] as const)[rnd(3)], CTX);
+          else await hh.svc.forceDetachVolume(v.id, CTX);
+        }
       } else {
         await hh.periodic.runOnce();
       }
