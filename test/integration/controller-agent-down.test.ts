@@ -106,7 +106,7 @@ it('host down: soft stays soft, force delete in the records, UNAVAILABLE elsewhe
   const probe = new AgentProbe(agent.address);
   try {
     await ctl.advance(1000);
-    expect(ctl.handle.liveness.state('h1')).toBe('up');
+    await ctl.waitUp(['h1']);
     const tick = await ctl.handle.periodic.runOnce();
     expect(tick).toEqual({ poweredOff: 1, detached: 1, reclaimed: 1, cleaned: 1 });
     expect(await probe.powerState(soft)).toBe('POWER_STATE_SHUTOFF');

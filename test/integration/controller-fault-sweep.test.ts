@@ -79,7 +79,7 @@ async function runSeed(seed: number): Promise<void> {
     c.reclaimIntervalSeconds = INTERVAL;
     c.serviceDownSeconds = DOWN;
     c.healthCheckIntervalSeconds = 5;
-    c.healthTimeoutMs = 300;
+    c.healthTimeoutMs = 500;
     c.cleanShutdownTimeoutSeconds = 1;
     c.powerOnTimeoutSeconds = 5;
     c.agentTimeoutSeconds = 5;
@@ -240,6 +240,7 @@ async function runSeed(seed: number): Promise<void> {
     }
     down.clear();
     await ctl.advance(1000);
+    await ctl.waitUp([...HOSTS]);
     await ctl.handle.periodic.runOnce();
     // Ways out: a soft-deleted instance that kept its disk can be restored.
     for (const r of store.listInstances({ vm_state: 'soft_deleted' })) {
@@ -252,6 +253,7 @@ async function runSeed(seed: number): Promise<void> {
     // Time passes: every retry's backoff (at most an hour) runs out.
     for (let i = 0; i < 6; i++) {
       await ctl.advance(3600 * 1000);
+      await ctl.waitUp([...HOSTS]);
       await ctl.handle.periodic.runOnce();
     }
     check(`seed ${seed} healed`);

@@ -107,7 +107,7 @@ describe('agent pauses and absences never cost a soft-deleted disk', () => {
     expect(fs.readFileSync(agent.diskPath(uuid), 'utf8')).toBe('tenant data');
     expect(await probe.powerState(uuid)).toBe('POWER_STATE_RUNNING'); // it never got the power-off
     await ctl.advance(1000);
-    expect(ctl.handle.liveness.state('h1')).toBe('up');
+    await ctl.waitUp(['h1']);
     expect((await ctl.handle.periodic.runOnce()).poweredOff).toBe(1);
     expect(await probe.powerState(uuid)).toBe('POWER_STATE_SHUTOFF');
     expect(await get(uuid)).toMatchObject({ vm_state: 'VM_STATE_SOFT_DELETED', pending_power_off: false });

@@ -96,6 +96,8 @@ export interface TestController {
    * answers stay up and the others may become down.
    */
   advance(ms: number): Promise<void>;
+  /** Runs the health watch until every listed host is up (an agent just resumed may answer late); rejects after ms. */
+  waitUp(hosts: string[], ms?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -127,6 +129,12 @@ export async function startTestController(
       if (!clock?.advance) throw new Error('advance() needs a ManualClock in the overrides');
       clock.advance(ms);
       await handle.health.checkOnce();
+    },
+    async waitUp(hosts: string[], ms = 15_000) {
+      await until(async () => {
+        await handle.health.checkOnce();
+        return hosts.every((h) => handle.liveness.state(h) === 'up');
+      }, ms, `hosts ${hosts.join(', ')} up`);
     },
     stop() {
       stopped ??= (async () => {

@@ -47,7 +47,7 @@ beforeAll(async () => {
     c.reclaimIntervalSeconds = INTERVAL;
     c.serviceDownSeconds = 30;
     c.metricsListen = '127.0.0.1:0';
-    c.healthTimeoutMs = 300;
+    c.healthTimeoutMs = 1000;
   }, { clock });
   base = `http://127.0.0.1:${ctl.handle.metrics!.port}`;
 });
