@@ -14,6 +14,10 @@ export interface AgentConfig {
   instancesPath: string;
   /** NFS shares are mounted below this directory. */
   nfsMountBase: string;
+  /** Mountpoint name of an export: md5 of the export string (Nova's layout) or sha256. */
+  nfsMountpointHash: NfsMountpointHash;
+  /** Extra `mount -o` options for NFS (comma separated), before a volume's own `options`. */
+  nfsMountOptions: string;
   /** When set, `local` volumes' device_path must lie below one of these (canonical paths). */
   localVolumeDirs: string[];
   /** Allow plaintext TCP on loopback addresses (never on others). Default true. */
@@ -43,14 +47,53 @@ export interface AgentConfig {
   detach: {
     /** Wait for DEVICE_REMOVED this long after each detach request. */
     timeoutSeconds: number;
-    /** Detach requests sent before giving up. */
+    /** Detach requests sent before giving up (Nova's device_detach_attempts: 8). */
     attempts: number;
+  };
+  /** Ceph RBD: images the agent removes, and how `rbd` reaches the cluster. */
+  rbd: {
+    /** Pools in which Destroy may remove `<uuid>_*` images (Nova's images_rbd_pool); empty = none. */
+    pools: string[];
+    /** cephx user (`--id`, Nova's rbd_user); empty = ceph's default. */
+    user: string;
+    /** ceph.conf (`--conf`, Nova's images_rbd_ceph_conf); empty = ceph's default. */
+    confPath: string;
+    /** Cluster name (`--cluster`); empty = ceph's default. */
+    cluster: string;
+    /** `rbd rm` of a busy image (watchers): attempts, and the pause between them (Nova: 12 x 5 s). */
+    busyRetries: number;
+    busyRetryIntervalMs: number;
+  };
+  /** LVM-backed instance disks (Nova's images_type=lvm). */
+  lvm: {
+    /** Volume group in which Destroy may remove `<uuid>_*` LVs (images_volume_group); empty = none. */
+    volumeGroup: string;
+    /** Wipe before lvremove, as Nova's volume_clear: none, zero or shred. */
+    volumeClear: VolumeClear;
+    /** MiB to wipe from the start of the LV; 0 = all of it (volume_clear_size). */
+    volumeClearSizeMiB: number;
+    /** Upper bound of one wipe command. */
+    wipeTimeoutSeconds: number;
+  };
+  /** Host side of iSCSI connect / disconnect. */
+  iscsi: {
+    /** ConnectVolume: wait this long for the SCSI devices (and the multipath map) to appear. */
+    deviceWaitSeconds: number;
+    /** DisconnectVolume: wait this long for deleted SCSI devices to leave sysfs. */
+    removalWaitSeconds: number;
+    /** `multipath -f` attempts (os-brick: 3). */
+    flushAttempts: number;
+    /** Treat a single-portal volume as multipath too (Nova's volume_use_multipath). */
+    useMultipath: boolean;
   };
   /** Finished results kept for request-id replay. */
   requestCacheSize: number;
   /** SIGTERM: wait this long for in-flight operations. */
   drainSeconds: number;
 }
+
+export type NfsMountpointHash = 'md5' | 'sha256';
+export type VolumeClear = 'none' | 'zero' | 'shred';
 
 export const DEFAULT_SOCKET = 'unix:///run/virt-agent/agent.sock';
 
@@ -62,6 +105,8 @@ export function defaultConfig(): AgentConfig {
     logLevel: 'info',
     instancesPath: '/var/lib/virt-agent/instances',
     nfsMountBase: '/var/lib/virt-agent/mnt',
+    nfsMountpointHash: 'md5',
+    nfsMountOptions: '',
     localVolumeDirs: [],
     // Plaintext TCP only when asked for explicitly (and then only on loopback).
     plaintextLoopback: false,
@@ -78,7 +123,10 @@ export function defaultConfig(): AgentConfig {
     },
     destroy: { attempts: 4, backoffMs: 500 },
     powerOn: { waitTimeoutSeconds: 60 },
-    detach: { timeoutSeconds: 20, attempts: 3 },
+    detach: { timeoutSeconds: 20, attempts: 8 },
+    rbd: { pools: [], user: '', confPath: '', cluster: '', busyRetries: 12, busyRetryIntervalMs: 5000 },
+    lvm: { volumeGroup: '', volumeClear: 'zero', volumeClearSizeMiB: 0, wipeTimeoutSeconds: 3600 },
+    iscsi: { deviceWaitSeconds: 20, removalWaitSeconds: 10, flushAttempts: 3, useMultipath: false },
     requestCacheSize: 10_000,
     drainSeconds: 30,
   };
@@ -98,6 +146,8 @@ export const FLAT_KEYS = [
   'listen', 'libvirtUri', 'stateDir', 'logLevel', 'instancesPath', 'nfsMountBase',
   'powerOffTimeoutSeconds', 'powerOffRetrySeconds', 'shutdownMethods', 'drainSeconds',
   'tlsCert', 'tlsKey', 'tlsCa', 'tlsAllowSubjects', 'plaintextLoopback', 'metricsListen', 'localVolumeDirs',
+  'nfsMountpointHash', 'nfsMountOptions', 'rbdPools', 'rbdUser', 'rbdConf', 'rbdCluster',
+  'lvmVolumeGroup', 'volumeClear', 'volumeClearSize', 'detachAttempts',
 ] as const;
 export type FlatKey = (typeof FLAT_KEYS)[number];
 
@@ -111,6 +161,12 @@ function num(key: string, v: string): number {
   return n;
 }
 
+function oneOf<T extends string>(key: string, v: string, allowed: readonly T[]): T {
+  const s = v.trim();
+  if (!(allowed as readonly string[]).includes(s)) throw new Error(`${key} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+  return s as T;
+}
+
 function apply(cfg: AgentConfig, key: FlatKey, v: string): void {
   switch (key) {
     case 'plaintextLoopback': cfg.plaintextLoopback = parseBool(key, v); break;
@@ -119,6 +175,15 @@ function apply(cfg: AgentConfig, key: FlatKey, v: string): void {
     case 'powerOffTimeoutSeconds': cfg.powerOff.timeoutSeconds = num(key, v); break;
     case 'powerOffRetrySeconds': cfg.powerOff.retryIntervalSeconds = Math.max(1, num(key, v)); break;
     case 'drainSeconds': cfg.drainSeconds = num(key, v); break;
+    case 'nfsMountpointHash': cfg.nfsMountpointHash = oneOf(key, v, ['md5', 'sha256'] as const); break;
+    case 'rbdPools': cfg.rbd.pools = parseList(v); break;
+    case 'rbdUser': cfg.rbd.user = v; break;
+    case 'rbdConf': cfg.rbd.confPath = v; break;
+    case 'rbdCluster': cfg.rbd.cluster = v; break;
+    case 'lvmVolumeGroup': cfg.lvm.volumeGroup = v; break;
+    case 'volumeClear': cfg.lvm.volumeClear = oneOf(key, v, ['none', 'zero', 'shred'] as const); break;
+    case 'volumeClearSize': cfg.lvm.volumeClearSizeMiB = num(key, v); break;
+    case 'detachAttempts': cfg.detach.attempts = Math.max(1, num(key, v)); break;
     case 'shutdownMethods': {
       const methods = v.split(',').map((m) => m.trim()).filter(Boolean);
       for (const m of methods) {
@@ -159,5 +224,33 @@ export function resolveConfig(sources: ConfigSources): AgentConfig {
     const v = sources.flags[key];
     if (v !== undefined) apply(cfg, key, v);
   }
+  checkConfig(cfg);
   return cfg;
+}
+
+// Ceph and LVM names as the agent passes them to `rbd` / `lvs`: never option-like.
+const STORAGE_NAME = /^[A-Za-z0-9_.+][A-Za-z0-9_.+-]{0,127}$/;
+
+/** Values the nested groups of a config file can set wrongly; checked once at start-up. */
+export function checkConfig(cfg: AgentConfig): void {
+  oneOf('nfsMountpointHash', cfg.nfsMountpointHash, ['md5', 'sha256'] as const);
+  oneOf('lvm.volumeClear', cfg.lvm.volumeClear, ['none', 'zero', 'shred'] as const);
+  for (const p of cfg.rbd.pools) {
+    if (!STORAGE_NAME.test(p)) throw new Error(`rbd.pools: ${JSON.stringify(p)} is not a pool name`);
+  }
+  for (const [k, v] of [['rbd.user', cfg.rbd.user], ['rbd.cluster', cfg.rbd.cluster], ['lvm.volumeGroup', cfg.lvm.volumeGroup]] as const) {
+    if (v !== '' && !STORAGE_NAME.test(v)) throw new Error(`${k}: ${JSON.stringify(v)} is not a valid name`);
+  }
+  if (cfg.rbd.confPath !== '' && !cfg.rbd.confPath.startsWith('/')) throw new Error('rbd.confPath must be an absolute path');
+  if (cfg.nfsMountOptions !== '' && !/^[A-Za-z0-9_.=:,/+-]+$/.test(cfg.nfsMountOptions)) {
+    throw new Error(`nfsMountOptions: ${JSON.stringify(cfg.nfsMountOptions)} must be comma-separated key[=value] options`);
+  }
+  for (const [k, v] of [
+    ['rbd.busyRetries', cfg.rbd.busyRetries], ['rbd.busyRetryIntervalMs', cfg.rbd.busyRetryIntervalMs],
+    ['lvm.volumeClearSizeMiB', cfg.lvm.volumeClearSizeMiB], ['lvm.wipeTimeoutSeconds', cfg.lvm.wipeTimeoutSeconds],
+    ['iscsi.deviceWaitSeconds', cfg.iscsi.deviceWaitSeconds], ['iscsi.removalWaitSeconds', cfg.iscsi.removalWaitSeconds],
+    ['iscsi.flushAttempts', cfg.iscsi.flushAttempts], ['detach.attempts', cfg.detach.attempts],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 0) throw new Error(`${k} must be a non-negative integer`);
+  }
 }

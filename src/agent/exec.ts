@@ -15,6 +15,8 @@ export interface RunOptions {
   input?: string;
   /** Exit codes that count as success. Default [0]. */
   okCodes?: number[];
+  /** Argument values (e.g. a CHAP password) shown as <redacted> in logs and error messages. */
+  redact?: string[];
 }
 
 export interface RunResult {
@@ -53,9 +55,15 @@ export function formatCommand(cmd: string, args: readonly string[]): string {
   return [cmd, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
 }
 
+/** The arguments as they may be shown: secret values replaced. */
+export function shownArgs(args: readonly string[], redact: readonly string[] | undefined): string[] {
+  return redact && redact.length > 0 ? args.map((a) => (redact.includes(a) ? '<redacted>' : a)) : [...args];
+}
+
 /** Shared by real and scripted runners so both honour okCodes the same way. */
-export function checkExit(cmd: string, args: readonly string[], result: RunResult, okCodes: readonly number[] = [0]): RunResult {
-  if (!okCodes.includes(result.code)) throw new CommandError(cmd, args, result.code, result.stderr);
+export function checkExit(cmd: string, args: readonly string[], result: RunResult, okCodes: readonly number[] = [0],
+  redact?: readonly string[]): RunResult {
+  if (!okCodes.includes(result.code)) throw new CommandError(cmd, shownArgs(args, redact), result.code, result.stderr);
   return result;
 }
 
@@ -74,7 +82,8 @@ export function execFileRunner(logger?: Log): CommandRunner {
       const timeoutMs = opts.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
       const okCodes = opts.okCodes ?? [0];
       const started = Date.now();
-      logger?.debug({ cmd, args, timeoutMs }, 'exec');
+      const shown = shownArgs(args, opts.redact);
+      logger?.debug({ cmd, args: shown, timeoutMs }, 'exec');
       return new Promise<RunResult>((resolve, reject) => {
         let settled = false;
         const settle = (fn: () => void): void => {
@@ -98,7 +107,7 @@ export function execFileRunner(logger?: Log): CommandRunner {
               logger?.debug({ cmd, code: e.code, ms }, 'exec done');
               settle(() => {
                 try {
-                  resolve(checkExit(cmd, args, { stdout, stderr, code: e.code as number }, okCodes));
+                  resolve(checkExit(cmd, args, { stdout, stderr, code: e.code as number }, okCodes, opts.redact));
                 } catch (failure) {
                   reject(failure);
                 }
@@ -107,7 +116,8 @@ export function execFileRunner(logger?: Log): CommandRunner {
               // Spawn failure (ENOENT, EACCES), a signal, or output overflow.
               const reason = e.signal ? `was killed by ${e.signal}` : `failed to run (${String(e.code ?? e.message)})`;
               logger?.debug({ cmd, reason, ms }, 'exec failed');
-              settle(() => reject(new CommandError(cmd, args, -1, stderr ?? '', { cause: e, reason })));
+              // execFile's error message repeats the whole command line: not kept when it holds a secret.
+              settle(() => reject(new CommandError(cmd, shown, -1, stderr ?? '', { cause: opts.redact?.length ? undefined : e, reason })));
             }
           },
         );
@@ -116,7 +126,7 @@ export function execFileRunner(logger?: Log): CommandRunner {
         const timer = setTimeout(() => {
           child.kill('SIGKILL');
           logger?.debug({ cmd, timeoutMs }, 'exec timed out');
-          settle(() => reject(timeoutError(cmd, args, timeoutMs)));
+          settle(() => reject(timeoutError(cmd, shown, timeoutMs)));
         }, timeoutMs);
         if (child.stdin) {
           child.stdin.on('error', () => undefined); // EPIPE when the command ignores stdin

@@ -9,6 +9,7 @@ import { FailedPrecondition, InvalidArgument, type AppError } from '../errors';
 import type { Guest } from '../libvirt/guest';
 import type { DomainRef } from '../libvirt/host';
 import { serverStreaming, unary, type CallObserver } from '../grpc/status';
+import { connectVolume } from './flows/connect-volume';
 import { destroy } from './flows/destroy';
 import { disconnectVolume } from './flows/disconnect-volume';
 import { hardReboot, powerOn } from './flows/hard-reboot';
@@ -21,6 +22,7 @@ import { domainRef, optionalDomainRef, seconds, shutdownMethods } from './valida
 type Msg = Record<string, any>;
 
 const MAX_WAIT_SECONDS = 3600;
+const MAX_VOLUMES = 256;
 
 /**
  * libvirt reports some content errors of client XML (e.g. "malformed uuid
@@ -78,6 +80,13 @@ function volumeMessage(v: Msg | undefined) {
   };
 }
 
+/** Volumes of a request, bounded (each one is a host connect or disconnect). */
+function volumeList(list: unknown): NonNullable<ReturnType<typeof volumeMessage>>[] {
+  const items = Array.isArray(list) ? (list as Msg[]) : [];
+  if (items.length > MAX_VOLUMES) throw new InvalidArgument(`volumes[${MAX_VOLUMES}]`, `is beyond the limit of ${MAX_VOLUMES} volumes per request`);
+  return items.map((v) => volumeMessage(v)!);
+}
+
 /**
  * `stopping` aborts when the agent shuts down: open WatchEvents streams then
  * end (OK) instead of holding a graceful server shutdown up until the drain
@@ -86,15 +95,18 @@ function volumeMessage(v: Msg | undefined) {
 export function hostAgentService(deps: FlowDeps, ops: Operations, agentVersion: string, observer?: CallObserver, stopping?: AbortSignal)
   : grpc.UntypedServiceImplementation {
   const { host, config } = deps;
-  const powerOnInput = (req: Msg) => ({
+  // HardReboot drops a managed-save image unless told to keep it; PowerOn resumes it unless told not to.
+  const powerOnInput = (req: Msg, discardByDefault: boolean) => ({
     ref: domainRef(req.domain),
     waitTimeoutSeconds: seconds(req.wait_timeout_seconds, 'wait_timeout_seconds', config.powerOn.waitTimeoutSeconds, { min: 1, max: MAX_WAIT_SECONDS }),
-    discardManagedSave: req.discard_managed_save === true,
+    discardManagedSave: req.discard_managed_save === null || req.discard_managed_save === undefined
+      ? discardByDefault : req.discard_managed_save === true,
+    volumes: volumeList(req.volumes),
   });
 
   // PowerOn and HardReboot share their request and response shapes.
-  const restart = (method: string, flow: typeof powerOn) => unary<Msg, Msg>(async (call, signal) => {
-    const input = powerOnInput(call.request);
+  const restart = (method: string, flow: typeof powerOn, discardByDefault: boolean) => unary<Msg, Msg>(async (call, signal) => {
+    const input = powerOnInput(call.request, discardByDefault);
     const { value, steps } = await ops.run(method, { ref: input.ref, requestId: call.request.request_id ?? '', signal },
       (ctx) => flow(deps, ctx, input), input);
     return {
@@ -109,7 +121,7 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, agentVersion: 
       const [hostname, hv] = await Promise.all([host.call(() => c.hostname()), host.call(() => c.hypervisorVersion())]);
       return {
         hostname, libvirt_uri: host.uri, libvirt_version: libraryVersion(), hypervisor_version: hv,
-        agent_version: agentVersion, connected: host.connected,
+        agent_version: agentVersion, connected: host.connected, instances_path: config.instancesPath,
       };
     }, observer),
 
@@ -199,8 +211,8 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, agentVersion: 
       };
     }, observer),
 
-    PowerOn: restart('PowerOn', powerOn),
-    HardReboot: restart('HardReboot', hardReboot),
+    PowerOn: restart('PowerOn', powerOn, false),
+    HardReboot: restart('HardReboot', hardReboot, true),
 
     Destroy: unary<Msg, Msg>(async (call, signal) => {
       const req = call.request;
@@ -208,7 +220,7 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, agentVersion: 
         ref: domainRef(req.domain),
         destroyDisks: req.destroy_disks === true,
         keepNvram: req.keep_nvram === true,
-        volumes: ((req.volumes ?? []) as Msg[]).map((v) => volumeMessage(v)!),
+        volumes: volumeList(req.volumes),
       };
       const { value, steps } = await ops.run('Destroy', { ref: input.ref, requestId: req.request_id ?? '', signal },
         (ctx) => destroy(deps, ctx, input), input);
@@ -216,6 +228,15 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, agentVersion: 
         found: value.found, was_running: value.wasRunning, undefined: value.undefined,
         managed_save_removed: value.managedSaveRemoved, warnings: value.warnings, steps,
       };
+    }, observer),
+
+    ConnectVolume: unary<Msg, Msg>(async (call, signal) => {
+      const req = call.request;
+      const input = { ref: optionalDomainRef(req.domain), volume: volumeMessage(req.volume)! };
+      const key = `volume:${input.volume?.volume_id ?? ''}`;
+      const { value, steps } = await ops.run('ConnectVolume', { ref: input.ref, key, requestId: req.request_id ?? '', signal },
+        (ctx) => connectVolume(deps, ctx, input), input);
+      return { device_path: value.devicePath, steps };
     }, observer),
 
     DisconnectVolume: unary<Msg, Msg>(async (call, signal) => {

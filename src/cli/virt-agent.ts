@@ -15,7 +15,7 @@ const HELP: Record<FlatKey, string> = {
   libvirtUri: 'libvirt connection URI, e.g. qemu:///system or test:///abs/path/node.xml (default qemu:///system)',
   stateDir: 'agent state directory (default /var/lib/virt-agent)',
   logLevel: 'fatal|error|warn|info|debug|trace (default info)',
-  instancesPath: 'Destroy removes disk files only below this directory (default /var/lib/virt-agent/instances)',
+  instancesPath: 'instance directories <path>/<uuid>/ (Nova\'s layout); Destroy removes a file disk only inside its own instance\'s directory (default /var/lib/virt-agent/instances)',
   nfsMountBase: 'NFS shares are mounted below this directory (default /var/lib/virt-agent/mnt)',
   localVolumeDirs: 'comma-separated directories a local volume\'s device_path must lie below (default: any absolute path)',
   powerOffTimeoutSeconds: 'default clean-shutdown budget of PowerOff (default 60)',
@@ -27,12 +27,22 @@ const HELP: Record<FlatKey, string> = {
   tlsCa: 'PEM CA bundle client certificates must chain to; a client certificate is always required',
   tlsAllowSubjects: 'comma list of allowed client certificate subjects: bare CNs or /O=.../CN=... (default: any the CA signed)',
   plaintextLoopback: 'allow plaintext gRPC on a loopback TCP address (default false: TLS or unix socket only)',
+  nfsMountpointHash: 'name of an NFS export\'s mountpoint: md5 (Nova-compatible, default) or sha256 of the export string',
+  nfsMountOptions: 'extra mount -o options for NFS volumes, comma separated (default none)',
+  rbdPools: 'comma-separated Ceph pools in which Destroy may remove <uuid>_* images (default none)',
+  rbdUser: 'cephx user for rbd commands (--id; default ceph\'s)',
+  rbdConf: 'ceph.conf for rbd commands (--conf; default ceph\'s)',
+  rbdCluster: 'Ceph cluster name for rbd commands (--cluster; default ceph\'s)',
+  lvmVolumeGroup: 'volume group in which Destroy may remove <uuid>_* logical volumes (default none)',
+  volumeClear: 'wipe an LV before removing it: none, zero (default) or shred',
+  volumeClearSize: 'MiB to wipe from the start of an LV; 0 = all of it (default 0)',
+  detachAttempts: 'detach requests sent before DisconnectVolume gives up (default 8)',
   metricsListen: 'HOST:PORT for the Prometheus endpoint GET /metrics, e.g. 127.0.0.1:9477 (default off)',
 };
 
 async function main(): Promise<void> {
   const program = new Command('virt-agent')
-    .description('libvirt host agent: PowerOff, PowerOn/HardReboot, Destroy and DisconnectVolume over gRPC')
+    .description('libvirt host agent: PowerOff, PowerOn/HardReboot, Destroy, ConnectVolume and DisconnectVolume over gRPC')
     .version(agentVersion())
     .option('--config <file>', 'JSON config file (env VIRT_AGENT_CONFIG)');
   for (const key of FLAT_KEYS) {

@@ -1,8 +1,13 @@
 // Reading what the agent needs out of libvirt domain XML: disks (for the
 // Domain message, disk checks, volume detach and disk removal) and whether a
-// guest-agent channel exists. libvirt generates this XML, so it is parsed
-// without entity expansion; user-supplied XML is screened by screenXml().
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+// guest-agent channel exists. This is the agent's one XML parser
+// (fast-xml-parser); nothing reads a domain document with a regex. Disks come
+// from <domain><devices><disk> only — a <disk> in <metadata> or elsewhere is
+// never one — and the XML of each disk, as sent to libvirt for a detach, is
+// that parsed element serialized again, not a slice of the text.
+// libvirt generates this XML, so it is parsed without entity expansion;
+// user-supplied XML is screened by screenXml().
+import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 
 import { InvalidArgument } from '../errors';
 
@@ -19,8 +24,11 @@ export interface DiskInfo {
   protocol: string;
   /** for type=file/block/dir: the host path */
   path?: string;
+  /** Host paths of the <backingStore> chain (file and block layers), outermost first. */
+  backingPaths: string[];
   alias: string;
-  /** The <disk> element exactly as libvirt wrote it (used to detach). */
+  serial: string;
+  /** This <disk> element, serialized from the parsed document (used to detach). */
   xml: string;
 }
 
@@ -31,30 +39,66 @@ export interface DomainXmlInfo {
   hasGuestAgentChannel: boolean;
 }
 
-const parser = new XMLParser({
+const OPTIONS = {
   ignoreAttributes: false,
   attributeNamePrefix: '@',
   processEntities: false,
-  isArray: (name) => ['disk', 'channel', 'host'].includes(name),
-});
+  preserveOrder: true,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+} as const;
 
-type Node = Record<string, unknown>;
+const parser = new XMLParser(OPTIONS);
+const builder = new XMLBuilder({ ...OPTIONS, suppressEmptyNode: true });
 
-function attr(node: unknown, name: string): string {
-  if (node && typeof node === 'object') {
-    const v = (node as Node)[`@${name}`];
-    if (typeof v === 'string' || typeof v === 'number') return String(v);
-  }
-  return '';
+/**
+ * One element of the ordered tree fast-xml-parser builds with preserveOrder:
+ * `{ <tag>: children[], ':@'?: { '@attr': value } }`, or `{ '#text': ... }`.
+ */
+type OrderedNode = Record<string, unknown>;
+
+function tagOf(node: OrderedNode): string | undefined {
+  return Object.keys(node).find((k) => k !== ':@');
 }
 
-function text(node: unknown): string {
-  if (typeof node === 'string' || typeof node === 'number') return String(node);
-  if (node && typeof node === 'object' && '#text' in node) return String((node as Node)['#text']);
-  return '';
+function childrenOf(node: OrderedNode | undefined): OrderedNode[] {
+  if (!node) return [];
+  const tag = tagOf(node);
+  const kids = tag === undefined ? undefined : node[tag];
+  return Array.isArray(kids) ? (kids as OrderedNode[]) : [];
 }
 
-function diskSource(type: string, src: unknown): { source: string; protocol: string; path?: string } {
+function children(node: OrderedNode | undefined, tag: string): OrderedNode[] {
+  return childrenOf(node).filter((c) => tagOf(c) === tag);
+}
+
+function child(node: OrderedNode | undefined, tag: string): OrderedNode | undefined {
+  return childrenOf(node).find((c) => tagOf(c) === tag);
+}
+
+const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/** The XML predefined entities and character references, decoded (values are kept raw in the tree). */
+function decode(s: string): string {
+  return s.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);/g, (whole, e: string) => {
+    if (e.startsWith('#x')) return String.fromCodePoint(parseInt(e.slice(2), 16));
+    if (e.startsWith('#')) return String.fromCodePoint(parseInt(e.slice(1), 10));
+    return ENTITIES[e] ?? whole;
+  });
+}
+
+function attr(node: OrderedNode | undefined, name: string): string {
+  const attrs = node?.[':@'] as Record<string, unknown> | undefined;
+  const v = attrs?.[`@${name}`];
+  return typeof v === 'string' || typeof v === 'number' ? decode(String(v)) : '';
+}
+
+function text(node: OrderedNode | undefined): string {
+  return decode(childrenOf(node).map((c) => (typeof c['#text'] === 'string' || typeof c['#text'] === 'number' ? String(c['#text']) : '')).join('')).trim();
+}
+
+function diskSource(type: string, src: OrderedNode | undefined): { source: string; protocol: string; path?: string } {
   switch (type) {
     case 'file':
       return { source: attr(src, 'file'), protocol: '', path: attr(src, 'file') || undefined };
@@ -71,33 +115,42 @@ function diskSource(type: string, src: unknown): { source: string; protocol: str
   }
 }
 
-/** Every <disk ...>...</disk> element in document order, as written. */
-function diskElements(xml: string): string[] {
-  return xml.match(/<disk\b[^>]*?(?:\/>|>[\s\S]*?<\/disk>)/g) ?? [];
+/** Paths of the backing chain (bounded: a chain deeper than this is not walked further). */
+function backingPaths(disk: OrderedNode): string[] {
+  const out: string[] = [];
+  let layer = child(disk, 'backingStore');
+  for (let depth = 0; layer && depth < 64; depth++) {
+    const p = diskSource(attr(layer, 'type'), child(layer, 'source')).path;
+    if (p) out.push(p);
+    layer = child(layer, 'backingStore');
+  }
+  return out;
+}
+
+function diskInfo(node: OrderedNode): DiskInfo {
+  const type = attr(node, 'type');
+  const target = child(node, 'target');
+  return {
+    type,
+    device: attr(node, 'device') || 'disk',
+    targetDev: attr(target, 'dev'),
+    bus: attr(target, 'bus'),
+    ...diskSource(type, child(node, 'source')),
+    backingPaths: backingPaths(node),
+    alias: attr(child(node, 'alias'), 'name'),
+    serial: text(child(node, 'serial')),
+    xml: builder.build([node]) as string,
+  };
 }
 
 export function parseDomainXml(xml: string): DomainXmlInfo {
-  const doc = parser.parse(xml) as Node;
-  const dom = (doc.domain ?? {}) as Node;
-  const devices = (dom.devices ?? {}) as Node;
-  const rawDisks = (devices.disk as unknown[] | undefined) ?? [];
-  const elements = diskElements(xml);
-  const disks = rawDisks.map((d, i): DiskInfo => {
-    const n = d as Node;
-    const type = attr(n, 'type');
-    return {
-      type,
-      device: attr(n, 'device') || 'disk',
-      targetDev: attr(n.target, 'dev'),
-      bus: attr(n.target, 'bus'),
-      ...diskSource(type, n.source),
-      alias: attr(n.alias, 'name'),
-      xml: elements[i] ?? '',
-    };
-  });
-  const channels = (devices.channel as unknown[] | undefined) ?? [];
-  const hasGuestAgentChannel = channels.some((c) => attr((c as Node).target, 'name') === 'org.qemu.guest_agent.0');
-  return { name: text(dom.name), uuid: text(dom.uuid), disks, hasGuestAgentChannel };
+  const doc = parser.parse(xml) as OrderedNode[];
+  const dom = doc.find((n) => tagOf(n) === 'domain');
+  const devices = child(dom, 'devices');
+  const disks = children(devices, 'disk').map(diskInfo);
+  const hasGuestAgentChannel = children(devices, 'channel')
+    .some((c) => attr(child(c, 'target'), 'name') === 'org.qemu.guest_agent.0');
+  return { name: text(child(dom, 'name')), uuid: text(child(dom, 'uuid')), disks, hasGuestAgentChannel };
 }
 
 /** Largest domain XML the agent accepts from a client. */

@@ -13,7 +13,7 @@ import { ErrorCode, LibvirtError } from '../../src/libvirt/errors';
 import type { Guest } from '../../src/libvirt/guest';
 import { Host, type DomainRef, type HostEvents } from '../../src/libvirt/host';
 
-export type FaultMethod = 'shutdown' | 'destroy' | 'undefine' | 'create' | 'managedSaveRemove' | 'state';
+export type FaultMethod = 'shutdown' | 'destroy' | 'undefine' | 'create' | 'managedSaveRemove' | 'state' | 'detachDevice';
 
 /**
  * What one call does: 'pass' reaches libvirt, 'ignore' returns without doing
@@ -25,6 +25,8 @@ export type Outcome =
   | 'pass'
   | 'ignore'
   | LibvirtError
+  /** Returned instead of calling libvirt (e.g. a state libvirt would report in a situation the test driver cannot reach). */
+  | { value: unknown }
   | ((call: { args: unknown[]; real: () => Promise<unknown>; guest: Guest }) => Outcome | void | Promise<Outcome | void>);
 
 /** One outcome for every call, or a list consumed call by call ('pass' once it runs out). */
@@ -79,7 +81,7 @@ export class FaultPlan {
   }
 }
 
-const FAULT_METHODS: FaultMethod[] = ['shutdown', 'destroy', 'undefine', 'create', 'managedSaveRemove', 'state'];
+const FAULT_METHODS: FaultMethod[] = ['shutdown', 'destroy', 'undefine', 'create', 'managedSaveRemove', 'state', 'detachDevice'];
 
 /**
  * A Guest whose fault methods follow `plan` (and are logged in it). The
@@ -94,11 +96,12 @@ export function faults(guest: Guest, plan: FaultPlan): Guest {
       let outcome: Outcome | void = plan.next(method);
       let kind: CallRecord['outcome'] = 'custom';
       if (typeof outcome === 'function') outcome = await outcome({ args, real: () => real(...args), guest });
-      else kind = outcome === 'pass' ? 'pass' : outcome === 'ignore' ? 'ignore' : 'error';
+      else kind = outcome === 'pass' ? 'pass' : outcome === 'ignore' ? 'ignore' : outcome instanceof LibvirtError ? 'error' : 'custom';
       plan.record(method, args, kind);
       if (outcome === undefined || outcome === 'ignore') return undefined;
       if (outcome === 'pass') return real(...args);
       if (outcome instanceof LibvirtError) throw outcome;
+      if (typeof outcome === 'object' && 'value' in outcome) return outcome.value;
       throw new Error(`unsupported nested outcome for ${method}`);
     };
     Object.defineProperty(wrapped, method, { value: fn });

@@ -70,7 +70,7 @@ export class ScriptedRunner implements CommandRunner {
     if (next.timeout) throw timeoutError(cmd, args, opts?.timeoutMs ?? 30_000);
     if (next.error) throw next.error;
     const result: RunResult = { stdout: '', stderr: '', code: 0, ...next.result };
-    return checkExit(cmd, args, result, opts?.okCodes ?? [0]);
+    return checkExit(cmd, args, result, opts?.okCodes ?? [0], opts?.redact);
   }
 
   /** Throws unless every scripted command ran and nothing unexpected was asked. */

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
+import type { Clock } from '../../src/agent/clock';
 import type { CommandRunner } from '../../src/agent/exec';
 import { StepRecorder } from '../../src/agent/steps';
 import { hostSysfs, type HostIO, type SysfsIO } from '../../src/agent/volume/host-io';
@@ -31,16 +32,40 @@ export function makeSysfsTree(tree: Record<string, string>): { root: string; cle
   return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-/** Records sysfs writes as "write <rel> <data>" in the same log as the commands. */
-export function recordingSysfs(inner: SysfsIO, note: (event: string) => void): SysfsIO {
+/**
+ * Records sysfs writes as "write <rel> <data>" in the same log as the commands.
+ * With `root`, it also does what the kernel does on "1" > block/sdX/device/delete:
+ * block/sdX goes away.
+ */
+export function recordingSysfs(inner: SysfsIO, note: (event: string) => void, root?: string): SysfsIO {
   return {
     list: (rel) => inner.list(rel),
     read: (rel) => inner.read(rel),
     async write(rel, data) {
       note(`write ${rel} ${data}`);
       await inner.write(rel, data);
+      const m = /^block\/(sd[a-z]+)\/device\/delete$/.exec(rel);
+      if (root !== undefined && m && data === '1') rmSync(path.join(root, 'block', m[1]!), { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A clock whose sleeps return at once, moving its time forward (retries and
+ * device waits run without waiting); every sleep is recorded.
+ */
+export class InstantClock implements Clock {
+  readonly sleeps: number[] = [];
+  private t = 0;
+  now(): number {
+    return this.t;
+  }
+  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) throw signal.reason;
+    this.sleeps.push(ms);
+    this.t += Math.max(0, ms);
+    await new Promise<void>((r) => setImmediate(r));
+  }
 }
 
 export interface TestCtx {
@@ -56,7 +81,10 @@ export function makeCtx(opts: {
   sysfsRoot?: string;
   host?: HostIO;
   config?: Partial<VolumeHostConfig>;
-}): TestCtx {
+  clock?: Clock;
+  /** Device links (/dev/disk/by-path/...) → their target, as udev would have made them; undefined = not there (yet). */
+  devLinks?: (p: string) => string | undefined;
+}): TestCtx & { clock: Clock } {
   const steps = new StepRecorder();
   const errors = new ErrorPolicy(opts.flags ?? {}, steps);
   const note = opts.runner.note?.bind(opts.runner) ?? (() => undefined);
@@ -65,9 +93,12 @@ export function makeCtx(opts: {
     (opts.sysfsRoot === undefined
       ? undefined
       : {
-          sysfs: recordingSysfs(hostSysfs({ root: opts.sysfsRoot }), note),
+          sysfs: recordingSysfs(hostSysfs({ root: opts.sysfsRoot }), note, opts.sysfsRoot),
           readMountinfo: () => Promise.reject(new Error('mountinfo not used by this test')),
+          pathExists: async (p) => opts.devLinks?.(p) !== undefined,
+          resolveLink: async (p) => opts.devLinks?.(p),
         });
+  const clock = opts.clock ?? new InstantClock();
   const others = opts.others ?? [];
   const ctx: VolumeContext = {
     runner: opts.runner,
@@ -76,7 +107,8 @@ export function makeCtx(opts: {
     errors,
     usage: { otherDiskSources: async () => others.map((d) => ({ ...d })) },
     config: { nfsMountBase: '/nonexistent/virt-agent-nfs', ...opts.config },
+    clock,
     ...(host ? { host } : {}),
   };
-  return { ctx, steps, errors };
+  return { ctx, steps, errors, clock };
 }

@@ -44,17 +44,51 @@ async function setup(): Promise<TestEnv> {
 }
 
 describe('PowerOff: nothing to do / cannot do', () => {
-  it.each([
-    ['off', OFF, DomainState.SHUTOFF],
-    ['crashed', CRASHED, DomainState.CRASHED],
-  ])('already %s: clean, 0 requests, no shutdown call', async (_name, uuid, state) => {
+  it('already off: clean, 0 requests, no shutdown call', async () => {
     await setup();
-    const plan = env.inject(uuid);
+    const plan = env.inject(OFF);
     const ctx = env.ctx();
-    const r = await powerOff(env.deps, ctx, input(uuid));
-    expect(r).toMatchObject({ clean: true, shutdownRequests: 0, powerState: state });
+    const r = await powerOff(env.deps, ctx, input(OFF));
+    expect(r).toMatchObject({ clean: true, shutdownRequests: 0, powerState: DomainState.SHUTOFF });
     expect(plan.calls.filter((c) => c.method !== 'state')).toEqual([]);
     expect(stepSeq(ctx.steps.steps)).toEqual(['check-state:skipped']);
+  });
+
+  it('CRASHED with its process kept (on_crash=preserve): destroyed, no shutdown request, SHUTOFF', async () => {
+    await setup();
+    // The test driver keeps a CRASHED domain active, as QEMU is kept under on_crash=preserve.
+    expect(await (await env.host.raw({ uuid: CRASHED })).isActive()).toBe(true);
+    const plan = env.inject(CRASHED);
+    const ctx = env.ctx();
+    const r = await powerOff(env.deps, ctx, input(CRASHED));
+    expect(r).toMatchObject({ clean: false, shutdownRequests: 0, powerState: DomainState.SHUTOFF });
+    expect(plan.argsOf('shutdown')).toEqual([]);
+    expect(plan.count('destroy')).toBe(1);
+    expect(stepSeq(ctx.steps.steps)).toEqual(['check-state:ok', 'destroy-graceful:ok']);
+    expect(ctx.steps.steps[0]!.detail).toMatch(/CRASHED .*on_crash=preserve/);
+    expect(await env.stateOf(CRASHED)).toBe(DomainState.SHUTOFF);
+    expect(await (await env.host.raw({ uuid: CRASHED })).isActive()).toBe(false);
+  });
+
+  it('a guest that crashes while shutting down is destroyed, not reported as stopped', async () => {
+    await setup();
+    const ctx = env.ctx();
+    let crashed = false;
+    // The guest ignores the request and panics; libvirt then reports CRASHED (QEMU kept).
+    const plan = env.inject(RUN, {
+      shutdown: 'ignore',
+      state: async ({ real }) => {
+        const s = (await real()) as { state: DomainState; reason: number };
+        return { value: crashed && s.state === DomainState.RUNNING ? { state: DomainState.CRASHED, reason: 1 } : s };
+      },
+    });
+    const p = powerOff(env.deps, ctx, input(RUN, { timeoutSeconds: 60, retryIntervalSeconds: 10 }));
+    await env.clock.whenSleeping(1);
+    crashed = true;
+    const r = await env.clock.run(p);
+    expect(r).toMatchObject({ clean: false, shutdownRequests: 1, powerState: DomainState.SHUTOFF });
+    expect(plan.count('destroy')).toBe(1);
+    expect(stepSeq(ctx.steps.steps)).toEqual(['shutdown-request:ok', 'check-state:ok', 'destroy-graceful:ok']);
   });
 
   it('unknown domain (by uuid or name): NotFound', async () => {

@@ -3,7 +3,7 @@
 // go to a ScriptedRunner behind the same CommandRunner interface the real code
 // uses, and sysfs is a temporary directory tree read and written by the real
 // hostSysfs(). Everything else (validation, parsing, policy, steps, locking) is real.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors';
 import { IscsiConnector, iscsiPaths, parseSessions } from '../../src/agent/volume/iscsi';
@@ -60,13 +60,15 @@ describe('iSCSI disconnect: command sequences', () => {
       'write block/sdb/device/delete 1',
       ...nodeCmds(IQN, PORTAL).map(fmt),
     ]);
-    expect(readFileSync(`${root}/block/sdb/device/delete`, 'utf8')).toBe('1');
+    // The (simulated) kernel removed the device; the connector waited for that.
+    expect(existsSync(`${root}/block/sdb`)).toBe(false);
     expect(steps.steps.map((s) => [s.name, s.outcome])).toEqual([
       ['iscsi: list sessions', 'ok'],
       ['iscsi: find devices', 'ok'],
       ['iscsi: check other users', 'ok'],
       ['scsi: flush /dev/sdb', 'ok'],
       ['scsi: delete /dev/sdb', 'ok'],
+      ['scsi: wait for device removal', 'ok'],
       [`iscsi: node.startup manual ${IQN} ${PORTAL}`, 'ok'],
       [`iscsi: logout ${IQN} ${PORTAL}`, 'ok'],
       [`iscsi: delete node ${IQN} ${PORTAL}`, 'ok'],

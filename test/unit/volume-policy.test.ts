@@ -10,7 +10,7 @@ import { ErrorPolicy, type PolicyFlags } from '../../src/agent/volume/policy';
 import { AppError, Conflict, Timeout } from '../../src/errors';
 import { IQN, LIST_SESSIONS, PORTAL, PORTAL2, nodeCmds, sessionsOutput } from '../helpers/iscsi-fixtures';
 import { ScriptedRunner, type Expectation } from '../helpers/scripted-runner';
-import { makeCtx, makeSysfsTree } from '../helpers/volume-ctx';
+import { InstantClock, makeCtx, makeSysfsTree } from '../helpers/volume-ctx';
 
 describe('StepRecorder', () => {
   it('times steps, records ok / chosen outcome / failed, and rethrows', async () => {
@@ -95,7 +95,8 @@ describe('policy through an iSCSI multipath disconnect whose map flush fails (th
   };
   const mapBusy = { code: 1, stderr: 'Nov 22 | mpatha: map in use\n' };
 
-  function setup(overrides: Record<string, Partial<Expectation>> = {}) {
+  /** flushTries: how often `multipath -f` runs (a failing flush is tried 3 times, as os-brick does). */
+  function setup(overrides: Record<string, Partial<Expectation>> = {}, flushTries = 1) {
     const tree = makeSysfsTree({
       'block/sdb/device/delete': '',
       'block/sdb/holders/dm-3': '',
@@ -109,7 +110,7 @@ describe('policy through an iSCSI multipath disconnect whose map flush fails (th
     cleanups.push(tree.cleanup);
     const all: Array<[string, string[]]> = [
       LIST_SESSIONS,
-      ['multipath', ['-f', 'mpatha']],
+      ...Array.from({ length: flushTries }, (): [string, string[]] => ['multipath', ['-f', 'mpatha']]),
       ['blockdev', ['--flushbufs', '/dev/sdb']],
       ['blockdev', ['--flushbufs', '/dev/sdc']],
       ...nodeCmds(IQN, PORTAL),
@@ -127,20 +128,22 @@ describe('policy through an iSCSI multipath disconnect whose map flush fails (th
   }
 
   it('neither: stops at the failed map flush; no path is deleted, no logout', async () => {
-    const { script, root } = setup({ 'multipath -f mpatha': { result: mapBusy } });
-    const runner = new ScriptedRunner(script.slice(0, 2));
-    const { ctx, steps } = makeCtx({ runner, sysfsRoot: root });
+    const { script, root } = setup({ 'multipath -f mpatha': { result: mapBusy } }, 3);
+    const runner = new ScriptedRunner(script.slice(0, 4));
+    const { ctx, steps, clock } = makeCtx({ runner, sysfsRoot: root });
     const err = await iscsi.disconnect(vol, ctx).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CommandError);
     expect(err).toMatchObject({ kind: 'Internal', cmd: 'multipath', args: ['-f', 'mpatha'], code: 1 });
     runner.assertDone();
-    expect(runner.log).toEqual(['iscsiadm -m session -P 3', 'multipath -f mpatha']); // nothing later ran
+    // Tried 3 times with a growing pause, then nothing later ran.
+    expect(runner.log).toEqual(['iscsiadm -m session -P 3', 'multipath -f mpatha', 'multipath -f mpatha', 'multipath -f mpatha']);
+    expect((clock as InstantClock).sleeps).toEqual([1000, 2000]);
     expect(steps.steps.at(-1)).toMatchObject({ name: 'multipath: flush mpatha', outcome: 'failed' });
   });
 
   it('force: goes through every step, then fails with all collected errors', async () => {
     const logout2 = `iscsiadm -m node -T ${IQN} -p ${PORTAL2} --logout`;
-    const { script, all, root } = setup({ 'multipath -f mpatha': { result: mapBusy }, [logout2]: { result: { code: 8, stderr: 'timed out' } } });
+    const { script, all, root } = setup({ 'multipath -f mpatha': { result: mapBusy }, [logout2]: { result: { code: 8, stderr: 'timed out' } } }, 3);
     const runner = new ScriptedRunner(script);
     const { ctx, errors } = makeCtx({ runner, sysfsRoot: root, flags: { force: true } });
     await iscsi.disconnect(vol, ctx);
@@ -151,7 +154,7 @@ describe('policy through an iSCSI multipath disconnect whose map flush fails (th
   });
 
   it('ignore_errors: goes through every step, reports warnings, succeeds', async () => {
-    const { script, all, root } = setup({ 'multipath -f mpatha': { result: mapBusy } });
+    const { script, all, root } = setup({ 'multipath -f mpatha': { result: mapBusy } }, 3);
     const runner = new ScriptedRunner(script);
     const { ctx, errors, steps } = makeCtx({ runner, sysfsRoot: root, flags: { ignoreErrors: true } });
     await iscsi.disconnect(vol, ctx);

@@ -1,13 +1,17 @@
-// Destroy in the order of Nova's _cleanup: stop the domain, disconnect its
-// volumes, remove its own disks, and undefine it last with every piece of
+// Destroy in the order of Nova's _cleanup: stop the domain (a CRASHED one kept
+// by on_crash=preserve too), disconnect its volumes, remove its own disks
+// (disks.ts: the ownership rule), and undefine it last with every piece of
 // metadata (managed save, NVRAM, snapshots, checkpoints), falling back step
-// by step when the driver rejects a flag. A missing domain is success.
+// by step when the driver rejects a flag. A missing domain is success, and
+// still cleaned up after, as Nova's cleanup is: the listed volumes are
+// disconnected on the host and, addressed by uuid with destroy_disks, the
+// instance directory and the <uuid>_* RBD images and LVs are removed.
 import { DomainXMLFlags, UndefineFlags } from '../../libvirt/constants';
 import { ErrorCode, isLibvirtError, toAppError, type LibvirtError } from '../../libvirt/errors';
 import type { Guest } from '../../libvirt/guest';
 import type { DomainRef } from '../../libvirt/host';
 import { errorMessage } from '../../errors';
-import { removeOwnedDisks } from '../disks';
+import { removeInstanceDisks } from '../disks';
 import type { VolumeAttachment } from '../volume';
 import { checkVolume, disconnectVolume } from './disconnect-volume';
 import { forceStop } from './force-stop';
@@ -86,14 +90,47 @@ async function undefineGuest(ctx: OpContext, guest: Guest, keepNvram: boolean): 
   }
 }
 
+/**
+ * The listed volumes, one by one. With destroy_disks a failure is only a
+ * warning (the instance is going away); without, it aborts the Destroy.
+ */
+async function disconnectVolumes(deps: FlowDeps, ctx: OpContext, input: DestroyInput, volumes: VolumeAttachment[],
+  ref: DomainRef | undefined, result: DestroyResult): Promise<void> {
+  for (const vol of volumes) {
+    try {
+      const r = await disconnectVolume(deps, ctx, { ref, volume: vol, force: false, ignoreErrors: input.destroyDisks });
+      result.warnings.push(...r.warnings.map((w) => `volume ${vol.volume_id}: ${w}`));
+    } catch (err) {
+      if (!input.destroyDisks) throw err;
+      result.warnings.push(`volume ${vol.volume_id}: ${errorMessage(err)}`);
+    }
+  }
+}
+
+/** libvirt has no such domain: clean up what it may have left on this host. */
+async function cleanupWithoutDomain(deps: FlowDeps, ctx: OpContext, input: DestroyInput, volumes: VolumeAttachment[],
+  result: DestroyResult): Promise<DestroyResult> {
+  const uuid = input.ref.uuid?.toLowerCase();
+  const cleanup = volumes.length > 0 || (input.destroyDisks && uuid !== undefined);
+  ctx.steps.record('lookup', 'skipped', cleanup ? 'domain not found: cleaning up what it left on the host' : 'domain not found: nothing to destroy');
+  await disconnectVolumes(deps, ctx, input, volumes, undefined, result);
+  if (input.destroyDisks && uuid === undefined) {
+    ctx.steps.record('remove-disks', 'skipped', 'addressed by name: instance disks are only found by uuid');
+  } else if (input.destroyDisks && uuid !== undefined) {
+    // A transient domain libvirt forgot may have left its definition with us: its disks too.
+    const stored = await deps.store.load(uuid).catch(() => null);
+    const r = await removeInstanceDisks(deps, ctx, uuid, stored, volumes);
+    result.warnings.push(...r.warnings);
+  }
+  if (uuid !== undefined) await deps.store.remove(uuid);
+  return result;
+}
+
 export async function destroy(deps: FlowDeps, ctx: OpContext, input: DestroyInput): Promise<DestroyResult> {
   const volumes = await Promise.all(input.volumes.map((v, i) => checkVolume(v, deps.config.localVolumeDirs, `volumes[${i}]`)));
   const result: DestroyResult = { found: false, wasRunning: false, undefined: false, managedSaveRemoved: false, warnings: [] };
   const guest = await deps.host.find(input.ref);
-  if (!guest) {
-    ctx.steps.record('lookup', 'skipped', 'domain not found: nothing to destroy');
-    return result;
-  }
+  if (!guest) return cleanupWithoutDomain(deps, ctx, input, volumes, result);
   result.found = true;
   const persistent = await guest.isPersistent();
   // Read before the domain changes: the disks to remove and the save image.
@@ -107,22 +144,12 @@ export async function destroy(deps: FlowDeps, ctx: OpContext, input: DestroyInpu
     await forceStop(deps, ctx, guest);
   }
 
-  // 2. volumes: with destroy_disks a failure is only a warning (the instance is going away)
-  for (const vol of volumes) {
-    try {
-      const r = await disconnectVolume(deps, ctx, {
-        ref: { uuid: guest.uuid }, volume: vol, force: false, ignoreErrors: input.destroyDisks,
-      });
-      result.warnings.push(...r.warnings.map((w) => `volume ${vol.volume_id}: ${w}`));
-    } catch (err) {
-      if (!input.destroyDisks) throw err;
-      result.warnings.push(`volume ${vol.volume_id}: ${errorMessage(err)}`);
-    }
-  }
+  // 2. volumes
+  await disconnectVolumes(deps, ctx, input, volumes, { uuid: guest.uuid }, result);
 
-  // 3. the domain's own disks
+  // 3. the domain's own disks, by the ownership rule
   if (input.destroyDisks) {
-    const r = await removeOwnedDisks({ runner: deps.runner, steps: ctx.steps, instancesPath: deps.config.instancesPath }, guest.uuid, xml);
+    const r = await removeInstanceDisks(deps, ctx, guest.uuid, xml, volumes);
     result.warnings.push(...r.warnings);
   }
 

@@ -12,9 +12,10 @@ import type { DomainRef } from '../../libvirt/host';
 import { Conflict, InvalidArgument, Timeout, errorMessage } from '../../errors';
 import { abortReason } from '../clock';
 import { checkVolumePaths, disconnectHost, ErrorPolicy, isQemuNativeNetworkDisk, validateConnectionData, type VolumeAttachment } from '../volume';
-import { nfsMountpoint } from '../volume/nfs';
-import { hostVolumeUsage } from '../volume-usage';
+import { findVolumeDisk, volumeContext } from '../volume-disk';
 import type { FlowDeps, OpContext } from './types';
+
+export { findVolumeDisk } from '../volume-disk';
 
 export interface DisconnectVolumeInput {
   /** Absent: host-only disconnect. */
@@ -31,33 +32,6 @@ export interface DisconnectVolumeResult {
   warnings: string[];
 }
 
-/** Where the volume shows up as a disk source, per connection type. */
-function sourceMatches(vol: VolumeAttachment, disk: DiskInfo, nfsBase: string): boolean {
-  const info = vol.connection_info;
-  if (!info) return false;
-  const d = info.data;
-  switch (info.driver_volume_type) {
-    case 'local':
-      return !!d.device_path && disk.source === d.device_path;
-    case 'rbd':
-      return disk.protocol === 'rbd' ? disk.source === (d.name?.includes('/') ? d.name : `${d.pool}/${d.name}`)
-        : !!d.device_path && disk.source === d.device_path;
-    case 'iscsi':
-      return (disk.protocol === 'iscsi' && !!d.target_iqn && disk.source.startsWith(d.target_iqn))
-        || (!!d.device_path && disk.source === d.device_path)
-        || (!!d.target_iqn && disk.type === 'block' && disk.source.includes(`iscsi-${d.target_iqn}-lun-${d.target_lun ?? ''}`));
-    case 'nfs':
-      return !!d.export && !!disk.path && disk.path.startsWith(`${nfsMountpoint(nfsBase, d.export)}/`);
-    default:
-      return false;
-  }
-}
-
-export function findVolumeDisk(vol: VolumeAttachment, disks: DiskInfo[], nfsBase: string): DiskInfo | undefined {
-  if (vol.target_dev) return disks.find((d) => d.targetDev === vol.target_dev);
-  return disks.find((d) => sourceMatches(vol, d, nfsBase));
-}
-
 /** The connectors name fields from "volume."; Destroy's are "volumes[i].". */
 function renamed(err: unknown, field: string): unknown {
   if (err instanceof InvalidArgument && field !== 'volume' && err.field?.startsWith('volume.')) {
@@ -71,8 +45,8 @@ function renamed(err: unknown, field: string): unknown {
  * shape and connection_info per type, and local paths inside the allowed
  * directories (canonical, so symlinks and ".." cannot escape).
  */
-export async function checkVolume(vol: VolumeAttachment | undefined, localVolumeDirs: readonly string[], field = 'volume')
-  : Promise<VolumeAttachment> {
+export async function checkVolume(vol: VolumeAttachment | undefined, localVolumeDirs: readonly string[], field = 'volume',
+  opts: { connect?: boolean } = {}): Promise<VolumeAttachment> {
   if (!vol) throw new InvalidArgument(field, 'is required');
   if (vol.target_dev && !/^[a-z]{2,4}[a-z0-9]{0,6}$/.test(vol.target_dev)) {
     throw new InvalidArgument(`${field}.target_dev`, `not a disk target name: ${JSON.stringify(vol.target_dev)}`);
@@ -80,7 +54,7 @@ export async function checkVolume(vol: VolumeAttachment | undefined, localVolume
   const info = vol.connection_info;
   if (!info?.driver_volume_type) throw new InvalidArgument(`${field}.connection_info.driver_volume_type`, 'is required');
   try {
-    validateConnectionData(info);
+    validateConnectionData(info, opts);
     await checkVolumePaths(info, localVolumeDirs);
   } catch (err) {
     throw renamed(err, field);
@@ -118,31 +92,74 @@ async function liveDisk(guest: Guest, targetDev: string): Promise<DiskInfo | und
   return parseDomainXml(await guest.xml()).disks.find((d) => d.targetDev === targetDev);
 }
 
-/** Live detach until the guest lets go of the device; throws naming it otherwise. */
-async function detachLive(deps: FlowDeps, ctx: OpContext, guest: Guest, disk: DiskInfo, persistent: boolean): Promise<void> {
+/**
+ * libvirt's answer (QEMU's "Device … is already in the process of unplug")
+ * when a detach is asked while an earlier one is still with the guest: not a
+ * failure, the device is on its way out. Nova keeps waiting too.
+ */
+function isUnplugPending(err: unknown): boolean {
+  return isLibvirtError(err) && /already in the process of unplug/i.test(err.message);
+}
+
+/** Removes the disk from the persistent definition only; a disk already gone from it is fine. */
+async function detachConfig(ctx: OpContext, guest: Guest, disk: DiskInfo): Promise<void> {
+  await ctx.steps.run('detach-config', async (step) => {
+    try {
+      await guest.detachDevice(disk.xml, DeviceModifyFlags.CONFIG);
+    } catch (err) {
+      if (!isLibvirtError(err, ErrorCode.DEVICE_MISSING)) {
+        throw toAppError(err, `detaching ${disk.targetDev} from the definition of '${guest.name}'`, 'volume');
+      }
+      step.outcome('skipped');
+      step.detail('not in the definition');
+    }
+  });
+}
+
+/**
+ * Live detach until the guest lets go of the device; throws naming it
+ * otherwise. With `config`, the first request also removes it from the
+ * persistent definition — libvirt saves that only when the live part of the
+ * same call succeeds, so CONFIG stays in the flags until a call does, and a
+ * device that left by an earlier (pending) unplug gets a CONFIG-only detach.
+ */
+async function detachLive(deps: FlowDeps, ctx: OpContext, guest: Guest, disk: DiskInfo, config: DiskInfo | undefined): Promise<void> {
   const { attempts, timeoutSeconds } = deps.config.detach;
-  let flags = DeviceModifyFlags.LIVE | (persistent ? DeviceModifyFlags.CONFIG : 0);
+  let configPending = config !== undefined;
   const what = `device ${disk.targetDev}${disk.alias ? ` (alias ${disk.alias})` : ''}`;
+  const released = async (how: string) => {
+    ctx.steps.record('confirm-detached', 'ok', how);
+    if (configPending) await detachConfig(ctx, guest, config!);
+  };
   for (let i = 1; i <= attempts; i++) {
     // Listen before asking, so an immediate DEVICE_REMOVED is not missed.
     const event = deviceEvent(deps, guest.uuid, disk.alias, timeoutSeconds * 1000, ctx.signal);
+    const flags = DeviceModifyFlags.LIVE | (configPending ? DeviceModifyFlags.CONFIG : 0);
     try {
-      await ctx.steps.run(`detach-live (${i}/${attempts})`, () => guest.detachDevice(disk.xml, flags));
+      await ctx.steps.run(`detach-live (${i}/${attempts})`, async (step) => {
+        try {
+          // disk.xml is the parsed <devices><disk> element of this very disk, serialized again.
+          await guest.detachDevice(disk.xml, flags);
+          configPending = false;
+        } catch (err) {
+          if (!isUnplugPending(err)) throw err;
+          step.outcome('skipped');
+          step.detail('an earlier unplug of the device is still pending; waiting for DEVICE_REMOVED');
+        }
+      });
     } catch (err) {
-      if (isLibvirtError(err, ErrorCode.DEVICE_MISSING) || !(await liveDisk(guest, disk.targetDev))) return;
+      if (isLibvirtError(err, ErrorCode.DEVICE_MISSING) || !(await liveDisk(guest, disk.targetDev))) {
+        return released('gone from the live XML');
+      }
       // libvirt refuses a second request while the guest still works on the first.
       if (!isLibvirtError(err, ErrorCode.OPERATION_FAILED, ErrorCode.OPERATION_INVALID) || i === attempts) {
         throw toAppError(err, `detaching ${what} from '${guest.name}'`, 'volume');
       }
     }
-    flags = DeviceModifyFlags.LIVE; // the persistent definition was updated by the first request
     const outcome = await event;
     if (outcome === 'failed') throw new Conflict(`the guest refused to release ${what} (DEVICE_REMOVAL_FAILED)`);
     // A successful call or even the event is not proof: the live XML is.
-    if (!(await liveDisk(guest, disk.targetDev))) {
-      ctx.steps.record('confirm-detached', 'ok', outcome === 'removed' ? 'DEVICE_REMOVED event' : 'live XML');
-      return;
-    }
+    if (!(await liveDisk(guest, disk.targetDev))) return released(outcome === 'removed' ? 'DEVICE_REMOVED event' : 'live XML');
   }
   throw new Timeout(`${what} was not released by guest '${guest.name}' after ${attempts} detach requests of ${timeoutSeconds}s each`);
 }
@@ -157,6 +174,7 @@ async function detachFromDomain(deps: FlowDeps, ctx: OpContext, ref: DomainRef, 
   }
   const persistent = await guest.isPersistent();
   const active = await guest.isActive();
+  // Disks come from the parsed <devices> element only (a <disk> in <metadata> is not one).
   const live = active ? findVolumeDisk(vol, parseDomainXml(await guest.xml()).disks, deps.config.nfsMountBase) : undefined;
   const inactiveXml = persistent ? await guest.xml(DomainXMLFlags.INACTIVE) : '';
   const config = persistent ? findVolumeDisk(vol, parseDomainXml(inactiveXml).disks, deps.config.nfsMountBase) : undefined;
@@ -165,7 +183,7 @@ async function detachFromDomain(deps: FlowDeps, ctx: OpContext, ref: DomainRef, 
     return { gone: true };
   }
   const attempt = await policy.attempt('detach', async () => {
-    if (live) await detachLive(deps, ctx, guest, live, persistent && !!config);
+    if (live) await detachLive(deps, ctx, guest, live, config);
     else if (config) {
       await guest.detachDevice(config.xml, DeviceModifyFlags.CONFIG).catch((err: unknown) => {
         throw toAppError(err, `detaching ${config.targetDev} from the definition of '${guest.name}'`, 'volume');
@@ -196,15 +214,8 @@ export async function disconnectVolume(deps: FlowDeps, ctx: OpContext, input: Di
   }
   if (!hostDone) {
     const before = policy.failed;
-    await disconnectHost(vol, {
-      runner: deps.runner,
-      logger: ctx.logger,
-      steps: ctx.steps,
-      errors: policy,
-      // The disk being disconnected is not "another user" of its storage.
-      usage: hostVolumeUsage(deps.host, uuid && disk ? { uuid, targetDev: disk.targetDev } : undefined),
-      config: { nfsMountBase: deps.config.nfsMountBase, localVolumeDirs: deps.config.localVolumeDirs },
-    });
+    // The disk being disconnected is not "another user" of its storage.
+    await disconnectHost(vol, volumeContext(deps, ctx, policy, uuid && disk ? { uuid, targetDev: disk.targetDev } : undefined));
     hostDone = policy.failed === before;
   }
   const { warnings } = policy.finish();

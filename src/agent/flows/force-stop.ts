@@ -22,11 +22,15 @@ function isRetryable(err: unknown): boolean {
     || (isLibvirtError(err, ErrorCode.INTERNAL_ERROR) && /terminate process|EBUSY|busy/i.test(err.message));
 }
 
+/**
+ * Stopped means no QEMU process: a CRASHED domain kept by on_crash=preserve
+ * is still active and must be destroyed too.
+ */
 async function stoppedOrGone(deps: FlowDeps, uuid: string): Promise<{ guest: Guest | null; stopped: boolean; state: DomainState }> {
   const guest = await deps.host.find({ uuid });
   if (!guest) return { guest: null, stopped: true, state: DomainState.SHUTOFF };
   const { state } = await guest.state();
-  return { guest, stopped: isStopped(state), state };
+  return { guest, stopped: isStopped(state) && !(await guest.isActive()), state };
 }
 
 export async function forceStop(deps: FlowDeps, ctx: OpContext, start: Guest): Promise<ForceStopResult> {

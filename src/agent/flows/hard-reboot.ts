@@ -1,7 +1,10 @@
-// PowerOn and HardReboot (Nova's restore path): destroy if running, take the
-// persistent definition (or the stored copy of a transient domain), refuse to
-// start without every disk, start, and wait for RUNNING on the STARTED event.
-import fs from 'node:fs/promises';
+// PowerOn and HardReboot (Nova's restore path): take the persistent
+// definition (or the stored copy of a transient domain), connect the volumes
+// it is given (a rebooted host lost its sessions, mappings and mounts), refuse
+// to start without every disk, destroy if running, start, and wait for RUNNING
+// on the STARTED event. A managed-save image is resumed by PowerOn unless
+// asked to discard it, and dropped by HardReboot unless asked to keep it (a
+// hard reboot boots fresh, as Nova's does).
 
 import { DomainState, DomainXMLFlags, LifecycleEvent } from '../../libvirt/constants';
 import { parseDomainXml } from '../../libvirt/domain-xml';
@@ -9,6 +12,9 @@ import { toAppError } from '../../libvirt/errors';
 import type { Guest } from '../../libvirt/guest';
 import type { DomainRef } from '../../libvirt/host';
 import { FailedPrecondition, NotFound, Timeout } from '../../errors';
+import { pathExists } from '../host-fs';
+import type { VolumeAttachment } from '../volume';
+import { checkVolumesForConnect, connectChecked } from './connect-volume';
 import { forceStop } from './force-stop';
 import type { FlowDeps, OpContext } from './types';
 import { waitForGuest } from './wait';
@@ -17,6 +23,8 @@ export interface PowerOnInput {
   ref: DomainRef;
   waitTimeoutSeconds: number;
   discardManagedSave: boolean;
+  /** Connected on the host before the start (in order). */
+  volumes?: VolumeAttachment[];
 }
 
 export interface PowerOnResult {
@@ -30,12 +38,9 @@ export interface PowerOnResult {
 async function checkDisks(xml: string): Promise<void> {
   for (const d of parseDomainXml(xml).disks) {
     if (!d.path || d.type === 'dir') continue;
-    try {
-      await fs.stat(d.path);
-    } catch {
-      if (d.device === 'cdrom' || d.device === 'floppy') continue; // removable media may be absent
-      throw new FailedPrecondition(`disk ${d.targetDev || '?'}: source ${d.path} does not exist; not starting the guest without it`);
-    }
+    if (await pathExists(d.path).catch(() => false)) continue;
+    if (d.device === 'cdrom' || d.device === 'floppy') continue; // removable media may be absent
+    throw new FailedPrecondition(`disk ${d.targetDev || '?'}: source ${d.path} does not exist; not starting the guest without it`);
   }
 }
 
@@ -76,7 +81,8 @@ async function definition(deps: FlowDeps, t: Target): Promise<{ xml: string; per
   return { xml, persistent: false };
 }
 
-async function restart(deps: FlowDeps, ctx: OpContext, input: PowerOnInput, target: Target, started: number): Promise<PowerOnResult> {
+async function restart(deps: FlowDeps, ctx: OpContext, input: PowerOnInput, volumes: VolumeAttachment[], target: Target,
+  started: number): Promise<PowerOnResult> {
   const { steps } = ctx;
   const { guest, name } = target;
   const def = await steps.run('load-definition', async (s) => {
@@ -84,6 +90,9 @@ async function restart(deps: FlowDeps, ctx: OpContext, input: PowerOnInput, targ
     s.detail(d.persistent ? 'persistent' : guest ? 'stored transient copy' : 'stored transient copy (domain was gone)');
     return d;
   });
+  for (const vol of volumes) {
+    await steps.run(`connect-volume ${vol.volume_id}`, async (s) => s.detail(await connectChecked(deps, ctx, vol)));
+  }
   await steps.run('check-disks', () => checkDisks(def.xml));
 
   const state = guest ? (await guest.state()).state : DomainState.SHUTOFF;
@@ -136,17 +145,19 @@ async function restart(deps: FlowDeps, ctx: OpContext, input: PowerOnInput, targ
 /** Starts a stopped domain; a running one is left alone. */
 export async function powerOn(deps: FlowDeps, ctx: OpContext, input: PowerOnInput): Promise<PowerOnResult> {
   const started = deps.clock.now();
+  const volumes = await checkVolumesForConnect(deps, input.volumes ?? [], 'volumes');
   const target = await lookupTarget(deps, input.ref);
   const state = target.guest ? (await target.guest.state()).state : DomainState.SHUTOFF;
   if (state === DomainState.RUNNING || state === DomainState.BLOCKED) {
     ctx.steps.record('check-state', 'skipped', 'already running');
     return { powerState: state, elapsedMs: Math.round(deps.clock.now() - started), started: false, resumedManagedSave: false };
   }
-  return restart(deps, ctx, input, target, started);
+  return restart(deps, ctx, input, volumes, target, started);
 }
 
 /** Always restarts: destroy (if running) and start from the definition. */
 export async function hardReboot(deps: FlowDeps, ctx: OpContext, input: PowerOnInput): Promise<PowerOnResult> {
   const started = deps.clock.now();
-  return restart(deps, ctx, input, await lookupTarget(deps, input.ref), started);
+  const volumes = await checkVolumesForConnect(deps, input.volumes ?? [], 'volumes');
+  return restart(deps, ctx, input, volumes, await lookupTarget(deps, input.ref), started);
 }

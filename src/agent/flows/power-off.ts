@@ -1,7 +1,9 @@
 // PowerOff as Nova's power_off does it: ask the guest to shut down, re-ask
 // every retry interval (a booting guest can miss the first ACPI event), and
 // destroy it when the timeout passes. Completion comes from libvirt's STOPPED
-// event, with a state check as backstop.
+// event, with a state check as backstop. A CRASHED guest is destroyed (Nova's
+// power_off always ends in a destroy): with on_crash=preserve its QEMU keeps
+// running, holding its memory, until someone does.
 import { DomainState, LifecycleEvent, ShutdownFlags, isStopped } from '../../libvirt/constants';
 import { ErrorCode, isLibvirtError, toAppError } from '../../libvirt/errors';
 import type { Guest } from '../../libvirt/guest';
@@ -59,6 +61,25 @@ async function requestShutdown(guest: Guest, methods: ShutdownMethodName[], hasA
   return 'default';
 }
 
+/**
+ * A CRASHED domain: libvirt reports it so while QEMU is kept (on_crash=
+ * preserve) and, for some drivers, after it is gone. Destroy it either way;
+ * force-stop treats "not running" as done.
+ */
+async function destroyCrashed(deps: FlowDeps, ctx: OpContext, guest: Guest, requests: number,
+  result: (clean: boolean, requests: number, state: DomainState) => PowerOffResult): Promise<PowerOffResult> {
+  if (!(await guest.isActive().catch(() => false))) {
+    ctx.steps.record('check-state', 'skipped', 'CRASHED, no process left: nothing to destroy');
+    return result(false, requests, DomainState.CRASHED);
+  }
+  ctx.steps.record('check-state', 'ok', 'CRASHED with its QEMU process still there (on_crash=preserve): destroying');
+  try {
+    return result(false, requests, (await forceStop(deps, ctx, guest)).state);
+  } catch (err) {
+    throw toAppError(err, `domain '${guest.name}'`);
+  }
+}
+
 export async function powerOff(deps: FlowDeps, ctx: OpContext, input: PowerOffInput): Promise<PowerOffResult> {
   const { clock } = deps;
   const started = clock.now();
@@ -67,6 +88,7 @@ export async function powerOff(deps: FlowDeps, ctx: OpContext, input: PowerOffIn
 
   const guest = await deps.host.lookup(input.ref);
   const { state } = await guest.state();
+  if (state === DomainState.CRASHED) return destroyCrashed(deps, ctx, guest, 0, result);
   if (isStopped(state)) {
     ctx.steps.record('check-state', 'skipped', `already ${DomainState[state]}`);
     return result(true, 0, state);
@@ -82,7 +104,7 @@ export async function powerOff(deps: FlowDeps, ctx: OpContext, input: PowerOffIn
   let requests = 0;
 
   // The last state read, so the answer needs no extra libvirt round trip.
-  let last = state;
+  let last = state as DomainState;
   const stoppedNow = async () => isStopped((last = await stateOf(deps, guest.uuid)));
   if (state === DomainState.SHUTDOWN) {
     // Already on its way down (asked by someone else): wait, don't ask again yet.
@@ -123,6 +145,7 @@ export async function powerOff(deps: FlowDeps, ctx: OpContext, input: PowerOffIn
       signal: ctx.signal,
     });
     if (waited.done) {
+      if (last === DomainState.CRASHED) return destroyCrashed(deps, ctx, guest, requests, result);
       const detail = waited.eventAt === undefined ? 'state check' : `event +${Date.now() - waited.eventAt}ms`;
       ctx.steps.record('wait-stopped', 'ok', detail, clock.now() - started);
       return result(true, requests, last);

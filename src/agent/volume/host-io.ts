@@ -20,6 +20,10 @@ export interface HostIO {
   sysfs: SysfsIO;
   /** Content of /proc/self/mountinfo. */
   readMountinfo(): Promise<string>;
+  /** Whether a device node or file exists (e.g. /dev/disk/by-path/...). */
+  pathExists(p: string): Promise<boolean>;
+  /** A symlink's target, resolved to an absolute path; undefined when there is no such link. */
+  resolveLink(p: string): Promise<string | undefined>;
 }
 
 /**
@@ -101,6 +105,23 @@ export function hostIO(opts: { timeoutMs?: number } = {}): HostIO {
   return {
     sysfs: hostSysfs({ timeoutMs }),
     readMountinfo: () => withTimeout(fsp.readFile('/proc/self/mountinfo', 'utf8'), timeoutMs, 'read /proc/self/mountinfo'),
+    async pathExists(p) {
+      try {
+        await withTimeout(fsp.stat(p), timeoutMs, `stat ${p}`);
+        return true;
+      } catch (err) {
+        if (isMissing(err)) return false;
+        throw err;
+      }
+    },
+    async resolveLink(p) {
+      try {
+        return path.resolve(path.dirname(p), await withTimeout(fsp.readlink(p), timeoutMs, `readlink ${p}`));
+      } catch (err) {
+        if (isMissing(err)) return undefined;
+        throw err;
+      }
+    },
   };
 }
 

@@ -1,13 +1,14 @@
-// Entry point of the host half of volume disconnect.
+// Entry point of the host half of volume connect and disconnect.
 import { InvalidArgument } from '../../errors';
 import { IscsiConnector, iscsiPaths } from './iscsi';
+import { chapSettings } from './iscsi-connect';
 import { LocalConnector, localVolumePath } from './local';
-import { NfsConnector } from './nfs';
-import { RbdConnector, rbdImage } from './rbd';
-import type { ConnectionInfo, DriverVolumeType, VolumeAttachment, VolumeConnector, VolumeContext } from './types';
+import { mountOptions, NfsConnector, nfsVolumeFile } from './nfs';
+import { RbdConnector, rbdConnectArgs, rbdImage } from './rbd';
+import type { ConnectionInfo, ConnectResult, DriverVolumeType, VolumeAttachment, VolumeConnector, VolumeContext } from './types';
 import { dataField, validateAbsolutePath, validateExport } from './validate';
 
-export type { ConnectionInfo, DiskSource, DriverVolumeType, HostVolumeUsage, VolumeAttachment, VolumeConnector, VolumeContext, VolumeHostConfig } from './types';
+export type { ConnectionInfo, ConnectResult, DiskSource, DriverVolumeType, HostVolumeUsage, VolumeAttachment, VolumeConnector, VolumeContext, VolumeHostConfig } from './types';
 export { ErrorPolicy, type PolicyFlags } from './policy';
 
 const connectors: ReadonlyMap<string, VolumeConnector> = new Map<DriverVolumeType, VolumeConnector>([
@@ -40,6 +41,13 @@ export async function disconnectHost(vol: VolumeAttachment, ctx: VolumeContext):
   await connectorFor(info.driver_volume_type).disconnect(vol, ctx);
 }
 
+/** Runs the host-side connect of one volume; answers where it is on this host. */
+export async function connectHost(vol: VolumeAttachment, ctx: VolumeContext): Promise<ConnectResult> {
+  const info = vol.connection_info;
+  if (!info) throw new InvalidArgument('volume.connection_info', 'is required');
+  return connectorFor(info.driver_volume_type).connect(vol, ctx);
+}
+
 /**
  * True for a disk QEMU connects to itself (<disk type='network'>, e.g.
  * protocol iscsi via libiscsi or rbd via librbd): there is no host-side
@@ -53,9 +61,12 @@ export function isQemuNativeNetworkDisk(diskType: string, protocol: string | und
 /**
  * Checks connection_info.data for its type before anything happens — in
  * particular before the guest detach, so a request the connector would refuse
- * never leaves a volume half disconnected. The connectors check again.
+ * never leaves a volume half disconnected, and before any connect, so one bad
+ * volume of several is refused before the first is connected. `connect` adds
+ * what only connecting needs (CHAP settings, monitors, the NFS file name).
+ * The connectors check again.
  */
-export function validateConnectionData(info: ConnectionInfo): void {
+export function validateConnectionData(info: ConnectionInfo, opts: { connect?: boolean } = {}): void {
   const data = info.data ?? {};
   const required = (key: string): string => {
     const v = data[key];
@@ -65,12 +76,18 @@ export function validateConnectionData(info: ConnectionInfo): void {
   switch (connectorFor(info.driver_volume_type).type) {
     case 'iscsi':
       iscsiPaths(data);
+      if (opts.connect) chapSettings(data);
       break;
     case 'rbd':
       rbdImage(data);
+      if (opts.connect) rbdConnectArgs(data);
       break;
     case 'nfs':
       validateExport(dataField('export'), required('export'));
+      if (opts.connect) {
+        nfsVolumeFile(data);
+        mountOptions(undefined, data['options']);
+      }
       break;
     case 'local':
       validateAbsolutePath(dataField('device_path'), required('device_path'));

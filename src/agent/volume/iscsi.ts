@@ -8,12 +8,18 @@
 //      (a target/portal with no session at all: only --op delete, to drop a leaked record)
 // Everything runs under one host-wide lock: sessions are shared between volumes,
 // so "is this the last LUN?" must not race another disconnect.
-import { InvalidArgument } from '../../errors';
+import { InvalidArgument, Timeout } from '../../errors';
+import { systemClock } from '../clock';
 import type { RunOptions } from '../exec';
+import type { StepControl } from '../steps';
 import { hostIO, type SysfsIO } from './host-io';
 import { AsyncMutex } from './mutex';
-import type { VolumeAttachment, VolumeConnector, VolumeContext } from './types';
+import { connectIscsi } from './iscsi-connect';
+import type { ConnectResult, IscsiHostConfig, VolumeAttachment, VolumeConnector, VolumeContext } from './types';
 import { dataField, parseList, parseLun, parsePortal, validateIqn, type Portal } from './validate';
+
+/** Portals one volume may name (a multipath set); each costs a login and a device wait. */
+export const MAX_PORTALS = 64;
 
 export interface IscsiPath {
   portal: Portal;
@@ -45,6 +51,10 @@ export function iscsiPaths(data: Record<string, string>): IscsiPath[] {
     ];
   }
   const portals = parseList(dataField('target_portals'), data['target_portals']);
+  if (portals.length > MAX_PORTALS) {
+    throw new InvalidArgument(`${dataField('target_portals')}[${MAX_PORTALS}]`,
+      `is beyond the limit of ${MAX_PORTALS} portals per volume (${portals.length} given)`);
+  }
   const listOr = (listKey: string, singleKey: string): string[] => {
     if (data[listKey] !== undefined) {
       const items = parseList(dataField(listKey), data[listKey]);
@@ -113,15 +123,15 @@ export function parseSessions(text: string): IscsiSession[] {
 }
 
 /** iSCSI names compare case-insensitively (RFC 3722 stringprep lower-cases them). */
-function sessionMatches(s: IscsiSession, p: IscsiPath): boolean {
+export function sessionMatches(s: IscsiSession, p: IscsiPath): boolean {
   return s.target.toLowerCase() === p.iqn.toLowerCase() && (s.currentPortal === p.portal.text || s.persistentPortal === p.portal.text);
 }
 
-const SCSI_DISK = /^sd[a-z]{1,4}$/;
+export const SCSI_DISK = /^sd[a-z]{1,4}$/;
 const DM_DEV = /^dm-\d{1,6}$/;
 const MAP_NAME = /^[A-Za-z0-9_.:+][A-Za-z0-9_.:+-]{0,127}$/;
 
-interface MultipathMap {
+export interface MultipathMap {
   dm: string;
   name: string;
   uuid: string;
@@ -129,7 +139,7 @@ interface MultipathMap {
 }
 
 /** Multipath maps (dm uuid "mpath-…") holding any of the disks, with all their slave paths. */
-async function findMaps(sysfs: SysfsIO, disks: string[]): Promise<MultipathMap[]> {
+export async function findMaps(sysfs: SysfsIO, disks: string[]): Promise<MultipathMap[]> {
   const maps = new Map<string, MultipathMap>();
   for (const disk of disks) {
     for (const dm of await sysfs.list(`block/${disk}/holders`)) {
@@ -155,6 +165,53 @@ function devicePaths(paths: IscsiPath[], disks: string[], maps: MultipathMap[]):
   return out;
 }
 
+/** Settings with their defaults filled in. */
+export function iscsiConfig(ctx: VolumeContext): IscsiHostConfig {
+  return { deviceWaitMs: 20_000, removalWaitMs: 10_000, flushAttempts: 3, useMultipath: false, pollMs: 500, ...ctx.config.iscsi };
+}
+
+/**
+ * `multipath -f MAP`, retried (os-brick tries 3 times): a map can be briefly
+ * busy while udev or multipathd still hold it after the last I/O.
+ */
+async function flushMap(name: string, ctx: VolumeContext, opts: RunOptions, step: StepControl): Promise<void> {
+  const { flushAttempts } = iscsiConfig(ctx);
+  const clock = ctx.clock ?? systemClock;
+  const tries = Math.max(1, flushAttempts);
+  for (let i = 1; ; i++) {
+    try {
+      await ctx.runner.run('multipath', ['-f', name], opts);
+      if (i > 1) step.detail(`flushed on attempt ${i}/${tries}`);
+      return;
+    } catch (err) {
+      if (i >= tries) throw err;
+      ctx.logger.warn({ map: name, attempt: i, err: (err as Error).message }, 'multipath flush failed; retrying');
+      await clock.sleep(1000 * 2 ** (i - 1), ctx.signal);
+    }
+  }
+}
+
+/** Deleted SCSI devices leave sysfs asynchronously; the host side is only gone once they have. */
+async function waitRemoved(disks: string[], ctx: VolumeContext, step: StepControl): Promise<void> {
+  const { removalWaitMs, pollMs } = iscsiConfig(ctx);
+  const clock = ctx.clock ?? systemClock;
+  const sysfs = (ctx.host ?? hostIO()).sysfs;
+  const deadline = clock.now() + removalWaitMs;
+  for (;;) {
+    const left: string[] = [];
+    for (const d of disks) if ((await sysfs.list(`block/${d}`)).length > 0) left.push(d);
+    if (left.length === 0) {
+      step.detail(`${disks.join(',')} gone`);
+      return;
+    }
+    const wait = deadline - clock.now();
+    if (wait <= 0) {
+      throw new Timeout(`SCSI device(s) ${left.map((d) => `/dev/${d}`).join(', ')} still present ${removalWaitMs} ms after delete`);
+    }
+    await clock.sleep(Math.min(pollMs, wait), ctx.signal);
+  }
+}
+
 /** The one host-wide iSCSI lock (shared by every IscsiConnector unless a test injects another). */
 export const iscsiHostLock = new AsyncMutex('host-wide iSCSI');
 
@@ -164,6 +221,12 @@ export class IscsiConnector implements VolumeConnector {
 
   constructor(opts: { lock?: AsyncMutex } = {}) {
     this.lock = opts.lock ?? iscsiHostLock;
+  }
+
+  async connect(vol: VolumeAttachment, ctx: VolumeContext): Promise<ConnectResult> {
+    const data = vol.connection_info?.data ?? {};
+    const paths = iscsiPaths(data); // validate before any command
+    return this.lock.runExclusive(() => connectIscsi(paths, data, ctx), ctx.config.lockTimeoutMs);
   }
 
   async disconnect(vol: VolumeAttachment, ctx: VolumeContext): Promise<void> {
@@ -215,7 +278,7 @@ export class IscsiConnector implements VolumeConnector {
 
     let mapFlushed = true;
     for (const m of maps) {
-      const r = await errors.attempt(`multipath: flush ${m.name}`, () => runner.run('multipath', ['-f', m.name], opts()));
+      const r = await errors.attempt(`multipath: flush ${m.name}`, (step) => flushMap(m.name, ctx, opts(), step));
       mapFlushed &&= r.ok;
     }
     if (!mapFlushed) ctx.logger.warn({ maps: maps.map((m) => m.name) }, 'multipath flush failed; removing paths anyway (force/ignore_errors)');
@@ -231,6 +294,9 @@ export class IscsiConnector implements VolumeConnector {
           step.detail('device already removed');
         }
       });
+    }
+    if (disks.length > 0) {
+      await errors.attempt('scsi: wait for device removal', (step) => waitRemoved(disks, ctx, step));
     }
 
     await this.logoutSessions(paths, sessions, new Set(disks), ctx, opts);

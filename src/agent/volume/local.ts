@@ -1,9 +1,11 @@
 // 'local' volumes (Cinder's LocalConnector): a block device or file already on
-// the host. Disconnect has nothing to undo; we only validate the path so a
-// bogus or out-of-bounds path is reported rather than silently accepted.
-import { InvalidArgument } from '../../errors';
+// the host. Connect checks that it is there; disconnect has nothing to undo.
+// Both validate the path so a bogus or out-of-bounds path is reported rather
+// than silently accepted.
+import { FailedPrecondition, InvalidArgument } from '../../errors';
+import { pathExists } from '../host-fs';
 import { canonicalPath } from './host-io';
-import type { VolumeAttachment, VolumeConnector, VolumeContext } from './types';
+import type { ConnectResult, VolumeAttachment, VolumeConnector, VolumeContext } from './types';
 import { dataField, isInside, validateAbsolutePath } from './validate';
 
 /**
@@ -26,6 +28,17 @@ export async function localVolumePath(data: Record<string, string>, allowedDirs:
 
 export class LocalConnector implements VolumeConnector {
   readonly type = 'local' as const;
+
+  async connect(vol: VolumeAttachment, ctx: VolumeContext): Promise<ConnectResult> {
+    const data = vol.connection_info?.data ?? {};
+    const p = await localVolumePath(data, ctx.config.localVolumeDirs);
+    return ctx.steps.run('local: check device', async (step) => {
+      if (!(await pathExists(p))) throw new FailedPrecondition(`local volume ${data['device_path']} does not exist on this host`);
+      step.detail(p);
+      // The path as given: it is what the domain's XML names.
+      return { devicePath: validateAbsolutePath(dataField('device_path'), data['device_path']!) };
+    });
+  }
 
   async disconnect(vol: VolumeAttachment, ctx: VolumeContext): Promise<void> {
     const p = await localVolumePath(vol.connection_info?.data ?? {}, ctx.config.localVolumeDirs);

@@ -1,28 +1,75 @@
-// NFS host disconnect. One mount per export, shared by every volume on it, so
-// unmounting is reference-counted through HostVolumeUsage:
-//   1. mountpoint = <nfsMountBase>/<sha256 hex of the export string>; not in
-//      /proc/self/mountinfo → nothing to do
+// NFS host connect and disconnect. One mount per export, shared by every
+// volume on it, so unmounting is reference-counted through HostVolumeUsage.
+// Connect (under the mountpoint's lock):
+//   mountpoint = <nfsMountBase>/<md5 hex of the export string> (Nova's name; sha256 as an option);
+//   not in /proc/self/mountinfo → mkdir, mount -t nfs [-o OPTIONS] -- EXPORT MOUNTPOINT,
+//   then it must be in mountinfo; the volume is the file <mountpoint>/<name> and must exist.
+// Disconnect:
+//   1. not in /proc/self/mountinfo → nothing to do
 //   2. any other domain disk whose source lies under the mountpoint → keep it
 //   3. umount MOUNTPOINT, then rmdir it
 // A failed umount (busy, server gone) is only a warning, whatever the policy:
 // the volume itself is already detached; a stale mount is cleaned up later, but
 // failing here would make the caller think the volume is still in use.
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { FailedPrecondition, InvalidArgument } from '../../errors';
-import { canonicalPath, DEFAULT_IO_TIMEOUT_MS, hostIO, parseMountinfo, withTimeout } from './host-io';
+import { makeDir, pathExists, removeEmptyDir } from '../host-fs';
+import { canonicalPath, hostIO, parseMountinfo, type HostIO } from './host-io';
+import { md5Hex } from './md5';
 import { KeyedMutex } from './mutex';
-import type { VolumeAttachment, VolumeConnector, VolumeContext } from './types';
+import type { ConnectResult, VolumeAttachment, VolumeConnector, VolumeContext } from './types';
 import { dataField, isInside, validateExport } from './validate';
 
+export type MountpointHash = 'md5' | 'sha256';
+
 /**
- * Where an export is mounted. Deliberately sha256 (hex) rather than Nova's md5:
- * md5 is refused on FIPS hosts. The export string is hashed exactly as sent
- * (trimmed), so connect and disconnect must both use this function.
+ * Where an export is mounted: md5 hex of the export string by default, as
+ * Nova names it, so mounts Nova made on a host being taken over are found (the
+ * md5 is our own, not node:crypto's, which FIPS hosts refuse); sha256 hex as
+ * an option. The export string is hashed exactly as sent (trimmed), so
+ * connect and disconnect must both use this function.
  */
-export function nfsMountpoint(mountBase: string, exportSpec: string): string {
-  return path.join(mountBase, createHash('sha256').update(exportSpec.trim()).digest('hex'));
+export function nfsMountpoint(mountBase: string, exportSpec: string, hash: MountpointHash = 'md5'): string {
+  const spec = exportSpec.trim();
+  return path.join(mountBase, hash === 'sha256' ? createHash('sha256').update(spec).digest('hex') : md5Hex(spec));
+}
+
+const OPTION = /^[A-Za-z0-9_.+-]+(=[A-Za-z0-9_.:/+-]+)?$/;
+
+/**
+ * Mount options: the agent's configured ones, then the volume's `options`
+ * (Cinder sends e.g. "-o vers=4.1" or "vers=4.1,proto=tcp"), each a plain
+ * key[=value], never something `mount` could read as another flag.
+ */
+export function mountOptions(configured: string | undefined, requested: string | undefined): string[] {
+  const out: string[] = [];
+  const add = (raw: string, field: string) => {
+    const s = raw.trim().replace(/^-o\s+/, '');
+    if (s === '') return;
+    for (const o of s.split(',').map((x) => x.trim())) {
+      if (!OPTION.test(o)) throw new InvalidArgument(field, `mount option ${JSON.stringify(o)} is not a plain key[=value]`);
+      out.push(o);
+    }
+  };
+  add(configured ?? '', 'config.nfsMountOptions');
+  add(requested ?? '', dataField('options'));
+  return out;
+}
+
+/** The volume's file on the export: one plain name. */
+export function nfsVolumeFile(data: Record<string, string>): string {
+  const name = data['name'];
+  if (name === undefined || name === '') throw new InvalidArgument(dataField('name'), 'is required');
+  if (name.length > 255 || !/^[A-Za-z0-9_.+-]+$/.test(name) || name === '.' || name === '..') {
+    throw new InvalidArgument(dataField('name'), `${JSON.stringify(name)} must be a plain file name`);
+  }
+  return name;
+}
+
+/** The topmost mount at one of the names of a mountpoint, from mountinfo. */
+async function mountedAt(host: HostIO, names: string[]): Promise<{ mountPoint: string; source: string; fsType: string } | undefined> {
+  return parseMountinfo(await host.readMountinfo()).filter((e) => names.includes(e.mountPoint)).pop();
 }
 
 export function nfsMountBase(configured: string): string {
@@ -38,13 +85,48 @@ export const nfsMountLocks = new KeyedMutex('NFS mountpoint');
 export class NfsConnector implements VolumeConnector {
   readonly type = 'nfs' as const;
 
+  /** Keys read from data: `export` ("host:/path"), `name` (the volume's file), optional `options`. */
+  async connect(vol: VolumeAttachment, ctx: VolumeContext): Promise<ConnectResult> {
+    const data = vol.connection_info?.data ?? {};
+    const raw = data['export'];
+    if (raw === undefined || raw.trim() === '') throw new InvalidArgument(dataField('export'), 'is required');
+    const exportSpec = validateExport(dataField('export'), raw);
+    const name = nfsVolumeFile(data);
+    const options = mountOptions(ctx.config.nfsMountOptions, data['options']);
+    const base = nfsMountBase(ctx.config.nfsMountBase);
+    const mountpoint = nfsMountpoint(base, exportSpec, ctx.config.nfsMountpointHash);
+    if (!isInside(base, mountpoint)) throw new FailedPrecondition(`mountpoint ${mountpoint} escapes ${base}`);
+    const host = ctx.host ?? hostIO();
+    await nfsMountLocks.runExclusive(mountpoint, () => ctx.steps.run(`nfs: mount ${exportSpec}`, async (step) => {
+      const names = [...new Set([mountpoint, path.join(await canonicalPath(base), path.basename(mountpoint))])];
+      const hit = await mountedAt(host, names);
+      if (hit) {
+        step.detail(`already mounted: ${hit.source} on ${hit.mountPoint} (${hit.fsType})`);
+        return;
+      }
+      await makeDir(mountpoint);
+      await ctx.runner.run('mount', ['-t', 'nfs', ...(options.length ? ['-o', options.join(',')] : []), '--', exportSpec, mountpoint],
+        { timeoutMs: ctx.config.commandTimeoutMs });
+      // Trust the mount table, not the exit code alone.
+      const now = await mountedAt(host, names);
+      if (!now) throw new FailedPrecondition(`mount of ${exportSpec} on ${mountpoint} reported success but is not in the mount table`);
+      step.detail(`${now.source} on ${now.mountPoint} (${now.fsType})`);
+    }), ctx.config.lockTimeoutMs);
+    const file = path.join(mountpoint, name);
+    await ctx.steps.run('nfs: check volume file', async (step) => {
+      if (!(await pathExists(file))) throw new FailedPrecondition(`volume file ${name} not found on ${exportSpec} (${file})`);
+      step.detail(file);
+    });
+    return { devicePath: file };
+  }
+
   /** Keys read from data: `export` ("host:/path"); `name` (the file) is not needed to unmount. */
   async disconnect(vol: VolumeAttachment, ctx: VolumeContext): Promise<void> {
     const raw = vol.connection_info?.data?.['export'];
     if (raw === undefined || raw.trim() === '') throw new InvalidArgument(dataField('export'), 'is required');
     const exportSpec = validateExport(dataField('export'), raw);
     const base = nfsMountBase(ctx.config.nfsMountBase);
-    const mountpoint = nfsMountpoint(base, exportSpec);
+    const mountpoint = nfsMountpoint(base, exportSpec, ctx.config.nfsMountpointHash);
     if (!isInside(base, mountpoint)) throw new FailedPrecondition(`mountpoint ${mountpoint} escapes ${base}`); // defence in depth
     await nfsMountLocks.runExclusive(mountpoint, () => this.unmountIfUnused(exportSpec, base, mountpoint, ctx), ctx.config.lockTimeoutMs);
   }
@@ -82,12 +164,7 @@ export class NfsConnector implements VolumeConnector {
       return;
     }
     await errors.tolerate(`nfs: remove mountpoint ${at}`, async (step) => {
-      try {
-        await withTimeout(fsp.rmdir(at), DEFAULT_IO_TIMEOUT_MS, `rmdir ${at}`);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        step.outcome('skipped');
-      }
+      if ((await removeEmptyDir(at)) === 'missing') step.outcome('skipped');
     });
   }
 }

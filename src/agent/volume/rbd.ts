@@ -1,4 +1,7 @@
-// Kernel RBD (krbd) host disconnect. Only a kernel mapping leaves host state;
+// Kernel RBD (krbd) host connect and disconnect.
+// Connect: an existing head mapping of pool/image is reused, else
+//   rbd map --id USER --conf CONF [--cluster C] [-m MONITORS] -- pool/image   → /dev/rbdN
+// Disconnect: only a kernel mapping leaves host state;
 // QEMU's native librbd attachment (<disk type='network' protocol='rbd'>) has
 // none, so "not mapped" is the normal, nothing-to-do case:
 //   1. sysfs bus/rbd/devices empty/absent     → krbd not loaded or nothing mapped: done
@@ -6,10 +9,54 @@
 //   2. rbd showmapped --format json           → /dev/rbdN of pool/image (head, not snapshots)
 //   3. HostVolumeUsage                        → another domain uses that device? stop.
 //   4. rbd unmap /dev/rbdN                    → per mapping
-import { InvalidArgument } from '../../errors';
+import { FailedPrecondition, InvalidArgument } from '../../errors';
 import { hostIO } from './host-io';
-import type { VolumeAttachment, VolumeConnector, VolumeContext } from './types';
-import { dataField, validateRbdPart } from './validate';
+import type { CephClientConfig, ConnectResult, VolumeAttachment, VolumeConnector, VolumeContext } from './types';
+import { dataField, isHostname, parseList, validateRbdPart } from './validate';
+
+const CEPH_NAME = /^[A-Za-z0-9_.+][A-Za-z0-9_.+-]{0,127}$/;
+
+/**
+ * `--id`, `--conf`, `--cluster` for every `rbd` call that talks to the
+ * cluster (ceph's defaults when empty). Values come from the agent's
+ * configuration, checked at start-up; the id from a request is checked here.
+ */
+export function cephArgs(cfg: Partial<CephClientConfig> | undefined, user?: string): string[] {
+  const out: string[] = [];
+  const id = user || cfg?.user || '';
+  if (id !== '') out.push('--id', id);
+  if (cfg?.confPath) out.push('--conf', cfg.confPath);
+  if (cfg?.cluster) out.push('--cluster', cfg.cluster);
+  return out;
+}
+
+/** Cinder's hosts/ports lists as a `-m` monitor list; [] when absent. */
+function monitorArgs(data: Record<string, string>): string[] {
+  if (data['hosts'] === undefined || data['hosts'].trim() === '') return [];
+  const hosts = parseList(dataField('hosts'), data['hosts']);
+  const ports = data['ports'] !== undefined && data['ports'].trim() !== '' ? parseList(dataField('ports'), data['ports']) : [];
+  if (hosts.length > 64) throw new InvalidArgument(`${dataField('hosts')}[64]`, 'is beyond the limit of 64 monitors');
+  if (ports.length !== 0 && ports.length !== hosts.length) {
+    throw new InvalidArgument(dataField('ports'), `has ${ports.length} item(s) but hosts has ${hosts.length}`);
+  }
+  const mons = hosts.map((h, i) => {
+    const bare = h.replace(/^\[(.*)\]$/, '$1');
+    if (!isHostname(bare) && !/^[0-9a-fA-F:]+$/.test(bare)) throw new InvalidArgument(dataField('hosts'), `${JSON.stringify(h)} is not a host`);
+    const port = ports[i];
+    if (port !== undefined && !/^\d{1,5}$/.test(port)) throw new InvalidArgument(dataField('ports'), `${JSON.stringify(port)} is not a port`);
+    const host = bare.includes(':') ? `[${bare}]` : bare;
+    return port === undefined ? host : `${host}:${port}`;
+  });
+  return ['-m', mons.join(',')];
+}
+
+/** Cinder's auth_username, when sent: the cephx id to map with. */
+function requestUser(data: Record<string, string>): string {
+  const u = data['auth_username'];
+  if (u === undefined || u === '') return '';
+  if (!CEPH_NAME.test(u)) throw new InvalidArgument(dataField('auth_username'), `${JSON.stringify(u)} is not a cephx user name`);
+  return u;
+}
 
 export interface RbdImage {
   pool: string;
@@ -71,8 +118,48 @@ export function parseShowmapped(stdout: string): RbdMapping[] {
 
 const RBD_DEVICE = /^\/dev\/rbd\d{1,6}$/;
 
+/** Head (not snapshot) kernel mappings of pool/image in the default namespace. */
+async function headMappings(ctx: VolumeContext, pool: string, image: string): Promise<RbdMapping[]> {
+  const r = await ctx.runner.run('rbd', ['showmapped', '--format', 'json'], { timeoutMs: ctx.config.commandTimeoutMs });
+  const mine = parseShowmapped(r.stdout).filter(
+    (m) => m.pool === pool && m.name === image && m.namespace === '' && (m.snap === '-' || m.snap === ''),
+  );
+  const bad = mine.find((m) => !RBD_DEVICE.test(m.device));
+  if (bad) throw new Error(`rbd showmapped reported an unexpected device ${JSON.stringify(bad.device)}`);
+  return mine;
+}
+
+/** The request's part of `rbd map` (cephx id, monitors), validated. */
+export function rbdConnectArgs(data: Record<string, string>): { user: string; monitors: string[] } {
+  return { user: requestUser(data), monitors: monitorArgs(data) };
+}
+
 export class RbdConnector implements VolumeConnector {
   readonly type = 'rbd' as const;
+
+  async connect(vol: VolumeAttachment, ctx: VolumeContext): Promise<ConnectResult> {
+    const data = vol.connection_info?.data ?? {};
+    const { pool, image } = rbdImage(data); // validate before any command
+    const { user, monitors: mons } = rbdConnectArgs(data);
+    const spec = `${pool}/${image}`;
+    const sysfs = (ctx.host ?? hostIO()).sysfs;
+    return ctx.steps.run(`rbd: map ${spec}`, async (step) => {
+      // Without krbd loaded nothing can be mapped yet: skip the lookup (rbd map loads it).
+      if ((await sysfs.list('bus/rbd/devices')).length > 0) {
+        const existing = await headMappings(ctx, pool, image);
+        if (existing.length > 0) {
+          step.detail(`${existing[0]!.device} (already mapped)`);
+          return { devicePath: existing[0]!.device };
+        }
+      }
+      const r = await ctx.runner.run('rbd', ['map', ...cephArgs(ctx.config.ceph, user), ...mons, '--', spec],
+        { timeoutMs: ctx.config.commandTimeoutMs });
+      const device = r.stdout.trim().split('\n').pop()?.trim() ?? '';
+      if (!RBD_DEVICE.test(device)) throw new FailedPrecondition(`rbd map ${spec} answered ${JSON.stringify(device.slice(0, 100))}, not a /dev/rbdN device`);
+      step.detail(device);
+      return { devicePath: device };
+    });
+  }
 
   async disconnect(vol: VolumeAttachment, ctx: VolumeContext): Promise<void> {
     const data = vol.connection_info?.data ?? {};
@@ -91,13 +178,7 @@ export class RbdConnector implements VolumeConnector {
     if (!loaded.ok || !loaded.value) return;
 
     const found = await errors.attempt(`rbd: find mapping of ${spec}`, async (step) => {
-      const r = await runner.run('rbd', ['showmapped', '--format', 'json'], opts);
-      const mine = parseShowmapped(r.stdout).filter(
-        (m) => m.pool === pool && m.name === image && m.namespace === '' && (m.snap === '-' || m.snap === ''),
-      );
-      const bad = mine.find((m) => !RBD_DEVICE.test(m.device));
-      if (bad) throw new Error(`rbd showmapped reported an unexpected device ${JSON.stringify(bad.device)}`);
-      const devices = mine.map((m) => m.device);
+      const devices = (await headMappings(ctx, pool, image)).map((m) => m.device);
       const hint = data['device_path'];
       step.detail(devices.length ? devices.join(',') : 'not mapped');
       if (devices.length === 0) step.outcome('skipped');

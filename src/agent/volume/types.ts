@@ -1,4 +1,5 @@
-// Cinder-shaped volume types for the host half of volume disconnect.
+// Cinder-shaped volume types for the host half of volume connect and disconnect.
+import type { Clock } from '../clock';
 import type { CommandRunner, Log } from '../exec';
 import type { StepRecorder } from '../steps';
 import type { HostIO } from './host-io';
@@ -44,9 +45,35 @@ export interface HostVolumeUsage {
   otherDiskSources(): Promise<DiskSource[]>;
 }
 
+/** How `rbd` reaches the cluster: `--id`, `--conf`, `--cluster` (empty = ceph's default). */
+export interface CephClientConfig {
+  user: string;
+  confPath: string;
+  cluster: string;
+}
+
+export interface IscsiHostConfig {
+  /** Connect: longest wait for the SCSI devices and the multipath map. */
+  deviceWaitMs: number;
+  /** Disconnect: longest wait for deleted SCSI devices to leave sysfs. */
+  removalWaitMs: number;
+  /** `multipath -f` attempts before giving up (os-brick: 3). */
+  flushAttempts: number;
+  /** Multipath even for a single portal. */
+  useMultipath: boolean;
+  /** Between checks while waiting. */
+  pollMs: number;
+}
+
 export interface VolumeHostConfig {
   /** Absolute directory NFS exports are mounted under (Nova: nfs_mount_point_base). */
   nfsMountBase: string;
+  /** Mountpoint name: md5 of the export (Nova's, the default) or sha256. */
+  nfsMountpointHash?: 'md5' | 'sha256';
+  /** Extra `mount -o` options for every NFS mount. */
+  nfsMountOptions?: string;
+  ceph?: CephClientConfig;
+  iscsi?: Partial<IscsiHostConfig>;
   /** If non-empty, local volume paths must lie inside one of these directories. */
   localVolumeDirs?: readonly string[];
   /** Per-command timeout; default 30 s (exec.ts). */
@@ -65,10 +92,26 @@ export interface VolumeContext {
   config: VolumeHostConfig;
   /** sysfs and mount table; defaults to the real host (hostIO()). */
   host?: HostIO;
+  /** For waits (device appearance / removal, retries); default the system clock. */
+  clock?: Clock;
+  /** Aborts waits when the caller's deadline passes. */
+  signal?: AbortSignal;
+}
+
+/** What ConnectVolume answers: where the volume is on this host. */
+export interface ConnectResult {
+  /** Block device or file path to give the guest. */
+  devicePath: string;
 }
 
 export interface VolumeConnector {
   readonly type: DriverVolumeType;
+  /**
+   * Make the volume available on this host (login, map, mount) and answer
+   * its path. Validates connection_info before any command runs; idempotent
+   * (an existing session, mapping or mount is reused); any failure aborts.
+   */
+  connect(vol: VolumeAttachment, ctx: VolumeContext): Promise<ConnectResult>;
   /**
    * Undo on the host what connect did. Validates connection_info before any
    * command runs; records steps; failures go through ctx.errors.

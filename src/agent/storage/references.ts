@@ -1,0 +1,56 @@
+// What every OTHER domain libvirt knows (running or defined) references:
+// file and block paths (canonical, backing chains included) and RBD images,
+// from both the live XML and the persistent definition. A disk that appears
+// here is never removed on behalf of the instance being deleted.
+import { DomainXMLFlags } from '../../libvirt/constants';
+import { parseDomainXml } from '../../libvirt/domain-xml';
+import { ErrorCode, isLibvirtError } from '../../libvirt/errors';
+import type { Host } from '../../libvirt/host';
+import { canonicalPath } from '../host-fs';
+import { isInside } from '../volume/validate';
+
+export interface HostReferences {
+  /** canonical path → the domains referencing it */
+  paths: Map<string, string[]>;
+  /** "pool/image" → the domains referencing it */
+  rbd: Map<string, string[]>;
+}
+
+function add(map: Map<string, string[]>, key: string, domain: string): void {
+  const list = map.get(key);
+  if (!list) map.set(key, [domain]);
+  else if (!list.includes(domain)) list.push(domain);
+}
+
+/**
+ * Reads every domain except `excludeUuid`. A domain that disappears while
+ * being read no longer references anything; any other failure is thrown (the
+ * caller then cannot know ownership and keeps everything).
+ */
+export async function otherDomainReferences(host: Host, excludeUuid: string): Promise<HostReferences> {
+  const refs: HostReferences = { paths: new Map(), rbd: new Map() };
+  const guests = await host.call((c) => c.listAllDomains());
+  for (const g of guests) {
+    if (g.uuid.toLowerCase() === excludeUuid.toLowerCase()) continue;
+    const xmls: string[] = [];
+    try {
+      xmls.push(await g.xml());
+      if (await g.isPersistent()) xmls.push(await g.xml(DomainXMLFlags.INACTIVE));
+    } catch (err) {
+      if (isLibvirtError(err, ErrorCode.NO_DOMAIN)) continue;
+      throw err;
+    }
+    for (const xml of xmls) {
+      for (const d of parseDomainXml(xml).disks) {
+        for (const p of [d.path, ...d.backingPaths]) if (p) add(refs.paths, await canonicalPath(p), g.name);
+        if (d.type === 'network' && d.protocol === 'rbd' && d.source) add(refs.rbd, d.source, g.name);
+      }
+    }
+  }
+  return refs;
+}
+
+/** Referenced paths at or below `dir`, with who references them. */
+export function referencesInside(refs: HostReferences, dir: string): Array<{ path: string; domains: string[] }> {
+  return [...refs.paths.entries()].filter(([p]) => isInside(dir, p)).map(([path, domains]) => ({ path, domains }));
+}
