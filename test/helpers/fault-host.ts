@@ -13,7 +13,7 @@ import { ErrorCode, LibvirtError } from '../../src/libvirt/errors';
 import type { Guest } from '../../src/libvirt/guest';
 import { Host, type DomainRef, type HostEvents } from '../../src/libvirt/host';
 
-export type FaultMethod = 'shutdown' | 'destroy' | 'undefine' | 'create' | 'managedSaveRemove' | 'state' | 'detachDevice';
+export type FaultMethod = 'shutdown' | 'destroy' | 'undefine' | 'create' | 'managedSaveRemove' | 'state' | 'detachDevice' | 'xml';
 
 /**
  * What one call does: 'pass' reaches libvirt, 'ignore' returns without doing
@@ -61,6 +61,11 @@ export class FaultPlan {
     return this;
   }
 
+  /** Whether the plan says anything about this method. */
+  has(method: FaultMethod): boolean {
+    return this.queues.has(method) || this.always.has(method);
+  }
+
   next(method: FaultMethod): Outcome {
     const q = this.queues.get(method);
     if (q) return q.shift() ?? 'pass';
@@ -81,7 +86,7 @@ export class FaultPlan {
   }
 }
 
-const FAULT_METHODS: FaultMethod[] = ['shutdown', 'destroy', 'undefine', 'create', 'managedSaveRemove', 'state', 'detachDevice'];
+const FAULT_METHODS: FaultMethod[] = ['shutdown', 'destroy', 'undefine', 'create', 'managedSaveRemove', 'state', 'detachDevice', 'xml'];
 
 /**
  * A Guest whose fault methods follow `plan` (and are logged in it). The
@@ -93,6 +98,8 @@ export function faults(guest: Guest, plan: FaultPlan): Guest {
   for (const method of FAULT_METHODS) {
     const real = (guest[method] as (...a: unknown[]) => Promise<unknown>).bind(guest);
     const fn = async (...args: unknown[]): Promise<unknown> => {
+      // XML reads are frequent: only faked and logged when the plan names them.
+      if (method === 'xml' && !plan.has('xml')) return real(...args);
       let outcome: Outcome | void = plan.next(method);
       let kind: CallRecord['outcome'] = 'custom';
       if (typeof outcome === 'function') outcome = await outcome({ args, real: () => real(...args), guest });

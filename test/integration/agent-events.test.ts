@@ -228,7 +228,7 @@ describe('reflection through the agent', () => {
         expect(agent!.dependency).toContain(TIMESTAMP_FILE);
         expect(agent!.service[0].method.map((m: Msg) => m.name)).toEqual([
           'GetHostInfo', 'ListDomains', 'GetDomain', 'DefineDomain', 'WatchEvents',
-          'PowerOff', 'PowerOn', 'HardReboot', 'Destroy', 'DisconnectVolume',
+          'PowerOff', 'PowerOn', 'HardReboot', 'Destroy', 'ConnectVolume', 'DisconnectVolume',
         ]);
         // The import is served too (possibly already with the first answer).
         const [ts] = await fetch({ file_by_filename: TIMESTAMP_FILE });

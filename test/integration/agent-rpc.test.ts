@@ -41,7 +41,9 @@ describe('read RPCs', () => {
   it('GetHostInfo reports libvirt 9.0.0, the URI and a live connection', async () => {
     const a = await agent();
     const info = await a.client.call('GetHostInfo');
-    expect(info).toMatchObject({ libvirt_uri: a.node.uri, libvirt_version: '9.0.0', connected: true, agent_version: '0.1.0' });
+    expect(info).toMatchObject({
+      libvirt_uri: a.node.uri, libvirt_version: '9.0.0', connected: true, agent_version: '0.1.0', instances_path: a.config.instancesPath,
+    });
     expect(info.hostname).not.toBe('');
     expect(info.hypervisor_version).toMatch(/^\d+\.\d+\.\d+$/);
   });
@@ -204,6 +206,38 @@ describe('PowerOff / PowerOn / HardReboot', () => {
     expect(tr.details).toContain('transient-1');
   });
 
+  it('HardReboot of a managed-saved domain drops the image by default (a fresh boot); discard_managed_save:false resumes it', async () => {
+    const a = await agent();
+    const fresh = await a.client.call('HardReboot', { domain: { name: 'saved-1' } });
+    expect(fresh).toMatchObject({ power_state: 'POWER_STATE_RUNNING', started: true, resumed_managed_save: false });
+    expect(fresh.steps.map((s: Msg) => s.name)).toContain('managed-save-remove');
+
+    const b = await startTestAgent();
+    try {
+      const kept = await b.client.call('HardReboot', { domain: { name: 'saved-1' }, discard_managed_save: false });
+      expect(kept).toMatchObject({ started: true, resumed_managed_save: true });
+      expect(kept.steps.map((s: Msg) => s.name)).not.toContain('managed-save-remove');
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('PowerOn with volumes connects them first; a volume that cannot be connected keeps the domain off', async () => {
+    const a = await agent();
+    const file = path.join(a.node.dir, 'vol-1.img');
+    fs.writeFileSync(file, 'v');
+    const vol = (p: string) => ({ volume_id: 'vol-1', target_dev: 'vdb', connection_info: { driver_volume_type: 'local', data: { device_path: p } } });
+    const missing = await a.client.fail('PowerOn', { domain: { name: 'db-1' }, volumes: [vol(`${file}.gone`)] });
+    expect(missing.code).toBe(grpc.status.FAILED_PRECONDITION);
+    expect(await state(a, 'db-1')).toBe('POWER_STATE_SHUTOFF');
+    const bad = await a.client.fail('PowerOn', { domain: { name: 'db-1' }, volumes: [vol('relative/path')] });
+    expect(bad.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(bad.details).toMatch(/^volumes\[0\]\.connection_info\.data\.device_path: /);
+    const on = await a.client.call('PowerOn', { domain: { name: 'db-1' }, volumes: [vol(file)] });
+    expect(on).toMatchObject({ started: true });
+    expectSteps(on.steps, ['load-definition', 'local: check device', 'connect-volume vol-1', 'check-disks', 'start', 'wait-running']);
+  });
+
   it('PowerOn refuses to start without the disk file', async () => {
     const a = await agent();
     fs.rmSync(a.node.diskFiles['db-1']![0]!);
@@ -354,6 +388,53 @@ describe('DisconnectVolume', () => {
     const a = await agent({ overrides: { runner } });
     const err = await a.client.fail('DisconnectVolume', { domain: { name: 'web-1' }, volume: iscsi('not an iqn', 'vdb') });
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+  });
+});
+
+describe('ConnectVolume', () => {
+  const local = (p: string) => ({ volume_id: 'vol-9', connection_info: { driver_volume_type: 'local', data: { device_path: p } } });
+
+  it('local: answers the device path with its steps; a domain that does not exist yet is fine; request_id replays', async () => {
+    const a = await agent();
+    const file = path.join(a.node.dir, 'vol-9.img');
+    fs.writeFileSync(file, 'v');
+    const r = await a.client.call('ConnectVolume', { volume: local(file), domain: { uuid: '99999999-9999-4999-8999-999999999999' }, request_id: 'c-1' });
+    expect(r.device_path).toBe(file);
+    expectSteps(r.steps, ['local: check device']);
+    expect(await a.client.call('ConnectVolume', { volume: local(file), domain: { uuid: '99999999-9999-4999-8999-999999999999' }, request_id: 'c-1' })).toEqual(r);
+  });
+
+  it('iscsi through the command runner (scripted: no iSCSI on this machine): login, then the by-path device', async () => {
+    const iqn = 'iqn.2010-10.org.openstack:volume-9';
+    const node = (...rest: string[]): [string, string[]] => ['iscsiadm', ['-m', 'node', '-T', iqn, '-p', '192.0.2.10:3260', ...rest]];
+    const runner = new ScriptedRunner()
+      .expect('iscsiadm', ['-m', 'session', '-P', '3'], { code: 21 })
+      .expect(...node())
+      .expect(...node('--login'))
+      .expect(...node('--op', 'update', '-n', 'node.startup', '-v', 'automatic'));
+    for (let i = 0; i < 3; i++) runner.expect(...node('--rescan'));
+    const a = await agent({ overrides: { runner }, config: (c) => { c.iscsi.deviceWaitSeconds = 3; } });
+    // /dev/disk/by-path/... never appears here: the wait ends in DEADLINE_EXCEEDED after 3 s, naming the path.
+    const err = await a.client.fail('ConnectVolume', {
+      volume: { volume_id: 'v', connection_info: { driver_volume_type: 'iscsi', data: { target_portal: '192.0.2.10:3260', target_iqn: iqn, target_lun: '1' } } },
+    });
+    expect(err.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    expect(err.details).toContain('192.0.2.10:3260 lun 1');
+    expect(runner.commands.slice(0, 4)).toEqual(['iscsiadm -m session -P 3', ...[node(), node('--login'), node('--op', 'update', '-n', 'node.startup', '-v', 'automatic')].map(([c, x]) => [c, ...x].join(' '))]);
+  });
+
+  it('bad input: INVALID_ARGUMENT naming the field; a missing device: FAILED_PRECONDITION', async () => {
+    const a = await agent();
+    const noVol = await a.client.fail('ConnectVolume', {});
+    expect(noVol.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(noVol.details).toMatch(/^volume: /);
+    const badType = await a.client.fail('ConnectVolume', { volume: { volume_id: 'x', connection_info: { driver_volume_type: 'fc', data: {} } } });
+    expect(badType.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(badType.details).toMatch(/^volume\.connection_info\.driver_volume_type: /);
+    const rbd = await a.client.fail('ConnectVolume', { volume: { volume_id: 'x', connection_info: { driver_volume_type: 'rbd', data: { name: 'vols/-x' } } } });
+    expect(rbd.code).toBe(grpc.status.INVALID_ARGUMENT);
+    const gone = await a.client.fail('ConnectVolume', { volume: local('/nonexistent/virt-agent/vol') });
+    expect(gone.code).toBe(grpc.status.FAILED_PRECONDITION);
   });
 });
 

@@ -135,7 +135,65 @@ describe('PowerOn', () => {
   });
 });
 
+describe('PowerOn / HardReboot with volumes (connected before the start)', () => {
+  const local = (id: string, file: string) => ({ volume_id: id, target_dev: 'vdb', connection_info: { driver_volume_type: 'local', data: { device_path: file } } });
+
+  it('volumes are connected in order before the disk check and the start', async () => {
+    await setup();
+    fs.writeFileSync(env.inst(OFF, 'vol.img'), 'v');
+    // rbd: no krbd on this machine, so `rbd map` is scripted (its answer, /dev/rbd0, is what a host would print).
+    env.runner.expect('rbd', ['map', '--', 'volumes/volume-2'], { stdout: '/dev/rbd0\n' });
+    const plan = env.inject(OFF);
+    const ctx = env.ctx();
+    const r = await powerOn(env.deps, ctx, input(OFF, {
+      volumes: [local('vol-1', env.inst(OFF, 'vol.img')), { volume_id: 'vol-2', target_dev: 'vdc', connection_info: { driver_volume_type: 'rbd', data: { name: 'volumes/volume-2' } } }],
+    }));
+    env.runner.assertDone();
+    expect(r.started).toBe(true);
+    expect(stepSeq(ctx.steps.steps)).toEqual([
+      'load-definition:ok', 'local: check device:ok', 'connect-volume vol-1:ok', 'rbd: map volumes/volume-2:ok', 'connect-volume vol-2:ok',
+      'check-disks:ok', 'start:ok', 'wait-running:ok',
+    ]);
+    expect(ctx.steps.steps.find((s) => s.name === 'connect-volume vol-2')!.detail).toBe('/dev/rbd0');
+    expect(plan.count('create')).toBe(1);
+  });
+
+  it('a volume that cannot be connected: FAILED_PRECONDITION, the running guest of a HardReboot is not destroyed', async () => {
+    await setup();
+    const id = await idOf(RUN);
+    const plan = env.inject(RUN);
+    const err = await rejection(hardReboot(env.deps, env.ctx(), input(RUN, { volumes: [local('vol-1', env.inst(RUN, 'gone.img'))] })));
+    expect(err.kind).toBe('FailedPrecondition');
+    expect(err.message).toContain('does not exist');
+    expect(plan.count('destroy') + plan.count('create')).toBe(0);
+    expect(await idOf(RUN)).toBe(id);
+  });
+
+  it('an invalid volume: INVALID_ARGUMENT naming volumes[i], before anything (even for a running domain PowerOn leaves alone)', async () => {
+    await setup();
+    const plan = env.inject(RUN);
+    const bad = { volume_id: 'v', target_dev: 'vdb', connection_info: { driver_volume_type: 'iscsi', data: { target_portal: '10.0.0.1:3260', target_iqn: '--op=delete', target_lun: '1' } } };
+    for (const flow of [powerOn, hardReboot]) {
+      const err = await rejection(flow(env.deps, env.ctx(), input(RUN, { volumes: [local('ok', env.inst(RUN, 'disk')), bad] })));
+      expect(err.kind).toBe('InvalidArgument');
+      expect(err.message).toContain('volumes[1].connection_info.data.target_iqn');
+    }
+    env.runner.assertDone();
+    expect(plan.calls).toEqual([]);
+  });
+});
+
 describe('HardReboot', () => {
+  it('managed save present and discard asked (the RPC default for HardReboot): the image goes, a fresh boot', async () => {
+    await setup();
+    const plan = env.inject(SAVED);
+    const ctx = env.ctx();
+    const r = await hardReboot(env.deps, ctx, input(SAVED, { discardManagedSave: true }));
+    expect(r).toMatchObject({ started: true, resumedManagedSave: false, powerState: DomainState.RUNNING });
+    expect(plan.calls.filter((c) => c.method !== 'state').map((c) => c.method)).toEqual(['managedSaveRemove', 'create']);
+    expect(await (await env.host.raw({ uuid: SAVED })).hasManagedSaveImage()).toBe(false);
+  });
+
   it('running persistent domain: always restarted (destroyed, started, new id)', async () => {
     await setup();
     const id = await idOf(RUN);

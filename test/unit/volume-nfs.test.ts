@@ -1,9 +1,12 @@
-// NFS disconnect against REAL mounts: each "export" is a loop-device ext4
-// filesystem mounted where the connector expects that export's mount
-// (nfsMountpoint()), unmounted by the real execFileRunner, checked in the real
-// /proc/self/mountinfo. No NFS server is needed: the connector deliberately does
-// not care about the fs type. Needs root and losetup; skipped (with the reason
-// printed) otherwise.
+// NFS connect and disconnect against REAL mounts: each "export" is a
+// loop-device ext4 filesystem mounted where the connector expects that
+// export's mount (nfsMountpoint()), unmounted by the real execFileRunner,
+// checked in the real /proc/self/mountinfo. No NFS server is needed: the
+// connector deliberately does not care about the fs type. For connect, the one
+// thing this machine cannot do is the NFS mount itself (its kernel has no NFS
+// client): the runner serves that one command, `mount -t nfs ... -- EXPORT
+// MOUNTPOINT`, as a real loop mount of the export's image at MOUNTPOINT.
+// Needs root and losetup; skipped (with the reason printed) otherwise.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, promises as fsp, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
@@ -11,6 +14,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execFileRunner, type CommandRunner } from '../../src/agent/exec';
 import { hostIO, parseMountinfo } from '../../src/agent/volume/host-io';
+import { md5Hex } from '../../src/agent/volume/md5';
 import { NfsConnector, nfsMountpoint } from '../../src/agent/volume/nfs';
 import type { DiskSource, VolumeAttachment } from '../../src/agent/volume/types';
 import { makeCtx, silentLogger } from '../helpers/volume-ctx';
@@ -89,6 +93,34 @@ describe.skipIf(skipReason !== undefined)('NFS disconnect (real loop-device moun
     mounts.push(mp);
     expect(mountedAt(mp)).toBe(true);
     return mp;
+  }
+
+  /**
+   * The real runner, except `mount -t nfs`: that export is served by a real
+   * loop-mounted ext4 image holding `files` (see the header). `fake: 'no-mount'`
+   * makes the mount "succeed" without mounting anything.
+   */
+  function servingRunner(files: string[], fake?: 'no-mount'): CommandRunner & { calls: string[] } {
+    const real = recording(execFileRunner(silentLogger));
+    return {
+      calls: real.calls,
+      async run(cmd, args, opts) {
+        if (cmd !== 'mount' || args[0] !== '-t' || args[1] !== 'nfs') return real.run(cmd, args, opts);
+        real.calls.push([cmd, ...args].join(' '));
+        const mp = args.at(-1)!;
+        if (fake !== 'no-mount') {
+          const img = path.join(tmp, `${loops.length}.img`);
+          sh('truncate', ['-s', '8M', img]);
+          sh('mkfs.ext4', ['-q', '-F', img]);
+          const loop = sh('losetup', ['-f', '--show', img]);
+          loops.push(loop);
+          sh('mount', [loop, mp]);
+          mounts.push(mp);
+          for (const f of files) sh('truncate', ['-s', '1M', path.join(mp, f)]);
+        }
+        return { stdout: '', stderr: '', code: 0 };
+      },
+    };
   }
 
   const vol = (exportSpec: string): VolumeAttachment => ({
@@ -173,6 +205,70 @@ describe.skipIf(skipReason !== undefined)('NFS disconnect (real loop-device moun
     const runner = recording(execFileRunner(silentLogger));
     const { ctx } = ctxWith(runner);
     await expect(nfs.disconnect(vol(exportSpec), ctx)).rejects.toMatchObject({ kind: 'InvalidArgument', field: 'volume.connection_info.data.export' });
+    expect(runner.calls).toEqual([]);
+  });
+
+  it('connect: mounts the export at <base>/<md5(export)> (Nova\'s name), answers the volume file; disconnect unmounts it again', async () => {
+    const exp = '10.0.0.11:/srv/connect';
+    const runner = servingRunner(['volume-v1']);
+    const { ctx, steps } = ctxWith(runner);
+    const mp = nfsMountpoint(base, exp, 'md5');
+    expect(path.basename(mp)).toBe(md5Hex(exp));
+
+    const r = await nfs.connect(vol(exp), ctx);
+
+    expect(r.devicePath).toBe(path.join(mp, 'volume-v1'));
+    expect(runner.calls).toEqual([`mount -t nfs -o vers=4.1 -- ${exp} ${mp}`]);
+    expect(mountedAt(mp)).toBe(true);
+    expect(existsSync(r.devicePath)).toBe(true);
+    expect(steps.steps.map((s) => [s.name, s.outcome])).toEqual([[`nfs: mount ${exp}`, 'ok'], ['nfs: check volume file', 'ok']]);
+
+    // Refcounting: the disconnect finds the same mountpoint and, with no other user, unmounts.
+    const off = ctxWith(runner);
+    await nfs.disconnect(vol(exp), off.ctx);
+    expect(mountedAt(mp)).toBe(false);
+    expect(existsSync(mp)).toBe(false);
+  });
+
+  it('connect when already mounted (a second volume on the export): no mount, and the mount stays while the other volume uses it', async () => {
+    const exp = '10.0.0.12:/srv/shared';
+    const runner = servingRunner(['volume-v1', 'volume-v2']);
+    const first = await nfs.connect(vol(exp), ctxWith(runner).ctx);
+    const second = await nfs.connect({ ...vol(exp), volume_id: 'v2', connection_info: { driver_volume_type: 'nfs', data: { export: exp, name: 'volume-v2' } } },
+      ctxWith(runner).ctx);
+    expect(runner.calls.filter((c) => c.startsWith('mount '))).toHaveLength(1);
+    expect(second.devicePath).toBe(path.join(path.dirname(first.devicePath), 'volume-v2'));
+    // v1 goes; v2 (another domain's disk) still uses the mount.
+    const { ctx } = ctxWith(runner, [{ domain: 'instance-9', targetDev: 'vdc', type: 'file', source: second.devicePath }]);
+    await nfs.disconnect(vol(exp), ctx);
+    expect(mountedAt(path.dirname(first.devicePath))).toBe(true);
+  });
+
+  it('sha256 naming when configured; a mount that reports success but is not in the mount table: FAILED_PRECONDITION', async () => {
+    const exp = '10.0.0.13:/srv/lying';
+    const runner = servingRunner([], 'no-mount');
+    const { ctx } = makeCtx({ runner, host: hostIO(), config: { nfsMountBase: base, nfsMountpointHash: 'sha256' } });
+    await expect(nfs.connect(vol(exp), ctx)).rejects.toMatchObject({ kind: 'FailedPrecondition', message: expect.stringContaining('not in the mount table') });
+    expect(runner.calls).toEqual([`mount -t nfs -o vers=4.1 -- ${exp} ${nfsMountpoint(base, exp, 'sha256')}`]);
+    expect(path.basename(nfsMountpoint(base, exp, 'sha256'))).toHaveLength(64);
+  });
+
+  it('the volume file is not on the export: FAILED_PRECONDITION naming it', async () => {
+    const exp = '10.0.0.14:/srv/empty';
+    const runner = servingRunner([]);
+    await expect(nfs.connect(vol(exp), ctxWith(runner).ctx)).rejects.toMatchObject({ kind: 'FailedPrecondition', message: expect.stringContaining('volume file volume-v1 not found') });
+  });
+
+  it.each([
+    ['options', { export: '10.0.0.7:/srv', name: 'v', options: '-o vers=4,remount;reboot' }],
+    ['options', { export: '10.0.0.7:/srv', name: 'v', options: '--bind' }],
+    ['name', { export: '10.0.0.7:/srv', name: '../etc/shadow' }],
+    ['name', { export: '10.0.0.7:/srv' }],
+  ])('connect with a bad %s: INVALID_ARGUMENT before any command', async (field, data) => {
+    const runner = recording(execFileRunner(silentLogger));
+    const { ctx } = ctxWith(runner);
+    await expect(nfs.connect({ volume_id: 'v', target_dev: 'vdb', connection_info: { driver_volume_type: 'nfs', data } }, ctx))
+      .rejects.toMatchObject({ kind: 'InvalidArgument', field: `volume.connection_info.data.${field}` });
     expect(runner.calls).toEqual([]);
   });
 

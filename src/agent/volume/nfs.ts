@@ -35,7 +35,7 @@ export function nfsMountpoint(mountBase: string, exportSpec: string, hash: Mount
   return path.join(mountBase, hash === 'sha256' ? createHash('sha256').update(spec).digest('hex') : md5Hex(spec));
 }
 
-const OPTION = /^[A-Za-z0-9_.+-]+(=[A-Za-z0-9_.:/+-]+)?$/;
+const OPTION = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*(=[A-Za-z0-9_.:/+-]+)?$/;
 
 /**
  * Mount options: the agent's configured ones, then the volume's `options`
