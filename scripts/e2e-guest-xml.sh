@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Print the domain XML of an e2e test guest (see test/e2e/README.md).
-#   scripts/e2e-guest-xml.sh NAME [--ignore-acpi] [--disk PATH]...
+#   scripts/e2e-guest-xml.sh NAME [--ignore-acpi] [--panic] [--q35] [--disk PATH]...
 # --ignore-acpi  boot with "noacpid": the guest ignores ACPI shutdown requests.
+# --panic        an ISA pvpanic device, on_crash=preserve and "unknown_nmi_panic":
+#                `virsh inject-nmi NAME` panics the guest kernel, libvirt reports it
+#                CRASHED and keeps its QEMU process.
+# --q35          machine q35 with PCIe root ports and native PCIe hotplug (ACPI hotplug
+#                off): a second detach while the guest has not released the device
+#                fails with "already in the process of unplug", as on such hosts.
 # --disk PATH    add a virtio disk (vda, vdb, ...; <serial> = that target name);
 #                raw/qcow2 file (format from qemu-img info), block device, or
 #                iscsi://HOST:PORT/IQN/LUN (QEMU's own iSCSI client).
@@ -13,16 +19,42 @@ E2E_DIR=${E2E_DIR:-/var/tmp/virt-agent-e2e}
 GUEST_KERNEL=${GUEST_KERNEL:-$E2E_DIR/guest/vmlinuz}
 GUEST_INITRD=${GUEST_INITRD:-$E2E_DIR/guest/initrd.img}
 
-usage() { echo "usage: $0 NAME [--ignore-acpi] [--disk PATH]..." >&2; exit 2; }
+usage() { echo "usage: $0 NAME [--ignore-acpi] [--panic] [--q35] [--disk PATH]..." >&2; exit 2; }
 esc() { local s=${1//&/&amp;}; s=${s//</&lt;}; s=${s//>/&gt;}; s=${s//\'/&apos;}; printf '%s' "$s"; }
 
 [ $# -ge 1 ] && [ "${1#-}" = "$1" ] || usage
 name=$1; shift
 cmdline="console=ttyS0"
+on_crash=destroy
+panic_xml=""
+machine=pc
+pcie_xml=""
+qemu_ns=""
+qemu_args=""
 disks=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --ignore-acpi) cmdline="$cmdline noacpid"; shift ;;
+    --panic)
+      cmdline="$cmdline unknown_nmi_panic"
+      on_crash=preserve
+      panic_xml="    <panic model='isa'><address type='isa' iobase='0x505'/></panic>
+"
+      shift ;;
+    --q35)
+      machine=q35
+      pcie_xml="    <controller type='pci' index='0' model='pcie-root'/>
+    <controller type='pci' index='1' model='pcie-root-port'/>
+    <controller type='pci' index='2' model='pcie-root-port'/>
+    <controller type='pci' index='3' model='pcie-root-port'/>
+"
+      qemu_ns=" xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'"
+      qemu_args="  <qemu:commandline>
+    <qemu:arg value='-global'/>
+    <qemu:arg value='ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off'/>
+  </qemu:commandline>
+"
+      shift ;;
     --disk) [ $# -ge 2 ] || usage; disks+=("$2"); shift 2 ;;
     *) usage ;;
   esac
@@ -66,13 +98,13 @@ for i in "${!disks[@]}"; do
 done
 
 cat <<EOF
-<domain type='qemu'>
+<domain type='qemu'$qemu_ns>
   <name>$(esc "$name")</name>
   <uuid>$uuid</uuid>
   <memory unit='MiB'>128</memory>
   <vcpu>1</vcpu>
   <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
+    <type arch='x86_64' machine='$machine'>hvm</type>
     <kernel>$(esc "$GUEST_KERNEL")</kernel>
     <initrd>$(esc "$GUEST_INITRD")</initrd>
     <cmdline>$cmdline</cmdline>
@@ -82,7 +114,7 @@ cat <<EOF
   </features>
   <on_poweroff>destroy</on_poweroff>
   <on_reboot>restart</on_reboot>
-  <on_crash>destroy</on_crash>
+  <on_crash>$on_crash</on_crash>
   <devices>
 ${disk_xml}    <controller type='usb' model='none'/>
     <serial type='file'>
@@ -94,6 +126,6 @@ ${disk_xml}    <controller type='usb' model='none'/>
       <target type='serial' port='0'/>
     </console>
     <memballoon model='none'/>
-  </devices>
-</domain>
+${panic_xml}${pcie_xml}  </devices>
+${qemu_args}</domain>
 EOF

@@ -25,8 +25,10 @@ PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 # qemu-block-extra carries QEMU's iSCSI client (block-iscsi.so).
 [ "$E2E_ISCSI" = 1 ] && PACKAGES+=(tgt qemu-block-extra)
 # Kernel modules loaded by the guest's /init, in dependency order.
+# pvpanic + pvpanic-mmio: the ISA pvpanic device (ACPI QEMU0001) tells QEMU about a
+# guest kernel panic, so a --panic guest ends CRASHED in libvirt.
 GUEST_MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev
-  virtio_pci virtio_blk evdev button)
+  virtio_pci virtio_blk evdev button pvpanic pvpanic-mmio)
 
 log() { echo "e2e-setup: $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

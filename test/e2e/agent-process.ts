@@ -27,6 +27,8 @@ export interface AgentOptions {
   /** Written to <dir>/agent-config.json and passed with --config. */
   config?: Record<string, unknown>;
   logLevel?: string;
+  /** Extra environment of the agent process (e.g. PATH with a stand-in for a host tool). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** `node dist/cli/virt-agent.js` on a unix socket in dir, with its JSON log lines. */
@@ -78,7 +80,7 @@ export class AgentProcess {
       fs.writeFileSync(file, JSON.stringify(opts.config));
       args.push('--config', file);
     }
-    const proc = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
     running.add(proc);
     const agent = new AgentProcess(proc, `unix:${socket}`, path.join(opts.dir, 'agent.log'));
     try {

@@ -275,7 +275,7 @@ describe('DisconnectVolume (local)', () => {
 });
 
 describe('Destroy with destroy_disks', () => {
-  it('6: disks under --instances-path removed; a disk outside it refused with a warning and untouched', async () => {
+  it("6: disks in the instance's directory removed; a disk outside it refused with a warning and untouched", async () => {
     const uuid = guestUuid(G.disks);
     const inside = [path.join(instances, uuid, 'disk'), path.join(instances, uuid, 'disk.eph0')];
     const shared = path.join(outside, 'shared.raw');
@@ -292,7 +292,7 @@ describe('Destroy with destroy_disks', () => {
     expect(stepsOf(r)).toEqual(expect.arrayContaining(['remove-disk vda:ok', 'remove-disk vdb:ok', 'remove-disk vdc:skipped']));
     expect(r.warnings).toHaveLength(1);
     expect(r.warnings[0]).toContain(shared);
-    expect(r.warnings[0]).toMatch(/outside the instances directory/);
+    expect(r.warnings[0]).toMatch(/outside this instance's directory/);
     expect(sha256(shared)).toBe(before.sha);
     expect(fs.statSync(shared).mtimeMs).toBe(before.stat.mtimeMs);
     expect(await virsh.names()).not.toContain(G.disks);

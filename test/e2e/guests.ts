@@ -46,9 +46,11 @@ export function guestUuid(name: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
-export async function guestXml(env: E2EEnv, name: string, opts: { ignoreAcpi?: boolean; disks?: string[] } = {}): Promise<string> {
+export async function guestXml(env: E2EEnv, name: string, opts: { ignoreAcpi?: boolean; panic?: boolean; q35?: boolean; disks?: string[] } = {}): Promise<string> {
   const args = [path.join(REPO, 'scripts', 'e2e-guest-xml.sh'), name];
   if (opts.ignoreAcpi) args.push('--ignore-acpi');
+  if (opts.panic) args.push('--panic');
+  if (opts.q35) args.push('--q35');
   for (const d of opts.disks ?? []) args.push('--disk', d);
   const r = await run('bash', args, {
     env: { ...process.env, E2E_DIR: env.E2E_DIR, GUEST_KERNEL: env.GUEST_KERNEL, GUEST_INITRD: env.GUEST_INITRD },
