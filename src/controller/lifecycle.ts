@@ -9,6 +9,7 @@ import type { Liveness } from './liveness';
 import type { Quota } from './quota';
 import type { InstanceChange, Store } from './store';
 import type { InstanceRow, PowerState, RequestContext } from './types';
+import { attachmentsOf } from './volumes';
 
 export interface ServiceConfig {
   /** 0 = DeleteInstance deletes at once. */
@@ -156,7 +157,9 @@ export function retryDelayMs(attempts: number, baseMs: number, capMs: number): n
  * needs from the records (e.g. the instance's volumes) is added once.
  */
 export function powerOnRequest(deps: Deps, row: InstanceRow, agentRequestId: string): Msg {
-  return { domain: { uuid: row.uuid }, wait_timeout_seconds: deps.config.powerOnTimeoutSeconds, request_id: agentRequestId };
+  // The host side of its volumes may be gone (a host reboot): the agent connects the attached ones first.
+  const volumes = attachmentsOf(deps.store.volumesOf(row.uuid).filter((v) => v.status === 'in-use'));
+  return { domain: { uuid: row.uuid }, wait_timeout_seconds: deps.config.powerOnTimeoutSeconds, request_id: agentRequestId, volumes };
 }
 
 /** PowerOn with its deadline; never retried (not idempotent in its effect on a running guest's timing). */

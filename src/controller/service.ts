@@ -12,10 +12,13 @@ import type { InstanceChange, InstanceFilter } from './store';
 import type { ActionRow, InstanceRow, InstanceView, Outcome, QuotaCounts, QuotaLimits, RequestContext, VolumeRow, VolumeStatus } from './types';
 import * as volumeAdmin from './volume-admin';
 import {
-  connectionInfoField, countField, MAX_MEMORY_MIB, MAX_VCPUS, nameField, prepareDomainXml, projectField, targetDevField,
-  uuidField, volumeIdField, volumeSpecs,
+  checkFileDisks, connectionInfoField, countField, fileDisksOf, MAX_MEMORY_MIB, MAX_VCPUS, nameField, prepareDomainXml,
+  projectField, targetDevField, uuidField, volumeIdField, volumeSpecs,
 } from './validate';
 import * as volumes from './volumes';
+
+/** How long an agent's reported instances path is trusted before it is asked again. */
+const INSTANCES_PATH_TTL_MS = 300_000;
 
 export interface CreateInstanceInput {
   name?: string;
@@ -36,7 +39,24 @@ export interface AttachVolumeInput {
 }
 
 export class ControllerService {
+  /** host → the agent's instances_path (GetHostInfo), asked at create and kept a while. */
+  private readonly instancesPaths = new Map<string, { path: string; at: number }>();
+
   constructor(readonly deps: Deps) {}
+
+  /** The host's instances directory as its agent reports it (cached per host). */
+  private async instancesPathOf(host: string): Promise<string> {
+    const now = Date.now();
+    const hit = this.instancesPaths.get(host);
+    if (hit && now - hit.at < INSTANCES_PATH_TTL_MS) return hit.path;
+    const info = await agentCall(this.deps, host, 'GetHostInfo', {}, { deadlineMs: seconds(this.deps.config.agentTimeoutSeconds), idempotent: true });
+    const p = typeof info.instances_path === 'string' ? info.instances_path : '';
+    if (!p.startsWith('/')) {
+      throw new FailedPrecondition(`the agent on host ${host} does not report its instances path; file disks cannot be checked there`);
+    }
+    this.instancesPaths.set(host, { path: p, at: now });
+    return p;
+  }
 
   private view(row: InstanceRow, warnings?: string[]): InstanceView {
     return { instance: row, volumes: this.deps.store.volumesOf(row.uuid), ...(warnings && warnings.length > 0 ? { warnings } : {}) };
@@ -74,6 +94,17 @@ export class ControllerService {
     const domain = prepareDomainXml(req.domain_xml ?? '', { vcpus, memoryMib });
     const uuid = domain.uuid;
     this.requireHostUp(host, 'nothing was created');
+    // File disks only in the instance's own directory on that host (asked of its agent only when there are any).
+    const volumeTargets = new Set(specs.map((s) => s.target_dev));
+    if (fileDisksOf(domain.xml, volumeTargets).length > 0) {
+      let instancesPath: string;
+      try {
+        instancesPath = await this.instancesPathOf(host);
+      } catch (err) {
+        throw clientError(err, `checking the disks of instance ${uuid} against host ${host}`);
+      }
+      checkFileDisks(domain.xml, uuid, instancesPath, volumeTargets, host);
+    }
 
     const actionId = store.tx(() => {
       if (store.getInstance(uuid)) throw new Conflict(`instance ${uuid} already exists (domain_xml <uuid>)`);

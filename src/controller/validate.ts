@@ -2,11 +2,12 @@
 // preparation of a client's domain XML (uuid, name, vcpu and memory made
 // explicit and consistent with the request).
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 
 import { XMLParser } from 'fast-xml-parser';
 
 import { InvalidArgument } from '../errors';
-import { screenXml } from '../libvirt/domain-xml';
+import { parseDomainXml, screenXml } from '../libvirt/domain-xml';
 import type { ConnectionInfo } from './types';
 
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -209,4 +210,33 @@ export function prepareDomainXml(xml: string, want: { vcpus: number; memoryMib: 
   const at = rootTagEnd(xml, field);
   // Only validated UUIDs and integers are inserted: nothing to escape.
   return { xml: `${xml.slice(0, at)}${inserts.join('')}${xml.slice(at)}`, uuid, domainName };
+}
+
+/** The file disks (with a source) of a domain XML, except those of the request's volumes (by target). */
+export function fileDisksOf(xml: string, exemptTargets: ReadonlySet<string>): Array<{ target: string; file: string }> {
+  return parseDomainXml(xml).disks
+    .filter((d) => d.type === 'file' && d.path !== undefined && !exemptTargets.has(d.targetDev))
+    .map((d) => ({ target: d.targetDev || '?', file: d.path ?? '' }));
+}
+
+/**
+ * File disks of a new instance must lie in its own directory on the host,
+ * <instances_path>/<uuid>/ (Nova's layout): a domain XML naming another
+ * instance's disk (or any other file) is refused, so an instance can never be
+ * made to own — and later delete, or read — someone else's file. Disks of the
+ * request's volumes (by target) are exempt: they are Cinder volumes, never
+ * removed with the instance. The agent applies the same rule again, on
+ * canonical paths, when it removes disks.
+ */
+export function checkFileDisks(xml: string, uuid: string, instancesPath: string, exemptTargets: ReadonlySet<string>,
+  host: string, field = 'domain_xml'): void {
+  const dir = path.posix.join(instancesPath, uuid);
+  for (const { target, file } of fileDisksOf(xml, exemptTargets)) {
+    // No ".." or "." segments at all: the path must say plainly where it is.
+    const plain = path.posix.isAbsolute(file) && !file.split('/').some((seg) => seg === '..' || seg === '.');
+    const rel = path.posix.relative(dir, file);
+    if (!plain || rel === '' || rel === '..' || rel.startsWith('../') || path.posix.isAbsolute(rel)) {
+      throw new InvalidArgument(field, `disk ${target}: file ${JSON.stringify(file.slice(0, 256))} is outside this instance's directory ${dir} on host ${host}`);
+    }
+  }
 }

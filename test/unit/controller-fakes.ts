@@ -26,6 +26,9 @@ export interface RecordedCall {
 
 type Handler = (req: Msg) => Msg | Promise<Msg>;
 
+/** What every fake agent reports as its instances directory. */
+export const INSTANCES_PATH = '/var/lib/nova/instances';
+
 export class FakeAgents implements AgentApi {
   readonly calls: RecordedCall[] = [];
   readonly healthChecks: string[] = [];
@@ -40,6 +43,7 @@ export class FakeAgents implements AgentApi {
 
   constructor(private readonly hosts: string[] = ['h1', 'h2']) {
     this.on('DefineDomain', (req) => ({ uuid: /<uuid>([^<]+)<\/uuid>/.exec(String(req.xml))?.[1] ?? '', power_state: 'POWER_STATE_RUNNING' }));
+    this.on('GetHostInfo', () => ({ hostname: 'fake', connected: true, instances_path: INSTANCES_PATH }));
     this.on('PowerOff', () => ({ clean: true, power_state: 'POWER_STATE_SHUTOFF' }));
     this.on('PowerOn', () => ({ started: true, power_state: 'POWER_STATE_RUNNING' }));
     this.on('Destroy', () => ({ found: true, warnings: [] }));
