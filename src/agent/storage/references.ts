@@ -40,12 +40,15 @@ export async function otherDomainReferences(host: Host, excludeUuid: string): Pr
       if (isLibvirtError(err, ErrorCode.NO_DOMAIN)) continue;
       throw err;
     }
+    const paths = new Set<string>();
     for (const xml of xmls) {
       for (const d of parseDomainXml(xml).disks) {
-        for (const p of [d.path, ...d.backingPaths]) if (p) add(refs.paths, await canonicalPath(p), g.name);
+        for (const p of [d.path, ...d.backingPaths]) if (p) paths.add(p);
         if (d.type === 'network' && d.protocol === 'rbd' && d.source) add(refs.rbd, d.source, g.name);
       }
     }
+    // One domain's paths at once: a dead mount costs one realpath deadline, not one per disk.
+    for (const c of await Promise.all([...paths].map((p) => canonicalPath(p)))) add(refs.paths, c, g.name);
   }
   return refs;
 }
