@@ -56,9 +56,14 @@ async function fileVerdict(plan: Plan, p: string): Promise<{ verdict: Verdict; c
   return { canonical, verdict: { keep: false } };
 }
 
+const RBD_NAME = /^[A-Za-z0-9._][A-Za-z0-9._-]{0,254}$/;
+
 function rbdVerdict(plan: Plan, spec: string): Verdict {
   const [pool, image, ...rest] = spec.split('/');
-  if (!pool || !image || rest.length > 0) return keep(`rbd ${spec} is not a pool/image name`);
+  // Only names the agent can pass to rbd safely (never option-like); anything odd is left alone.
+  if (!pool || !image || rest.length > 0 || !RBD_NAME.test(pool) || !RBD_NAME.test(image)) {
+    return keep(`rbd ${spec} is not a pool/image name the agent removes`);
+  }
   if (!image.startsWith(`${plan.uuid}_`)) return keep(`rbd ${spec} is not named ${plan.uuid}_*`);
   if (!plan.pools.includes(pool)) return keep(`rbd ${spec}: pool ${pool} is not one of the configured rbd.pools`);
   const users = plan.refs.rbd.get(spec);

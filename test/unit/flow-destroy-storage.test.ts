@@ -125,6 +125,16 @@ describe('Destroy: RBD images (scripted rbd; no Ceph cluster or krbd on this mac
     expect(result.undefined).toBe(true);
   });
 
+  it('a listed image with a name rbd could misread is left alone with a warning, not an error', async () => {
+    const runner = new ScriptedRunner([ls([`${A}_disk with space`])]);
+    await setupRbd(runner, [{ name: 'a', uuid: A, state: DomainState.SHUTOFF }]);
+    const { result, steps } = await run({ destroyDisks: true });
+    runner.assertDone();
+    expect(steps.find((s) => s.name === `remove-rbd vms/${A}_disk with space`)).toMatchObject({ outcome: 'skipped' });
+    expect(result).toMatchObject({ undefined: true });
+    expect(result.warnings[0]).toContain('is not a pool/image name the agent removes');
+  });
+
   it('an image used by another domain is kept, whatever its name', async () => {
     const runner = new ScriptedRunner([ls([`${A}_disk`])]);
     await setupRbd(runner, [
