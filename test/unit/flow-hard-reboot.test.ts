@@ -158,15 +158,31 @@ describe('PowerOn / HardReboot with volumes (connected before the start)', () =>
     expect(plan.count('create')).toBe(1);
   });
 
-  it('a volume that cannot be connected: FAILED_PRECONDITION, the running guest of a HardReboot is not destroyed', async () => {
+  it('a volume that cannot be connected: its error, the running guest of a HardReboot is not destroyed', async () => {
     await setup();
     const id = await idOf(RUN);
     const plan = env.inject(RUN);
-    const err = await rejection(hardReboot(env.deps, env.ctx(), input(RUN, { volumes: [local('vol-1', env.inst(RUN, 'gone.img'))] })));
+    env.runner.expect('rbd', ['map', '--', 'volumes/volume-2'], { stdout: 'rbd: sysfs write failed\n' });
+    const rbd = { volume_id: 'vol-2', target_dev: 'vdc', connection_info: { driver_volume_type: 'rbd', data: { name: 'volumes/volume-2' } } };
+    const err = await rejection(hardReboot(env.deps, env.ctx(), input(RUN, { volumes: [rbd] })));
+    env.runner.assertDone();
     expect(err.kind).toBe('FailedPrecondition');
-    expect(err.message).toContain('does not exist');
+    expect(err.message).toContain('not a /dev/rbdN device');
     expect(plan.count('destroy') + plan.count('create')).toBe(0);
     expect(await idOf(RUN)).toBe(id);
+  });
+
+  it('a local volume whose device is missing: a warning step; the disk check decides whether the guest can start', async () => {
+    await setup();
+    const ctx = env.ctx();
+    // off's definition does not use the file: it starts.
+    const r = await powerOn(env.deps, ctx, input(OFF, { volumes: [local('vol-1', env.inst(OFF, 'gone.img'))] }));
+    expect(r.started).toBe(true);
+    expect(ctx.steps.steps[1]).toMatchObject({ name: 'local: check device', outcome: 'warning' });
+    // nodisk's definition uses its (missing) disk: refused before the start.
+    const err = await rejection(powerOn(env.deps, env.ctx(), input(NODISK, { volumes: [local('vol-1', env.inst(NODISK, 'disk'))] })));
+    expect(err.kind).toBe('FailedPrecondition');
+    expect(await env.stateOf(NODISK)).toBe(DomainState.SHUTOFF);
   });
 
   it('an invalid volume: INVALID_ARGUMENT naming volumes[i], before anything (even for a running domain PowerOn leaves alone)', async () => {

@@ -154,11 +154,12 @@ describe('power and lifecycle calls', () => {
     const c = await conns.connect();
     const web = await c.lookupByName('web-1');
     const disk = '<disk type="file" device="disk"><source file="/tmp/x"/><target dev="vdz" bus="virtio"/></disk>';
-    for (const [call, p] of [
-      ['virDomainAttachDeviceFlags', web.attachDevice(disk, DeviceModifyFlags.LIVE | DeviceModifyFlags.CONFIG)],
-      ['virDomainDetachDeviceFlags', web.detachDevice(disk, DeviceModifyFlags.LIVE)],
+    // Each call is started only when awaited: a second rejection pending meanwhile would be unhandled.
+    for (const [call, start] of [
+      ['virDomainAttachDeviceFlags', () => web.attachDevice(disk, DeviceModifyFlags.LIVE | DeviceModifyFlags.CONFIG)],
+      ['virDomainDetachDeviceFlags', () => web.detachDevice(disk, DeviceModifyFlags.LIVE)],
     ] as const) {
-      const err = await libvirtError(p);
+      const err = await libvirtError(start());
       expect(err).toMatchObject({ code: ErrorCode.NO_SUPPORT, domain: FROM.DOMAIN, level: LEVEL_ERROR, int1: -1, call });
       expect(toAppError(err, 'x').kind).toBe('FailedPrecondition');
     }

@@ -236,14 +236,16 @@ describe('RBD connect (krbd map)', () => {
 });
 
 describe('local connect', () => {
-  it('an existing file: its path; a missing one: FAILED_PRECONDITION; outside local_volume_dirs: INVALID_ARGUMENT', async () => {
+  it('an existing file: its path; a missing one: its path with a warning step (as os-brick); outside local_volume_dirs: INVALID_ARGUMENT', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'virt-agent-local-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(path.join(dir, 'vol.img'), 'x');
     const runner = new ScriptedRunner();
-    const { ctx } = makeCtx({ runner, config: { localVolumeDirs: [dir] } });
+    const { ctx, steps } = makeCtx({ runner, config: { localVolumeDirs: [dir] } });
     expect((await connectHost(vol('local', { device_path: path.join(dir, 'vol.img') }), ctx)).devicePath).toBe(path.join(dir, 'vol.img'));
-    await expect(connectHost(vol('local', { device_path: path.join(dir, 'gone.img') }), ctx)).rejects.toMatchObject({ kind: 'FailedPrecondition' });
+    expect((await connectHost(vol('local', { device_path: path.join(dir, 'gone.img') }), ctx)).devicePath).toBe(path.join(dir, 'gone.img'));
+    expect(steps.steps.map((s) => s.outcome)).toEqual(['ok', 'warning']);
+    expect(steps.steps[1]!.detail).toContain('does not exist on this host');
     await expect(connectHost(vol('local', { device_path: '/etc/passwd' }), ctx)).rejects.toMatchObject({ kind: 'InvalidArgument' });
     expect(runner.calls).toEqual([]);
   });

@@ -1,8 +1,11 @@
 // 'local' volumes (Cinder's LocalConnector): a block device or file already on
-// the host. Connect checks that it is there; disconnect has nothing to undo.
-// Both validate the path so a bogus or out-of-bounds path is reported rather
-// than silently accepted.
-import { FailedPrecondition, InvalidArgument } from '../../errors';
+// the host. Neither connect nor disconnect has anything to do on the host;
+// both validate the path so a bogus or out-of-bounds path is reported rather
+// than silently accepted. A path that does not exist is answered with a
+// warning step, as os-brick answers it: whether the guest can start without
+// it is decided by the disk check before a start, which refuses a missing
+// disk the guest's definition uses.
+import { InvalidArgument } from '../../errors';
 import { pathExists } from '../host-fs';
 import { canonicalPath } from './host-io';
 import type { ConnectResult, VolumeAttachment, VolumeConnector, VolumeContext } from './types';
@@ -33,8 +36,11 @@ export class LocalConnector implements VolumeConnector {
     const data = vol.connection_info?.data ?? {};
     const p = await localVolumePath(data, ctx.config.localVolumeDirs);
     return ctx.steps.run('local: check device', async (step) => {
-      if (!(await pathExists(p))) throw new FailedPrecondition(`local volume ${data['device_path']} does not exist on this host`);
-      step.detail(p);
+      if (await pathExists(p).catch(() => false)) step.detail(p);
+      else {
+        step.outcome('warning');
+        step.detail(`${p} does not exist on this host`);
+      }
       // The path as given: it is what the domain's XML names.
       return { devicePath: validateAbsolutePath(dataField('device_path'), data['device_path']!) };
     });
