@@ -12,15 +12,5 @@ if [ "${VIRT_AGENT_SKIP_PACKAGE:-0}" != "1" ]; then
   bash scripts/package-check.sh
 fi
 if [ "${VIRT_AGENT_SKIP_E2E:-0}" != "1" ] && [ -f vitest.e2e.config.mts ]; then
-  # One e2e run per machine at a time: the suite shares the one libvirtd (and
-  # restarts it), so a second checkout's run waits here instead of colliding.
-  mkdir -p /var/tmp
-  exec 8>/var/tmp/virt-agent-e2e-run.lock
-  flock 8
-  # Only this shell holds the lock: libvirtd and the tests must not inherit it.
-  bash scripts/e2e-setup.sh 8>&-
-  status=0
-  npx vitest run --config vitest.e2e.config.mts 8>&- || status=$?
-  bash scripts/e2e-teardown.sh 8>&- || true
-  exit "$status"
+  bash scripts/e2e-run.sh
 fi
