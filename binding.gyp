@@ -7,7 +7,10 @@
         "src/native/common.cc",
         "src/native/event_loop.cc",
         "src/native/connect.cc",
-        "src/native/domain.cc"
+        "src/native/domain.cc",
+        "src/native/pool.cc",
+        "src/native/storage.cc",
+        "src/native/lock.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       # NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS: when a worker thread is terminated

@@ -1,62 +1,48 @@
 // The agent's file-system calls on instance and volume storage, in one place
 // and each with a deadline: a hung NFS server or a dying disk can block such
-// a call for good, and a request must not wait for it (the libuv thread is
-// lost, the request is not). Flows and storage code call these named helpers
-// instead of node:fs, so how they are executed can change here alone.
-import { promises as fsp } from 'node:fs';
+// a call for good, and a request must not wait for it. Flows and storage code
+// call these named helpers instead of node:fs. They run on the binding's
+// storage threads through storage-io.ts (deadline, per-mount slots), never on
+// libuv's pool, so a stuck call holds neither libvirt calls nor the journal.
+// `timeoutMs` overrides storage-io's default deadline.
+import * as storage from './storage-io';
 
-import { DEFAULT_IO_TIMEOUT_MS, withTimeout } from './volume/host-io';
+export { canonicalPath } from './storage-io';
 
-export { canonicalPath } from './volume/host-io';
-
-function isMissing(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
-}
+const opts = (timeoutMs?: number) => (timeoutMs === undefined ? {} : { timeoutMs });
 
 /** True when the path exists (a dangling symlink does not). */
-export async function pathExists(p: string, timeoutMs = DEFAULT_IO_TIMEOUT_MS): Promise<boolean> {
-  try {
-    await withTimeout(fsp.stat(p), timeoutMs, `stat ${p}`);
-    return true;
-  } catch (err) {
-    if (isMissing(err)) return false;
-    throw err;
-  }
+export function pathExists(p: string, timeoutMs?: number): Promise<boolean> {
+  return storage.exists(p, opts(timeoutMs));
 }
 
 /** Removes one file (or symlink); a missing one is fine. Never recursive. */
-export async function removeFile(p: string, timeoutMs = DEFAULT_IO_TIMEOUT_MS): Promise<void> {
-  await withTimeout(fsp.rm(p, { force: true }), timeoutMs, `rm ${p}`);
+export function removeFile(p: string, timeoutMs?: number): Promise<void> {
+  return storage.rm(p, { ...opts(timeoutMs), force: true });
 }
 
-/** Removes a directory and everything below it; a missing one is fine. */
-export async function removeTree(p: string, timeoutMs = DEFAULT_IO_TIMEOUT_MS): Promise<void> {
-  await withTimeout(fsp.rm(p, { recursive: true, force: true }), timeoutMs, `rm -r ${p}`);
+/** Removes a directory and everything below it (not following symlinks, not crossing mounts); a missing one is fine. */
+export async function removeTree(p: string, timeoutMs?: number): Promise<void> {
+  await storage.rmTree(p, opts(timeoutMs));
 }
 
 /** Creates a directory (and its parents); an existing one is fine. */
-export async function makeDir(p: string, mode = 0o755, timeoutMs = DEFAULT_IO_TIMEOUT_MS): Promise<void> {
-  await withTimeout(fsp.mkdir(p, { recursive: true, mode }), timeoutMs, `mkdir ${p}`);
+export function makeDir(p: string, mode = 0o755, timeoutMs?: number): Promise<void> {
+  return storage.mkdir(p, { ...opts(timeoutMs), mode });
 }
 
 /** Removes an empty directory; 'missing' when it was not there. */
-export async function removeEmptyDir(p: string, timeoutMs = DEFAULT_IO_TIMEOUT_MS): Promise<'removed' | 'missing'> {
+export async function removeEmptyDir(p: string, timeoutMs?: number): Promise<'removed' | 'missing'> {
   try {
-    await withTimeout(fsp.rmdir(p), timeoutMs, `rmdir ${p}`);
+    await storage.rmdir(p, opts(timeoutMs));
     return 'removed';
   } catch (err) {
-    if (isMissing(err)) return 'missing';
+    if (storage.isMissing(err)) return 'missing';
     throw err;
   }
 }
 
 /** Where a symlink points (resolved against its directory by the caller); undefined when it does not exist. */
-export async function readLink(p: string, timeoutMs = DEFAULT_IO_TIMEOUT_MS): Promise<string | undefined> {
-  try {
-    return await withTimeout(fsp.readlink(p), timeoutMs, `readlink ${p}`);
-  } catch (err) {
-    if (isMissing(err)) return undefined;
-    throw err;
-  }
+export function readLink(p: string, timeoutMs?: number): Promise<string | undefined> {
+  return storage.readlink(p, opts(timeoutMs));
 }

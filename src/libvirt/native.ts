@@ -57,9 +57,53 @@ export interface NativeConnect {
   listAllDomains(flags?: number): Promise<NativeDomain[]>;
 }
 
+/** A pool of the binding's own threads (src/native/pool.h). */
+export interface NativePool {
+  /** Raise or lower the thread limit (1-1024); threads start as work needs them. */
+  setMaxThreads(n: number): void;
+  stats(): { max: number; threads: number; busy: number; queued: number };
+}
+
+export interface NativeStat {
+  dev: number;
+  ino: number;
+  mode: number;
+  size: number;
+  mtimeMs: number;
+  isFile: boolean;
+  isDirectory: boolean;
+  isBlockDevice: boolean;
+}
+
+/**
+ * File-system calls on the storage pool (src/native/storage.cc). Failures
+ * reject with an Error carrying errno (negative, as Node's fs), syscall, path.
+ */
+export interface NativeStorage extends NativePool {
+  stat(path: string): Promise<NativeStat>;
+  realpath(path: string): Promise<string>;
+  unlink(path: string): Promise<void>;
+  rmdir(path: string): Promise<void>;
+  /** rm -r without following symlinks or crossing mounts; resolves to the entries removed. */
+  rmTree(path: string): Promise<number>;
+  readdir(path: string): Promise<string[]>;
+  readlink(path: string): Promise<string>;
+  /** mkdir -p with mode; an existing directory is fine. */
+  mkdir(path: string, mode: number): Promise<void>;
+  readFile(path: string, maxBytes: number): Promise<string>;
+  /** Writes to an existing file only. */
+  writeFile(path: string, data: string): Promise<void>;
+}
+
 export interface NativeAddon {
   open(uri: string, readonly?: boolean): Promise<NativeConnect>;
   getLibraryVersion(): number;
+  /** The threads every libvirt call runs on (default 8). */
+  libvirtPool: NativePool;
+  storage: NativeStorage;
+  /** Opens (creating 0600) and flock(LOCK_EX|LOCK_NB)s path; returns the fd. Throws with `holder` (the file's content) when locked. */
+  lockFile(path: string): number;
+  unlockFile(fd: number): void;
 }
 
 let addon: NativeAddon | undefined;

@@ -3,6 +3,8 @@
 #include "connect.h"
 #include "domain.h"
 #include "event_loop.h"
+#include "pool.h"
+#include "storage.h"
 
 #include <dlfcn.h>
 
@@ -50,12 +52,17 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Function domain = Domain::Init(env);
   data->connectCtor = Napi::Persistent(connect);
   data->domainCtor = Napi::Persistent(domain);
+  data->delivery = Delivery::Create(env);
   env.SetInstanceData<AddonData>(data);
 
   exports.Set("open", Napi::Function::New(env, Connect::Open, "open"));
   exports.Set("getLibraryVersion", Napi::Function::New(env, GetLibraryVersion, "getLibraryVersion"));
   exports.Set("Connect", connect);
   exports.Set("Domain", domain);
+  exports.Set("libvirtPool", LibvirtPoolExports(env));
+  exports.Set("storage", StorageExports(env));
+  exports.Set("lockFile", Napi::Function::New(env, LockFile, "lockFile"));
+  exports.Set("unlockFile", Napi::Function::New(env, UnlockFile, "unlockFile"));
   return exports;
 }
 

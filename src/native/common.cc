@@ -1,5 +1,7 @@
 #include "common.h"
 
+#include "pool.h"
+
 namespace virt {
 
 LvError CaptureError(const char* fallback) {
@@ -30,42 +32,17 @@ Napi::Value MakeError(Napi::Env env, const LvError& err) {
   return obj;
 }
 
-LvWorker::LvWorker(Napi::Env env, ExecFn exec, ResolveFn resolve, ReleaseFn release)
-    : Napi::AsyncWorker(env, "virt-libvirt"),
-      deferred_(Napi::Promise::Deferred::New(env)),
-      exec_(std::move(exec)),
-      resolve_(std::move(resolve)),
-      release_(std::move(release)) {}
-
 Napi::Promise LvWorker::Queue(Napi::Env env, ExecFn exec, ResolveFn resolve, ReleaseFn release) {
-  auto* w = new LvWorker(env, std::move(exec), std::move(resolve), std::move(release));
-  Napi::Promise p = w->deferred_.Promise();
-  w->Napi::AsyncWorker::Queue();
-  return p;
-}
-
-void LvWorker::Execute() {
-  if (!exec_()) {
-    err_ = CaptureError("libvirt call failed");
-    SetError(err_.message);
-  }
-  if (release_) release_();
-}
-
-void LvWorker::OnOK() {
-  Napi::Env env = Env();
-  Napi::HandleScope scope(env);
-  try {
-    deferred_.Resolve(resolve_(env));
-  } catch (const Napi::Error& e) {
-    deferred_.Reject(e.Value());
-  }
-}
-
-void LvWorker::OnError(const Napi::Error&) {
-  Napi::Env env = Env();
-  Napi::HandleScope scope(env);
-  deferred_.Reject(MakeError(env, err_));
+  auto err = std::make_shared<LvError>();
+  return PromiseJob::Submit(
+      env, LibvirtPool(),
+      [exec = std::move(exec), release = std::move(release), err]() {
+        bool ok = exec();
+        if (!ok) *err = CaptureError("libvirt call failed");
+        if (release) release();
+        return ok;
+      },
+      std::move(resolve), [err](Napi::Env env) { return MakeError(env, *err); });
 }
 
 std::string ArgString(const Napi::CallbackInfo& info, size_t i, const char* name) {

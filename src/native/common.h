@@ -6,6 +6,7 @@
 #include <libvirt/virterror.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace virt {
@@ -26,37 +27,29 @@ LvError CaptureError(const char* fallback);
 // An Error with name "LibvirtError" and code/domain/level/int1 properties.
 Napi::Value MakeError(Napi::Env env, const LvError& err);
 
-// Per-environment data: constructors for the wrapped classes.
+class Delivery;
+
+// Per-environment data: constructors for the wrapped classes and the channel
+// finished pool jobs come back through (pool.h).
 struct AddonData {
   Napi::FunctionReference connectCtor;
   Napi::FunctionReference domainCtor;
+  std::shared_ptr<Delivery> delivery;
 };
 
-// Runs one blocking libvirt call on the libuv thread pool and settles a
-// promise. `exec` returns false on a libvirt failure; `release` (optional)
-// runs on the pool thread after the error was captured and drops references
-// taken for the call; `resolve` builds the JS value on the main thread.
-class LvWorker : public Napi::AsyncWorker {
+// Runs one blocking libvirt call on the binding's libvirt pool (pool.h: its
+// own threads, never libuv's) and settles a promise. `exec` returns false on
+// a libvirt failure; the error is captured on the same pool thread
+// (virGetLastError is per thread); `release` (optional) runs there afterwards
+// and drops references taken for the call; `resolve` builds the JS value on
+// the JS thread.
+class LvWorker {
  public:
   using ExecFn = std::function<bool()>;
   using ResolveFn = std::function<Napi::Value(Napi::Env)>;
   using ReleaseFn = std::function<void()>;
 
   static Napi::Promise Queue(Napi::Env env, ExecFn exec, ResolveFn resolve, ReleaseFn release = nullptr);
-
- protected:
-  void Execute() override;
-  void OnOK() override;
-  void OnError(const Napi::Error& e) override;
-
- private:
-  LvWorker(Napi::Env env, ExecFn exec, ResolveFn resolve, ReleaseFn release);
-
-  Napi::Promise::Deferred deferred_;
-  ExecFn exec_;
-  ResolveFn resolve_;
-  ReleaseFn release_;
-  LvError err_;
 };
 
 // Argument helpers: throw a TypeError naming the argument on a wrong type.

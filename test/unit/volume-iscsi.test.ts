@@ -242,6 +242,9 @@ describe('iSCSI disconnect: validation happens before any command', () => {
     ['list length mismatch', { target_portals: `${PORTAL},${PORTAL2}`, target_iqns: IQN, target_luns: '1,1' }, 'target_iqns'],
     ['bad JSON list', { target_portals: '["10.0.0.1:3260"', target_iqn: IQN, target_lun: '1' }, 'target_portals'],
     ['empty list item', { target_portals: `${PORTAL},,${PORTAL2}`, target_iqn: IQN, target_lun: '1' }, 'target_portals'],
+    // 2,000 portals would be 2,000+ iscsiadm calls under the host-wide lock.
+    ['2,000 portals', { target_portals: Array.from({ length: 2000 }, (_, i) => `10.0.${i >> 8}.${i & 255}:3260`).join(','), target_iqn: IQN, target_lun: '1' }, 'target_portals[64]'],
+    ['65 portals', { target_portals: Array.from({ length: 65 }, (_, i) => `10.0.0.${i + 1}:3260`).join(','), target_iqn: IQN, target_lun: '1' }, 'target_portals[64]'],
   ];
   it.each(cases)('%s → InvalidArgument naming data.%s, zero commands', async (_name, data, key) => {
     const runner = new ScriptedRunner();
@@ -268,6 +271,13 @@ describe('iSCSI parsing', () => {
       ['san-a.example.com:3260', 'naa.60014050d2f1e3b0', 3],
       ['10.0.1.1:3261', IQN, 16383],
     ]);
+  });
+
+  it('accepts 64 portals (the cap) and says so past it', () => {
+    const list = (n: number) => Array.from({ length: n }, (_, i) => `10.0.0.${i + 1}:3260`).join(',');
+    expect(iscsiPaths({ target_portals: list(64), target_iqn: IQN, target_lun: '1' })).toHaveLength(64);
+    expect(() => iscsiPaths({ target_portals: list(65), target_iqn: IQN, target_lun: '1' }))
+      .toThrow('volume.connection_info.data.target_portals[64]: is beyond the limit of 64 portals per volume (65 given)');
   });
 
   it('parses sessions: several portals under one Target, LUNs without disks, IPv6 portals', () => {

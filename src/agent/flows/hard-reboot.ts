@@ -11,7 +11,7 @@ import { parseDomainXml } from '../../libvirt/domain-xml';
 import { toAppError } from '../../libvirt/errors';
 import type { Guest } from '../../libvirt/guest';
 import type { DomainRef } from '../../libvirt/host';
-import { FailedPrecondition, NotFound, Timeout } from '../../errors';
+import { FailedPrecondition, isAppError, NotFound, Timeout, Unavailable } from '../../errors';
 import { pathExists } from '../host-fs';
 import type { VolumeAttachment } from '../volume';
 import { checkVolumesForConnect, connectChecked } from './connect-volume';
@@ -34,11 +34,19 @@ export interface PowerOnResult {
   resumedManagedSave: boolean;
 }
 
-/** Every file- or block-backed disk must exist before the guest is started. */
+/**
+ * Every file- or block-backed disk must exist before the guest is started.
+ * Storage that does not answer (or is broken) fails the start with
+ * UNAVAILABLE naming the disk — retry later — not "does not exist".
+ */
 async function checkDisks(xml: string): Promise<void> {
   for (const d of parseDomainXml(xml).disks) {
     if (!d.path || d.type === 'dir') continue;
-    if (await pathExists(d.path).catch(() => false)) continue;
+    const exists = await pathExists(d.path).catch((err: unknown) => {
+      if (isAppError(err) && err.kind === 'Unavailable') throw new Unavailable(`disk ${d.targetDev || '?'}: ${err.message}`, { cause: err });
+      return false;
+    });
+    if (exists) continue;
     if (d.device === 'cdrom' || d.device === 'floppy') continue; // removable media may be absent
     throw new FailedPrecondition(`disk ${d.targetDev || '?'}: source ${d.path} does not exist; not starting the guest without it`);
   }

@@ -1,9 +1,12 @@
 // Host file interfaces the connectors need besides commands: sysfs (SCSI
 // device removal, dm holders, krbd) and the mount table. Injectable so unit
 // tests can point them at a temporary directory tree instead of /sys.
-import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgument, Timeout } from '../../errors';
+import * as storage from '../storage-io';
+
+// Path helpers moved to storage-io.ts (bounded, off libuv's pool); kept here for importers.
+export { canonicalPath } from '../storage-io';
 
 export const DEFAULT_IO_TIMEOUT_MS = 10_000;
 
@@ -27,8 +30,9 @@ export interface HostIO {
 }
 
 /**
- * Bounds a wait. A sysfs write to a hung device can block a libuv thread
- * forever; we stop waiting (the thread is lost, the request is not).
+ * Bounds a wait (stops waiting; it frees nothing). File-system calls on
+ * storage use storage-io.ts, whose deadlines also keep a stuck call from
+ * holding a shared thread.
  */
 export function withTimeout<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -36,25 +40,6 @@ export function withTimeout<T>(work: Promise<T>, timeoutMs: number, what: string
     timer = setTimeout(() => reject(new Timeout(`${what} timed out after ${timeoutMs} ms`)), timeoutMs);
   });
   return Promise.race([work, expired]).finally(() => clearTimeout(timer));
-}
-
-/**
- * The canonical form of a path, for confinement checks: symlinks resolved.
- * For a path that does not exist (or whose realpath hangs on a dead mount),
- * its parent's canonical form plus the name, so a missing file below a
- * symlinked directory still resolves to where it would really be.
- */
-export async function canonicalPath(p: string, timeoutMs = DEFAULT_IO_TIMEOUT_MS): Promise<string> {
-  const real = (q: string) => withTimeout(fsp.realpath(q), timeoutMs, `realpath ${q}`);
-  try {
-    return await real(p);
-  } catch {
-    try {
-      return path.join(await real(path.dirname(p)), path.basename(p));
-    } catch {
-      return path.resolve(p);
-    }
-  }
 }
 
 const REL_PATH = /^[A-Za-z0-9_:.+-]+(\/[A-Za-z0-9_:.+-]+)*$/;
@@ -67,9 +52,11 @@ function confine(root: string, rel: string): string {
   return path.join(root, rel);
 }
 
-function isMissing(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
+const isMissing = storage.isMissing;
+
+/** One admission slot per device (block/sdb, bus/rbd, ...): a hung device holds only its own. */
+function sysfsKey(rel: string): string {
+  return `sysfs:${rel.split('/').slice(0, 2).join('/')}`;
 }
 
 export function hostSysfs(opts: { root?: string; timeoutMs?: number } = {}): SysfsIO {
@@ -78,7 +65,7 @@ export function hostSysfs(opts: { root?: string; timeoutMs?: number } = {}): Sys
   return {
     async list(rel) {
       try {
-        return (await withTimeout(fsp.readdir(confine(root, rel)), timeoutMs, `readdir ${rel}`)).sort();
+        return await storage.readdir(confine(root, rel), { timeoutMs, key: sysfsKey(rel) });
       } catch (err) {
         if (isMissing(err)) return [];
         throw err;
@@ -86,16 +73,15 @@ export function hostSysfs(opts: { root?: string; timeoutMs?: number } = {}): Sys
     },
     async read(rel) {
       try {
-        return (await withTimeout(fsp.readFile(confine(root, rel), 'utf8'), timeoutMs, `read ${rel}`)).trim();
+        return (await storage.readFile(confine(root, rel), { timeoutMs, key: sysfsKey(rel) })).trim();
       } catch (err) {
         if (isMissing(err)) return undefined;
         throw err;
       }
     },
     async write(rel, data) {
-      // 'r+': sysfs attributes exist; never create a file that is not there.
-      const file = confine(root, rel);
-      await withTimeout(fsp.writeFile(file, data, { flag: 'r+' }), timeoutMs, `write ${file}`);
+      // sysfs attributes exist; storage.writeFile never creates a file that is not there.
+      await storage.writeFile(confine(root, rel), data, { timeoutMs, key: sysfsKey(rel) });
     },
   };
 }
@@ -104,23 +90,11 @@ export function hostIO(opts: { timeoutMs?: number } = {}): HostIO {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_IO_TIMEOUT_MS;
   return {
     sysfs: hostSysfs({ timeoutMs }),
-    readMountinfo: () => withTimeout(fsp.readFile('/proc/self/mountinfo', 'utf8'), timeoutMs, 'read /proc/self/mountinfo'),
-    async pathExists(p) {
-      try {
-        await withTimeout(fsp.stat(p), timeoutMs, `stat ${p}`);
-        return true;
-      } catch (err) {
-        if (isMissing(err)) return false;
-        throw err;
-      }
-    },
+    readMountinfo: () => storage.readFile('/proc/self/mountinfo', { timeoutMs, key: 'proc', maxBytes: 8 << 20 }),
+    pathExists: (p) => storage.exists(p, { timeoutMs }),
     async resolveLink(p) {
-      try {
-        return path.resolve(path.dirname(p), await withTimeout(fsp.readlink(p), timeoutMs, `readlink ${p}`));
-      } catch (err) {
-        if (isMissing(err)) return undefined;
-        throw err;
-      }
+      const target = await storage.readlink(p, { timeoutMs });
+      return target === undefined ? undefined : path.resolve(path.dirname(p), target);
     },
   };
 }
