@@ -7,6 +7,8 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 
 import { Host } from '../libvirt/host';
+import { native } from '../libvirt/native';
+import { ConnectionGuard } from '../grpc/connections';
 import { listen, shutdown, createServer, type GrpcServer, type ListenResult } from '../grpc/server';
 import { loadProtos } from '../grpc/protos';
 import { serverCredentialsFromFlags } from '../grpc/tls';
@@ -21,6 +23,10 @@ import { AgentMetrics } from './metrics';
 import { Operations } from './operations';
 import { recover, type RecoveryReport } from './recovery';
 import { hostAgentService } from './server';
+import { lockStateDir } from './state-lock';
+import { configureStorageIo } from './storage-io';
+import { EventStreams } from './watch-events';
+import { Watchdog } from './watchdog';
 
 export const AGENT_SERVICE = 'virtagent.v1.HostAgent';
 
@@ -33,6 +39,14 @@ export interface AgentHandle {
   metrics?: AgentMetrics;
   /** Settles once interrupted operations from the journal were handled (after libvirt connects). */
   recovered: Promise<RecoveryReport>;
+  /**
+   * Whether libvirt answers: `healthy`, and a 'change' event. A service
+   * manager's watchdog (systemd WATCHDOG=1) should be fed only while healthy.
+   */
+  watchdog: Watchdog;
+  journal: Journal;
+  /** Connection limits of the gRPC port (open / handshaking counts). */
+  connections: ConnectionGuard;
   /** Stops accepting calls, waits for in-flight operations up to drainMs, closes libvirt. */
   stop(drainMs?: number): Promise<void>;
 }
@@ -54,18 +68,31 @@ export function agentVersion(): string {
 }
 
 export async function startAgent(config: AgentConfig, logger: Logger, overrides: AgentOverrides = {}): Promise<AgentHandle> {
-  const metrics = config.metricsListen !== '' ? new AgentMetrics(agentVersion()) : undefined;
-  let credentials: grpc.ServerCredentials | undefined;
+  // Before anything in the state directory is read or written: one agent per directory.
+  const lock = lockStateDir(config.stateDir);
+  const cleanups: Array<() => unknown> = [() => lock.release()];
+  const undo = async () => {
+    for (const c of cleanups.reverse()) await c();
+  };
   try {
-    // Certificate problems fail the start before anything else happens.
-    credentials = serverCredentialsFromFlags(config, (method, subject, peer) => {
-      logger.warn({ method, subject, peer }, 'call refused: client certificate not in --tls-allow-subjects');
-      metrics?.callObserver(method, grpc.status.PERMISSION_DENIED, 0);
-    });
+    return await start(config, logger, overrides, cleanups);
   } catch (err) {
-    await metrics?.stop();
+    await undo();
     throw err;
   }
+}
+
+async function start(config: AgentConfig, logger: Logger, overrides: AgentOverrides, cleanups: Array<() => unknown>): Promise<AgentHandle> {
+  // Process-wide: libvirt calls and storage I/O each on threads of their own (src/native/pool.h).
+  native().libvirtPool.setMaxThreads(config.libvirtThreads);
+  configureStorageIo(config.storageIo);
+  const metrics = config.metricsListen !== '' ? new AgentMetrics(agentVersion()) : undefined;
+  cleanups.push(() => metrics?.stop());
+  // Certificate problems fail the start before anything else happens.
+  const credentials = serverCredentialsFromFlags(config, (method, subject, peer) => {
+    logger.warn({ method, subject, peer }, 'call refused: client certificate not in --tls-allow-subjects');
+    metrics?.callObserver(method, grpc.status.PERMISSION_DENIED, 0);
+  });
   const host = new Host({
     uri: config.libvirtUri,
     logger: logger.child({ component: 'libvirt' }),
@@ -79,30 +106,62 @@ export async function startAgent(config: AgentConfig, logger: Logger, overrides:
     runner: overrides.runner ?? execFileRunner(logger.child({ component: 'exec' })),
     store: new DomainStore(config.stateDir),
   };
-  const journal = new Journal(config.stateDir);
-  const journalState = await journal.open(config.requestCacheSize);
+  const journal = new Journal(config.stateDir, {
+    maxBytes: config.journalMaxBytes,
+    replay: { maxEntries: config.requestCacheSize, maxAgeMs: config.requestRetentionSeconds * 1000 },
+  });
+  const opened = performance.now();
+  const journalState = await journal.open();
+  cleanups.push(() => journal.close());
+  logger.info({
+    bytes_read: journalState.bytes, bytes: journal.bytes, results: journalState.restored,
+    unfinished: journalState.unfinished.length, ms: Math.round(performance.now() - opened),
+  }, 'journal replayed');
+  if (journalState.broken + journalState.unknown > 0) {
+    logger.warn({ broken: journalState.broken, unknown_type: journalState.unknown, lines: journalState.skippedAt },
+      'journal: skipped lines that are not a known record (a torn write, or written by another version)');
+  }
+  journal.onCompact = (c) => {
+    if (c.error) logger.error({ err: c.error.message, bytes: c.bytes }, 'journal compaction failed; appending to the old file');
+    else logger.info({ bytes: c.bytes, results: c.results, unfinished: c.unfinished, ms: Math.round(c.ms) }, 'journal compacted');
+  };
   metrics?.watchHost(host);
   const ops = new Operations(deps, journal, metrics?.operationObserver);
   metrics?.watchOperations(ops);
-  ops.restore(journalState);
-  if (journalState.corrupt > 0) logger.warn({ lines: journalState.corrupt }, 'journal: skipped unreadable lines (torn write)');
   const protos = loadProtos(['virtagent/v1/agent.proto']);
   // Aborted by stop(): ends WatchEvents streams so they do not hold the shutdown up.
   const stopping = new AbortController();
+  const events = new EventStreams(host, { ...config.watchEvents }, stopping.signal);
+  const watchdog = new Watchdog(host, { ...config.watchdog, logger: logger.child({ component: 'watchdog' }) });
   const grpcServer = createServer(protos, [
-    { name: AGENT_SERVICE, implementation: hostAgentService(deps, ops, agentVersion(), metrics?.callObserver, stopping.signal) },
-  ], { initialStatus: 'NOT_SERVING' });
+    {
+      name: AGENT_SERVICE,
+      implementation: hostAgentService(deps, ops, { agentVersion: agentVersion(), observer: metrics?.callObserver, events, watchdog }),
+    },
+  ], {
+    initialStatus: 'NOT_SERVING',
+    // A connection without calls for this long is closed (GOAWAY; clients reconnect on their next call).
+    serverOptions: { 'grpc.max_connection_idle_ms': config.connections.idleTimeoutMs },
+  });
+  cleanups.push(() => grpcServer.server.forceShutdown());
+  const connections = new ConnectionGuard(config.connections);
+  metrics?.watchBounded({ watchdog, events, journal, connections });
 
-  // Health follows the libvirt connection: NOT_SERVING while it is down.
+  // Health follows the watchdog: NOT_SERVING while libvirt is not connected or does not answer.
   const setServing = (serving: boolean) => {
     const status = serving ? 'SERVING' : 'NOT_SERVING';
     grpcServer.health.setStatus('', status);
     grpcServer.health.setStatus(AGENT_SERVICE, status);
   };
-  host.on('connected', () => setServing(true));
-  host.on('disconnected', () => setServing(false));
+  watchdog.on('change', (st) => {
+    setServing(st.healthy);
+    if (!st.healthy) logger.warn({ reason: st.reason }, 'health: NOT_SERVING');
+    else logger.info('health: SERVING');
+  });
   await host.start(overrides.requireLibvirt ?? false);
-  if (host.connected) setServing(true);
+  cleanups.push(() => host.stop());
+  watchdog.start();
+  cleanups.push(() => watchdog.stop());
 
   // Finish what a crashed run left, once libvirt is there.
   const recovered = new Promise<RecoveryReport>((resolve) => {
@@ -117,25 +176,19 @@ export async function startAgent(config: AgentConfig, logger: Logger, overrides:
     if (r.rolledForward + r.interrupted + r.failed > 0) logger.info(r, 'journal recovery finished');
   });
 
-  let bound: ListenResult;
-  try {
-    if (metrics) {
-      const port = await metrics.serve(config.metricsListen);
-      logger.info({ metrics_listen: config.metricsListen, port }, 'metrics endpoint listening (GET /metrics)');
-    }
-    bound = await listen(grpcServer.server, config.listen, credentials, { plaintextLoopback: config.plaintextLoopback });
-  } catch (err) {
-    grpcServer.server.forceShutdown();
-    await metrics?.stop();
-    await host.stop();
-    await journal.close();
-    throw err;
+  if (metrics) {
+    const port = await metrics.serve(config.metricsListen);
+    logger.info({ metrics_listen: config.metricsListen, port }, 'metrics endpoint listening (GET /metrics)');
   }
+  const bound = await listen(grpcServer.server, config.listen, credentials, { plaintextLoopback: config.plaintextLoopback });
+  connections.attachTo(grpcServer.server);
   logger.info({
     listen: config.listen, target: bound.target, port: bound.port, libvirt: config.libvirtUri,
     tls: credentials !== undefined, allow_subjects: config.tlsAllowSubjects.length > 0 ? config.tlsAllowSubjects : undefined,
+    libvirt_threads: config.libvirtThreads, max_connections: config.connections.max,
   }, 'virt-agent listening');
 
+  let stopped = false;
   return {
     deps,
     ops,
@@ -143,8 +196,14 @@ export async function startAgent(config: AgentConfig, logger: Logger, overrides:
     listen: bound,
     metrics,
     recovered,
+    watchdog,
+    journal,
+    connections,
     async stop(drainMs = config.drainSeconds * 1000) {
+      if (stopped) return;
+      stopped = true;
       stopping.abort();
+      watchdog.stop();
       const closing = shutdown(grpcServer.server, drainMs, grpcServer.health);
       const drained = await ops.drain(drainMs);
       if (!drained) logger.warn({ in_flight: ops.active }, 'stopping with operations still running');
@@ -153,6 +212,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, overrides:
       await journal.close();
       await metrics?.stop();
       if (bound.socketPath) fs.rmSync(bound.socketPath, { force: true });
+      cleanups[0]!(); // the state directory lock, last
     },
   };
 }

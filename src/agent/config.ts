@@ -2,6 +2,7 @@
 // environment variables, then command-line flags (src/cli/virt-agent.ts).
 import { envVarName, parseBool, parseList } from '../config-values';
 import type { ShutdownMethodName } from './flows/types';
+import { DEFAULT_STORAGE_IO, type StorageIoLimits } from './storage-io';
 
 export interface AgentConfig {
   /** unix:///path or HOST:PORT */
@@ -86,10 +87,35 @@ export interface AgentConfig {
     /** Treat a single-portal volume as multipath too (Nova's volume_use_multipath). */
     useMultipath: boolean;
   };
-  /** Finished results kept for request-id replay. */
+  /** Finished results kept for request-id replay (and in the journal): at most this many... */
   requestCacheSize: number;
+  /** ...for at most this long. */
+  requestRetentionSeconds: number;
+  /** The journal is compacted whenever it grows past this size. */
+  journalMaxBytes: number;
   /** SIGTERM: wait this long for in-flight operations. */
   drainSeconds: number;
+  /** Threads of the binding's libvirt pool: libvirt calls in flight at once. */
+  libvirtThreads: number;
+  /** Deadlines and thread limits of file-system calls on instance/volume storage (storage-io.ts). */
+  storageIo: StorageIoLimits;
+  /** A cheap libvirt call every intervalMs; no answer within timeoutMs = libvirt stalled (health NOT_SERVING). */
+  watchdog: { intervalMs: number; timeoutMs: number };
+  watchEvents: {
+    /** Events buffered per stream while the client does not read; one more ends it with RESOURCE_EXHAUSTED. */
+    maxBuffered: number;
+    /** WatchEvents streams open at once (further ones: RESOURCE_EXHAUSTED). */
+    maxStreams: number;
+  };
+  /** gRPC port limits (TCP and unix socket). */
+  connections: {
+    /** Open connections at most; past it the oldest connection still in its TLS handshake is dropped, else the new one. */
+    max: number;
+    /** A TLS handshake not finished by then closes the connection. */
+    handshakeTimeoutMs: number;
+    /** A connection without calls for this long is closed (grpc.max_connection_idle_ms; clients reconnect). */
+    idleTimeoutMs: number;
+  };
 }
 
 export type NfsMountpointHash = 'md5' | 'sha256';
@@ -127,8 +153,15 @@ export function defaultConfig(): AgentConfig {
     rbd: { pools: [], user: '', confPath: '', cluster: '', busyRetries: 12, busyRetryIntervalMs: 5000 },
     lvm: { volumeGroup: '', volumeClear: 'zero', volumeClearSizeMiB: 0, wipeTimeoutSeconds: 3600 },
     iscsi: { deviceWaitSeconds: 20, removalWaitSeconds: 10, flushAttempts: 3, useMultipath: false },
-    requestCacheSize: 10_000,
+    requestCacheSize: 100_000,
+    requestRetentionSeconds: 24 * 3600,
+    journalMaxBytes: 64 * 1024 * 1024,
     drainSeconds: 30,
+    libvirtThreads: 8,
+    storageIo: { ...DEFAULT_STORAGE_IO },
+    watchdog: { intervalMs: 5000, timeoutMs: 10_000 },
+    watchEvents: { maxBuffered: 1000, maxStreams: 1000 },
+    connections: { max: 1000, handshakeTimeoutMs: 10_000, idleTimeoutMs: 300_000 },
   };
 }
 
@@ -148,6 +181,8 @@ export const FLAT_KEYS = [
   'tlsCert', 'tlsKey', 'tlsCa', 'tlsAllowSubjects', 'plaintextLoopback', 'metricsListen', 'localVolumeDirs',
   'nfsMountpointHash', 'nfsMountOptions', 'rbdPools', 'rbdUser', 'rbdConf', 'rbdCluster',
   'lvmVolumeGroup', 'volumeClear', 'volumeClearSize', 'detachAttempts',
+  'libvirtThreads', 'journalMaxBytes', 'requestCacheSize', 'requestRetentionSeconds',
+  'maxConnections', 'handshakeTimeoutSeconds', 'idleTimeoutSeconds',
 ] as const;
 export type FlatKey = (typeof FLAT_KEYS)[number];
 
@@ -167,6 +202,12 @@ function oneOf<T extends string>(key: string, v: string, allowed: readonly T[]):
   return s as T;
 }
 
+function range(key: string, v: string, min: number, max: number): number {
+  const n = num(key, v);
+  if (n < min || n > max) throw new Error(`${key} must be ${min}-${max}, got ${n}`);
+  return n;
+}
+
 function apply(cfg: AgentConfig, key: FlatKey, v: string): void {
   switch (key) {
     case 'plaintextLoopback': cfg.plaintextLoopback = parseBool(key, v); break;
@@ -184,6 +225,13 @@ function apply(cfg: AgentConfig, key: FlatKey, v: string): void {
     case 'volumeClear': cfg.lvm.volumeClear = oneOf(key, v, ['none', 'zero', 'shred'] as const); break;
     case 'volumeClearSize': cfg.lvm.volumeClearSizeMiB = num(key, v); break;
     case 'detachAttempts': cfg.detach.attempts = Math.max(1, num(key, v)); break;
+    case 'libvirtThreads': cfg.libvirtThreads = range(key, v, 1, 1024); break;
+    case 'journalMaxBytes': cfg.journalMaxBytes = range(key, v, 1 << 20, Number.MAX_SAFE_INTEGER); break;
+    case 'requestCacheSize': cfg.requestCacheSize = num(key, v); break;
+    case 'requestRetentionSeconds': cfg.requestRetentionSeconds = num(key, v); break;
+    case 'maxConnections': cfg.connections.max = range(key, v, 1, 1_000_000); break;
+    case 'handshakeTimeoutSeconds': cfg.connections.handshakeTimeoutMs = range(key, v, 1, 3600) * 1000; break;
+    case 'idleTimeoutSeconds': cfg.connections.idleTimeoutMs = range(key, v, 1, 30 * 86400) * 1000; break;
     case 'shutdownMethods': {
       const methods = v.split(',').map((m) => m.trim()).filter(Boolean);
       for (const m of methods) {

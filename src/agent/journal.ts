@@ -1,13 +1,21 @@
 // Crash-safe operation journal: every mutating operation writes its intent
 // before acting, each finished step, and its end, as JSON lines appended to
 // <state-dir>/journal.jsonl and fsync'd (group commit: concurrent appends
-// share one write + fdatasync). On start the agent reads it back to find
-// operations that never ended and to restore finished results, so request ids
-// survive restarts.
+// share one write + fdatasync).
+//
+// Bounded: the journal holds what is still needed — operations that have not
+// ended (to finish them after a crash) and the results kept for request-id
+// replay (ReplayCache: by count, age and bytes). Whenever the file grows past
+// maxBytes it is rewritten with just that (write a temp file, fsync, rename
+// over, fsync the directory), also at start. On start it is read back as a
+// stream, line by line (never the whole file as one string); lines that are
+// not a well-formed record (a torn write, `null`, an unknown type) are
+// skipped and counted.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 
+import { doneEntry, ReplayCache, type DoneRecord, type ReplayLimits } from './replay-cache';
 import type { Step } from './steps';
 
 export interface BeginRecord {
@@ -17,6 +25,8 @@ export interface BeginRecord {
   requestId: string;
   /** Serialization target (domain uuid / name / volume key), for replay checks. */
   target: string;
+  /** Hash of the request body (replay-cache.ts requestFingerprint); absent in older journals. */
+  fingerprint?: string;
   /** The flow input, secrets redacted; enough to run the flow again. */
   input: unknown;
   at: string;
@@ -39,7 +49,8 @@ export interface EndRecord {
   at: string;
 }
 
-export type JournalRecord = BeginRecord | StepRecord | EndRecord;
+export type { DoneRecord } from './replay-cache';
+export type JournalRecord = BeginRecord | StepRecord | EndRecord | DoneRecord;
 
 export interface Unfinished {
   begin: BeginRecord;
@@ -53,10 +64,24 @@ export interface Finished {
 
 export interface JournalState {
   unfinished: Unfinished[];
-  /** Successful operations with a client request id, oldest first. */
-  finished: Finished[];
-  /** Lines that could not be parsed (a torn last write after a crash). */
-  corrupt: number;
+  /** Results put back into the replay cache. */
+  restored: number;
+  /** Lines skipped: not JSON (a torn write), not a record, a record missing fields, too long. */
+  broken: number;
+  /** Lines skipped: a record type this version does not know. */
+  unknown: number;
+  /** Where skipped lines were (1-based line numbers, the first few). */
+  skippedAt: number[];
+  /** Bytes read. */
+  bytes: number;
+}
+
+export interface JournalOptions {
+  /** Compact whenever the file grows past this. */
+  maxBytes: number;
+  /** Replay results kept; the journal keeps exactly these (their bytes at most maxBytes / 2). */
+  cache?: ReplayCache;
+  replay?: Omit<ReplayLimits, 'maxBytes'>;
 }
 
 const SECRET_KEY = /pass(word)?|secret|key|token|auth/i;
@@ -74,25 +99,148 @@ export function redact(value: unknown): unknown {
   return value;
 }
 
-export function parseJournal(text: string): JournalState {
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+
+type Checked = { rec: JournalRecord } | { skip: 'broken' | 'unknown' };
+
+/** Parses and checks one line. */
+export function checkLine(line: string): Checked {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return { skip: 'broken' };
+  }
+  if (!isObj(v)) return { skip: 'broken' };
+  switch (v.t) {
+    case 'begin':
+      return isStr(v.id) && isStr(v.method) && isStr(v.requestId) && isStr(v.target) && (v.fingerprint === undefined || isStr(v.fingerprint))
+        ? { rec: v as unknown as BeginRecord } : { skip: 'broken' };
+    case 'step':
+      return isStr(v.id) && isObj(v.step) && isStr(v.step.name) ? { rec: v as unknown as StepRecord } : { skip: 'broken' };
+    case 'end':
+      return isStr(v.id) && typeof v.ok === 'boolean' && (v.steps === undefined || Array.isArray(v.steps))
+        ? { rec: v as unknown as EndRecord } : { skip: 'broken' };
+    case 'done':
+      return isStr(v.method) && isStr(v.requestId) && v.requestId !== '' && isStr(v.target) && isStr(v.at)
+        && (v.fingerprint === undefined || isStr(v.fingerprint)) && (v.steps === undefined || Array.isArray(v.steps))
+        ? { rec: v as unknown as DoneRecord } : { skip: 'broken' };
+    default:
+      return { skip: 'unknown' };
+  }
+}
+
+/**
+ * The state machine behind replay and compaction: operations begun and not
+ * ended, and (through the cache) results worth keeping.
+ */
+class JournalModel {
+  readonly open = new Map<string, Unfinished>();
+
+  constructor(readonly cache: ReplayCache) {}
+
+  apply(rec: JournalRecord): void {
+    switch (rec.t) {
+      case 'begin':
+        if (!this.open.has(rec.id)) this.open.set(rec.id, { begin: rec, steps: [] });
+        break;
+      case 'step':
+        this.open.get(rec.id)?.steps.push(rec.step);
+        break;
+      case 'end': {
+        const u = this.open.get(rec.id);
+        this.open.delete(rec.id);
+        // Only successful results with a client request id are worth keeping.
+        if (u && rec.ok && u.begin.requestId !== '') {
+          this.cache.put(doneEntry({
+            t: 'done', method: u.begin.method, requestId: u.begin.requestId, target: u.begin.target,
+            fingerprint: u.begin.fingerprint, result: rec.result ?? null, steps: rec.steps ?? [], at: rec.at,
+          }));
+        }
+        break;
+      }
+      case 'done':
+        this.cache.put(doneEntry(rec));
+        break;
+    }
+  }
+
+  /** The lines a compacted journal holds: kept results (oldest first), then unfinished operations. */
+  *lines(): Generator<string> {
+    for (const e of this.cache.values()) yield `${e.line}\n`;
+    for (const u of this.open.values()) {
+      yield `${JSON.stringify(u.begin)}\n`;
+      for (const step of u.steps) yield `${JSON.stringify({ t: 'step', id: u.begin.id, step })}\n`;
+    }
+  }
+}
+
+/** Longest line read back; longer ones can only be garbage (a record is at most a few MiB). */
+const MAX_LINE_BYTES = 64 << 20;
+
+/**
+ * Calls onLine for every line of the file, streaming (at most one line and one
+ * chunk in memory). Lines longer than maxLine are passed as null.
+ */
+async function forEachLine(file: string, maxLine: number, onLine: (line: string | null) => void): Promise<number> {
+  let bytes = 0;
+  let parts: Buffer[] = [];
+  let partLen = 0;
+  let overlong = false;
+  const stream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, start);
+      const end = nl === -1 ? chunk.length : nl;
+      if (!overlong) {
+        if (partLen + (end - start) > maxLine) {
+          overlong = true;
+          parts = [];
+          partLen = 0;
+        } else if (end > start) {
+          parts.push(chunk.subarray(start, end));
+          partLen += end - start;
+        }
+      }
+      if (nl === -1) break;
+      onLine(overlong ? null : Buffer.concat(parts, partLen).toString('utf8'));
+      parts = [];
+      partLen = 0;
+      overlong = false;
+      start = nl + 1;
+    }
+  }
+  if (overlong || partLen > 0) onLine(overlong ? null : Buffer.concat(parts, partLen).toString('utf8'));
+  return bytes;
+}
+
+/** For tests and tools: the state a journal text describes (finished = results kept, oldest first). */
+export function parseJournal(text: string): { unfinished: Unfinished[]; finished: Finished[]; corrupt: number } {
   const begins = new Map<string, Unfinished>();
   const finished: Finished[] = [];
   let corrupt = 0;
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
-    let rec: JournalRecord;
-    try {
-      rec = JSON.parse(line) as JournalRecord;
-    } catch {
+    const c = checkLine(line);
+    if ('skip' in c) {
       corrupt++;
       continue;
     }
+    const rec = c.rec;
     if (rec.t === 'begin') begins.set(rec.id, { begin: rec, steps: [] });
     else if (rec.t === 'step') begins.get(rec.id)?.steps.push(rec.step);
     else if (rec.t === 'end') {
       const u = begins.get(rec.id);
       begins.delete(rec.id);
       if (u && rec.ok && u.begin.requestId) finished.push({ begin: u.begin, end: rec });
+    } else {
+      finished.push({
+        begin: { t: 'begin', id: '', method: rec.method, requestId: rec.requestId, target: rec.target, fingerprint: rec.fingerprint, input: null, at: rec.at },
+        end: { t: 'end', id: '', ok: true, result: rec.result, steps: rec.steps, at: rec.at },
+      });
     }
   }
   return { unfinished: [...begins.values()], finished, corrupt };
@@ -100,42 +248,65 @@ export function parseJournal(text: string): JournalState {
 
 export class Journal {
   readonly file: string;
+  readonly cache: ReplayCache;
+  private readonly model: JournalModel;
+  private readonly maxBytes: number;
   private fd: number | null = null;
-  private pending: Array<{ line: string; done: (err?: Error) => void }> = [];
+  private pending: Array<{ rec: JournalRecord; done: (err?: Error) => void }> = [];
   private flushing: Promise<void> | null = null;
+  private size = 0;
+  /** Compact once the file passes this (maxBytes, more when what must be kept is itself large). */
+  private compactAt: number;
+  /** Rewrites since open (the one at open included). */
+  compactions = 0;
+  /** Called after a compaction with its result (logs, metrics); its errors are ignored. */
+  onCompact?: (info: { bytes: number; results: number; unfinished: number; ms: number; error?: Error }) => void;
 
-  constructor(stateDir: string) {
+  constructor(stateDir: string, options: JournalOptions = { maxBytes: 64 << 20 }) {
     this.file = path.join(stateDir, 'journal.jsonl');
+    this.maxBytes = options.maxBytes;
+    this.compactAt = options.maxBytes;
+    this.cache = options.cache ?? new ReplayCache({
+      maxEntries: options.replay?.maxEntries ?? 100_000,
+      maxAgeMs: options.replay?.maxAgeMs ?? 24 * 3600 * 1000,
+      maxBytes: Math.floor(options.maxBytes / 2),
+    });
+    this.model = new JournalModel(this.cache);
+  }
+
+  /** Bytes in the file now. */
+  get bytes(): number {
+    return this.size;
   }
 
   /**
-   * Reads what the last run left, then rewrites the file with only the
-   * finished results worth keeping (the newest `keep`) plus the unfinished
-   * operations, so the journal does not grow without bound.
+   * Reads what the last run left (streaming), puts kept results into the
+   * cache, rewrites the file with what is still needed, and opens it for
+   * appending.
    */
-  async open(keep: number): Promise<JournalState> {
+  async open(): Promise<JournalState> {
     await fsp.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    let text = '';
+    const state: JournalState = { unfinished: [], restored: 0, broken: 0, unknown: 0, skippedAt: [], bytes: 0 };
+    let lineNo = 0;
     try {
-      text = await fsp.readFile(this.file, 'utf8');
+      state.bytes = await forEachLine(this.file, Math.max(MAX_LINE_BYTES, this.maxBytes), (line) => {
+        lineNo++;
+        if (line !== null && line.trim() === '') return;
+        const c = line === null ? { skip: 'broken' as const } : checkLine(line);
+        if ('rec' in c) {
+          this.model.apply(c.rec);
+          return;
+        }
+        state[c.skip]++;
+        if (state.skippedAt.length < 10) state.skippedAt.push(lineNo);
+      });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    const state = parseJournal(text);
-    state.finished = state.finished.slice(-keep);
-    const lines: JournalRecord[] = [];
-    for (const f of state.finished) lines.push(f.begin, f.end);
-    for (const u of state.unfinished) {
-      lines.push(u.begin);
-      for (const step of u.steps) lines.push({ t: 'step', id: u.begin.id, step });
-    }
-    const tmp = `${this.file}.tmp`;
-    await fsp.writeFile(tmp, lines.map((l) => `${JSON.stringify(l)}\n`).join(''), { mode: 0o600 });
-    const fh = await fsp.open(tmp, 'r+');
-    await fh.sync();
-    await fh.close();
-    await fsp.rename(tmp, this.file);
-    this.fd = fs.openSync(this.file, 'a', 0o600);
+    this.cache.prune();
+    state.unfinished = [...this.model.open.values()];
+    state.restored = this.cache.size;
+    await this.rewrite();
     return state;
   }
 
@@ -143,7 +314,7 @@ export class Journal {
   append(rec: JournalRecord): Promise<void> {
     if (this.fd === null) return Promise.reject(new Error('journal is not open'));
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ line: `${JSON.stringify(rec)}\n`, done: (err) => (err ? reject(err) : resolve()) });
+      this.pending.push({ rec, done: (err) => (err ? reject(err) : resolve()) });
       this.flushing ??= this.flush();
     });
   }
@@ -152,18 +323,83 @@ export class Journal {
     try {
       while (this.pending.length > 0 && this.fd !== null) {
         const batch = this.pending.splice(0);
+        // The model (and the replay cache) follow the records in write order,
+        // so a compaction between two batches keeps exactly what was written.
+        for (const b of batch) this.model.apply(b.rec);
         const fd = this.fd;
+        const text = batch.map((b) => `${JSON.stringify(b.rec)}\n`).join('');
         try {
-          await new Promise<void>((res, rej) => fs.write(fd, batch.map((b) => b.line).join(''), (e) => (e ? rej(e) : res())));
+          await new Promise<void>((res, rej) => fs.write(fd, text, (e) => (e ? rej(e) : res())));
           await new Promise<void>((res, rej) => fs.fdatasync(fd, (e) => (e ? rej(e) : res())));
+          this.size += Buffer.byteLength(text);
           for (const b of batch) b.done();
         } catch (err) {
           for (const b of batch) b.done(err as Error);
         }
+        if (this.size > this.compactAt) await this.compact();
       }
     } finally {
       this.flushing = null;
     }
+  }
+
+  private async compact(): Promise<void> {
+    const t0 = performance.now();
+    try {
+      await this.rewrite();
+      this.report({ bytes: this.size, results: this.cache.size, unfinished: this.model.open.size, ms: performance.now() - t0 });
+    } catch (err) {
+      // Keep appending to the old file; try again after the next batch.
+      this.report({ bytes: this.size, results: this.cache.size, unfinished: this.model.open.size, ms: performance.now() - t0, error: err as Error });
+    }
+  }
+
+  private report(info: Parameters<NonNullable<Journal['onCompact']>>[0]): void {
+    try {
+      this.onCompact?.(info);
+    } catch {
+      // Logging must never break the journal.
+    }
+  }
+
+  /** Writes the needed records to a temp file, fsyncs it, renames it over the journal and fsyncs the directory. */
+  private async rewrite(): Promise<void> {
+    this.cache.prune();
+    const tmp = `${this.file}.tmp`;
+    const fh = await fsp.open(tmp, 'w', 0o600);
+    let written = 0;
+    try {
+      let chunk: string[] = [];
+      let chunkLen = 0;
+      for (const line of this.model.lines()) {
+        chunk.push(line);
+        chunkLen += line.length;
+        if (chunkLen >= 1 << 20) {
+          written += (await fh.write(chunk.join(''))).bytesWritten;
+          chunk = [];
+          chunkLen = 0;
+        }
+      }
+      if (chunk.length > 0) written += (await fh.write(chunk.join(''))).bytesWritten;
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fsp.rename(tmp, this.file);
+    const dir = await fsp.open(path.dirname(this.file), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+    const old = this.fd;
+    this.fd = fs.openSync(this.file, 'a', 0o600);
+    if (old !== null) fs.closeSync(old);
+    this.size = written;
+    this.compactions++;
+    // When what must be kept is itself large (many long-running operations),
+    // do not rewrite after every batch: wait for another half cap of growth.
+    this.compactAt = Math.max(this.maxBytes, written + Math.floor(this.maxBytes / 2));
   }
 
   async close(): Promise<void> {

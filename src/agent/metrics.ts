@@ -9,10 +9,24 @@ import * as grpc from '@grpc/grpc-js';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import { parseListenAddress } from '../grpc/server';
+import type { ConnectionGuard } from '../grpc/connections';
 import type { CallObserver } from '../grpc/status';
 import type { Host } from '../libvirt/host';
+import { native } from '../libvirt/native';
+import type { Journal } from './journal';
 import type { OperationObserver, Operations } from './operations';
 import type { Step } from './steps';
+import { storageIoStats } from './storage-io';
+import type { EventStreams } from './watch-events';
+import type { Watchdog } from './watchdog';
+
+/** What the agent keeps bounded, for the gauges below (each optional). */
+export interface BoundedParts {
+  watchdog?: Watchdog;
+  events?: EventStreams;
+  journal?: Journal;
+  connections?: ConnectionGuard;
+}
 
 /** Seconds; RPCs and steps range from sub-millisecond lookups to 60 s+ clean shutdowns. */
 const BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -47,6 +61,7 @@ export class AgentMetrics {
   private readonly loopDelay: IntervalHistogram;
   private host: Host | undefined;
   private ops: Operations | undefined;
+  private parts: BoundedParts = {};
   private everConnected = false;
   private server: http.Server | undefined;
   /** The bound TCP port of the HTTP endpoint once serve() resolved. */
@@ -103,6 +118,7 @@ export class AgentMetrics {
         }
       },
     });
+    this.boundedMetrics(registers);
     // Enabled by serve(), disabled by stop().
     this.loopDelay = monitorEventLoopDelay({ resolution: 10 });
     new Gauge({
@@ -122,6 +138,85 @@ export class AgentMetrics {
         h.reset();
       },
     });
+  }
+
+  /** Gauges and totals of the parts that keep the agent bounded (watchBounded). */
+  private boundedMetrics(registers: Registry[]): void {
+    const self = this;
+    /** A counter whose total is kept elsewhere: set at scrape time. */
+    const total = (name: string, help: string, value: () => number | undefined) => new Counter({
+      name, help, registers,
+      collect() {
+        const v = value();
+        this.reset();
+        if (v !== undefined) this.inc(v);
+      },
+    });
+    const gauge = (name: string, help: string, value: () => number | undefined) => new Gauge({
+      name, help, registers,
+      collect() {
+        const v = value();
+        if (v !== undefined) this.set(v);
+      },
+    });
+    gauge('virt_agent_libvirt_responsive', '1 while libvirt answers the watchdog call in time (0: stalled or not connected).',
+      () => (self.parts.watchdog ? (self.parts.watchdog.healthy ? 1 : 0) : undefined));
+    total('virt_agent_libvirt_stalls_total', 'Watchdog calls that missed their deadline.', () => self.parts.watchdog?.stalls);
+    new Gauge({
+      name: 'virt_agent_libvirt_pool_threads', help: "The binding's libvirt threads: started, busy in a call, calls queued for one.",
+      labelNames: ['state'], registers,
+      collect() {
+        const st = native().libvirtPool.stats();
+        this.set({ state: 'max' }, st.max);
+        this.set({ state: 'started' }, st.threads);
+        this.set({ state: 'busy' }, st.busy);
+        this.set({ state: 'queued' }, st.queued);
+      },
+    });
+    new Gauge({
+      name: 'virt_agent_storage_io_calls', help: 'File-system calls on storage: in flight, of those given up on (stuck threads), waiting for a slot.',
+      labelNames: ['state'], registers,
+      collect() {
+        const st = storageIoStats();
+        this.set({ state: 'in_flight' }, st.inFlight);
+        this.set({ state: 'stalled' }, st.stalled);
+        this.set({ state: 'waiting' }, st.waiting);
+      },
+    });
+    total('virt_agent_storage_io_stalls_total', 'File-system calls on storage that missed their deadline.', () => storageIoStats().stalledTotal);
+    gauge('virt_agent_watch_streams', 'Open WatchEvents streams.', () => self.parts.events?.open);
+    total('virt_agent_watch_streams_overflowed_total', 'WatchEvents streams ended with RESOURCE_EXHAUSTED because the client fell behind.',
+      () => self.parts.events?.overflowed);
+    gauge('virt_agent_journal_bytes', 'Size of the operation journal.', () => self.parts.journal?.bytes);
+    total('virt_agent_journal_compactions_total', 'Journal rewrites (at start and whenever it passed its size cap).', () => self.parts.journal?.compactions);
+    gauge('virt_agent_replay_cache_entries', 'Request ids whose results are kept for replay.', () => self.parts.journal?.cache.size);
+    new Gauge({
+      name: 'virt_agent_connections', help: 'Open gRPC connections; handshaking = TLS handshake not finished.',
+      labelNames: ['state'], registers,
+      collect() {
+        const st = self.parts.connections?.stats();
+        if (!st) return;
+        this.set({ state: 'open' }, st.open);
+        this.set({ state: 'handshaking' }, st.handshaking);
+      },
+    });
+    new Counter({
+      name: 'virt_agent_connections_dropped_total', help: 'Connections closed by the limits: refused (limit, all established), evicted (to make room), handshake_timeout.',
+      labelNames: ['reason'], registers,
+      collect() {
+        const st = self.parts.connections?.stats();
+        if (!st) return;
+        this.reset();
+        this.inc({ reason: 'refused' }, st.refused);
+        this.inc({ reason: 'evicted' }, st.evicted);
+        this.inc({ reason: 'handshake_timeout' }, st.handshakeTimeouts);
+      },
+    });
+  }
+
+  /** Reports the watchdog, WatchEvents streams, the journal and connection limits. */
+  watchBounded(parts: BoundedParts): void {
+    this.parts = { ...this.parts, ...parts };
   }
 
   /** For the gRPC wrappers (and the TLS allow-list's refusals). */

@@ -3,10 +3,12 @@
 // a log line per operation, and a count of what is in flight for draining.
 import { randomUUID } from 'node:crypto';
 
-import type { DomainRef } from '../libvirt/host';
+import { describeRef, type DomainRef } from '../libvirt/host';
+import { isLibvirtError, toAppError } from '../libvirt/errors';
 import { InvalidArgument, errorMessage, isAppError } from '../errors';
-import { redact, type Journal, type JournalState } from './journal';
+import { redact, type Journal } from './journal';
 import { KeyedQueue } from './locks';
+import { doneEntry, ReplayCache, replayOutcome, requestFingerprint, type ReplayEntry } from './replay-cache';
 import { StepRecorder, type Step } from './steps';
 import type { FlowDeps, OpContext } from './flows/types';
 
@@ -17,6 +19,13 @@ export interface OperationOptions {
   key?: string;
   requestId: string;
   signal?: AbortSignal;
+  /**
+   * The request as received: a reused request_id must come with the same
+   * body (its fingerprint is compared) to get the first result.
+   */
+  request?: Record<string, unknown>;
+  /** The fingerprint itself (journal recovery re-runs with the original one). */
+  fingerprint?: string;
 }
 
 export interface Outcome<T> {
@@ -24,11 +33,6 @@ export interface Outcome<T> {
   steps: Step[];
   /** True when this is the stored result of an earlier request with the same id. */
   replayed: boolean;
-}
-
-interface Finished {
-  target: string;
-  outcome: Outcome<unknown>;
 }
 
 function targetOf(opts: OperationOptions): string {
@@ -52,10 +56,32 @@ function notify(fn: () => void): void {
   }
 }
 
+interface Identity {
+  method: string;
+  target: string;
+  fingerprint: string;
+}
+
+/** Why a request id cannot be replayed for this request; undefined when it is the same request. */
+function mismatch(seen: Identity, now: Identity): string | undefined {
+  if (seen.method !== now.method) return `already used by a ${seen.method} request; a request id names one request`;
+  if (seen.target !== now.target) return `already used by ${seen.method} for another target (${seen.target})`;
+  if (seen.fingerprint !== '' && now.fingerprint !== '' && seen.fingerprint !== now.fingerprint) {
+    return `already used by a ${seen.method} request with a different body; use a new request id for a different request`;
+  }
+  return undefined;
+}
+
+/** A libvirt failure that escaped a flow, in the taxonomy (a domain gone mid-operation is NOT_FOUND, not INTERNAL). */
+export function asAppError(err: unknown, ref?: DomainRef): unknown {
+  return isLibvirtError(err) ? toAppError(err, ref ? describeRef(ref) : 'libvirt call') : err;
+}
+
 export class Operations {
   private readonly queue = new KeyedQueue();
-  private readonly finished = new Map<string, Finished>();
-  private readonly running = new Map<string, { target: string; outcome: Promise<Outcome<unknown>> }>();
+  /** Finished results by request id: the journal's when there is one. */
+  readonly cache: ReplayCache;
+  private readonly running = new Map<string, Identity & { outcome: Promise<Outcome<unknown>> }>();
   private inFlight = 0;
   private idle: Array<() => void> = [];
   /**
@@ -70,16 +96,12 @@ export class Operations {
     private readonly deps: FlowDeps,
     private readonly journal?: Journal,
     private readonly observer?: OperationObserver,
-  ) {}
-
-  /** Puts results journaled by an earlier run back into the replay cache. */
-  restore(state: JournalState): void {
-    for (const f of state.finished) {
-      this.remember(`${f.begin.method}:${f.begin.requestId}`, {
-        target: f.begin.target,
-        outcome: { value: f.end.result, steps: f.end.steps ?? [], replayed: false },
-      });
-    }
+  ) {
+    this.cache = journal?.cache ?? new ReplayCache({
+      maxEntries: deps.config.requestCacheSize,
+      maxAgeMs: deps.config.requestRetentionSeconds * 1000,
+      maxBytes: Math.floor(deps.config.journalMaxBytes / 2),
+    });
   }
 
   get active(): number {
@@ -109,44 +131,44 @@ export class Operations {
       throw new InvalidArgument('request_id', 'must be 1-128 characters of [A-Za-z0-9._:-]');
     }
     const target = targetOf(opts);
-    if (opts.requestId === '') return this.execute(method, opts, flow, target, input);
-    const cacheKey = `${method}:${opts.requestId}`;
-    const done = this.finished.get(cacheKey);
+    const fingerprint = opts.fingerprint ?? (opts.request ? requestFingerprint(opts.request) : '');
+    const me: Identity = { method, target, fingerprint };
+    if (opts.requestId === '') return this.execute(method, opts, flow, me, input);
+    const done = this.cache.get(opts.requestId);
     if (done) {
-      if (done.target !== target) {
-        throw new InvalidArgument('request_id', `already used by ${method} for another target (${done.target})`);
-      }
-      return { ...(done.outcome as Outcome<T>), replayed: true };
+      const why = mismatch(done, me);
+      if (why) throw new InvalidArgument('request_id', why);
+      return { ...(replayOutcome(done) as Omit<Outcome<T>, 'replayed'>), replayed: true };
     }
-    const same = this.running.get(cacheKey);
+    const same = this.running.get(opts.requestId);
     if (same) {
-      // Same rule as for a finished request: never hand out another target's result.
-      if (same.target !== target) {
-        throw new InvalidArgument('request_id', `already in use by ${method} for another target (${same.target})`);
-      }
+      // Same rule as for a finished request: never hand out another request's result.
+      const why = mismatch(same, me);
+      if (why) throw new InvalidArgument('request_id', why.replace('already used', 'in use'));
       return { ...((await same.outcome) as Outcome<T>), replayed: true };
     }
-    const p = this.execute(method, opts, flow, target, input);
-    this.running.set(cacheKey, { target, outcome: p });
+    const p = this.execute(method, opts, flow, me, input);
+    this.running.set(opts.requestId, { ...me, outcome: p });
     try {
       const outcome = await p;
-      this.remember(cacheKey, { target, outcome });
+      // With a journal, its end record put the result into the cache already.
+      if (!this.journal) this.cache.put(this.entry(me, opts.requestId, outcome));
       return outcome;
     } finally {
-      this.running.delete(cacheKey);
+      this.running.delete(opts.requestId);
     }
   }
 
-  private remember(key: string, f: Finished): void {
-    this.finished.set(key, f);
-    // Map keeps insertion order: the first key is the oldest.
-    while (this.finished.size > this.deps.config.requestCacheSize) {
-      this.finished.delete(this.finished.keys().next().value as string);
-    }
+  private entry(me: Identity, requestId: string, outcome: Outcome<unknown>): ReplayEntry {
+    return doneEntry({
+      t: 'done', method: me.method, requestId, target: me.target, fingerprint: me.fingerprint,
+      result: outcome.value ?? null, steps: outcome.steps, at: new Date().toISOString(),
+    });
   }
 
   private async execute<T>(method: string, opts: OperationOptions, flow: (ctx: OpContext) => Promise<T>,
-    target: string, input: unknown): Promise<Outcome<T>> {
+    me: Identity, input: unknown): Promise<Outcome<T>> {
+    const { target, fingerprint } = me;
     // Taken synchronously, in arrival order (see `admission`).
     const previous = this.admission;
     let admit!: () => void;
@@ -183,7 +205,8 @@ export class Operations {
         // Intent on disk before anything can act.
         if (journal) {
           await journal.append({
-            t: 'begin', id, method, requestId: opts.requestId, target, input: redact(input ?? null), at: new Date().toISOString(),
+            t: 'begin', id, method, requestId: opts.requestId, target, fingerprint: fingerprint || undefined,
+            input: redact(input ?? null), at: new Date().toISOString(),
           });
         }
         guest = await lookup;
@@ -201,7 +224,8 @@ export class Operations {
       if (observer?.onFinish) notify(() => observer.onFinish!(method, true, ms, value));
       await end(true, value);
       return { value, steps: steps.steps, replayed: false };
-    } catch (err) {
+    } catch (caught) {
+      const err = asAppError(caught, opts.ref);
       const ms = performance.now() - started;
       const level = isAppError(err) && err.kind !== 'Internal' ? 'warn' : 'error';
       logger[level]({ duration_ms: Math.round(ms), steps: steps.steps, err: errorMessage(err) }, `${method} failed`);

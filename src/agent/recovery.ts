@@ -19,8 +19,9 @@ export interface RecoveryReport {
 }
 
 async function rollForward(deps: FlowDeps, ops: Operations, u: Unfinished): Promise<void> {
-  const { method, requestId, input } = u.begin;
-  const opts = { requestId, ref: (input as { ref?: DestroyInput['ref'] }).ref };
+  const { method, requestId, input, fingerprint } = u.begin;
+  // The original request's fingerprint: a client retrying it joins this run.
+  const opts = { requestId, ref: (input as { ref?: DestroyInput['ref'] }).ref, fingerprint };
   if (method === 'Destroy') {
     await ops.run(method, opts, (ctx) => destroy(deps, ctx, input as DestroyInput), input);
   } else {

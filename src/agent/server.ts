@@ -1,22 +1,25 @@
 // virtagent.v1.HostAgent: maps proto messages to flows and back, nothing else.
+import os from 'node:os';
+
 import type * as grpc from '@grpc/grpc-js';
 
-import { DomainState, DomainXMLFlags, lifecycleDetailName, LifecycleEvent, stateReasonName } from '../libvirt/constants';
-import { libraryVersion, type DeviceEventInfo, type LifecycleEventInfo } from '../libvirt/connection';
+import { DomainState, DomainXMLFlags, stateReasonName } from '../libvirt/constants';
+import { libraryVersion } from '../libvirt/connection';
 import { parseDomainXml, screenXml } from '../libvirt/domain-xml';
 import { ErrorCode, isLibvirtError, toAppError } from '../libvirt/errors';
 import { FailedPrecondition, InvalidArgument, type AppError } from '../errors';
 import type { Guest } from '../libvirt/guest';
-import type { DomainRef } from '../libvirt/host';
-import { serverStreaming, unary, type CallObserver } from '../grpc/status';
+import { unary, type CallObserver, type UnaryHandler } from '../grpc/status';
 import { connectVolume } from './flows/connect-volume';
 import { destroy } from './flows/destroy';
 import { disconnectVolume } from './flows/disconnect-volume';
 import { hardReboot, powerOn } from './flows/hard-reboot';
 import { powerOff } from './flows/power-off';
 import type { FlowDeps } from './flows/types';
-import type { Operations } from './operations';
+import { asAppError, type Operations } from './operations';
 import { domainRef, optionalDomainRef, seconds, shutdownMethods } from './validate';
+import type { EventStreams } from './watch-events';
+import type { Watchdog } from './watchdog';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- proto-loader messages are plain objects */
 type Msg = Record<string, any>;
@@ -61,14 +64,6 @@ async function toDomain(guest: Guest): Promise<Msg> {
   };
 }
 
-function timestamp(ms: number): Msg {
-  return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 };
-}
-
-function matches(ref: DomainRef | undefined, e: { name: string; uuid: string }): boolean {
-  return !ref || (ref.uuid ? ref.uuid === e.uuid : ref.name === e.name);
-}
-
 function volumeMessage(v: Msg | undefined) {
   if (!v) return undefined;
   return {
@@ -87,14 +82,39 @@ function volumeList(list: unknown): NonNullable<ReturnType<typeof volumeMessage>
   return items.map((v) => volumeMessage(v)!);
 }
 
-/**
- * `stopping` aborts when the agent shuts down: open WatchEvents streams then
- * end (OK) instead of holding a graceful server shutdown up until the drain
- * deadline forces it.
- */
-export function hostAgentService(deps: FlowDeps, ops: Operations, agentVersion: string, observer?: CallObserver, stopping?: AbortSignal)
-  : grpc.UntypedServiceImplementation {
+export interface ServiceOptions {
+  agentVersion: string;
+  observer?: CallObserver;
+  /** WatchEvents (watch-events.ts). */
+  events: EventStreams;
+  /** Whether libvirt answers; GetHostInfo reports it. */
+  watchdog?: Watchdog;
+}
+
+/** Races p against ms; undefined when it does not settle in time. */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function hostAgentService(deps: FlowDeps, ops: Operations, options: ServiceOptions): grpc.UntypedServiceImplementation {
   const { host, config } = deps;
+  const { agentVersion, observer, watchdog } = options;
+  /** A libvirt failure escaping a read-only call (a domain undefined meanwhile) maps like the operations' ones. */
+  const read = <Req, Res>(handler: UnaryHandler<Req, Res>) => unary<Req, Res>(async (call, signal) => {
+    try {
+      return await handler(call, signal);
+    } catch (err) {
+      throw asAppError(err);
+    }
+  }, observer);
+  // GetHostInfo answers even while libvirt is stalled: from what it last said.
+  let known = { hostname: os.hostname(), hypervisorVersion: '' };
   // HardReboot drops a managed-save image unless told to keep it; PowerOn resumes it unless told not to.
   const powerOnInput = (req: Msg, discardByDefault: boolean) => ({
     ref: domainRef(req.domain),
@@ -107,7 +127,7 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, agentVersion: 
   // PowerOn and HardReboot share their request and response shapes.
   const restart = (method: string, flow: typeof powerOn, discardByDefault: boolean) => unary<Msg, Msg>(async (call, signal) => {
     const input = powerOnInput(call.request, discardByDefault);
-    const { value, steps } = await ops.run(method, { ref: input.ref, requestId: call.request.request_id ?? '', signal },
+    const { value, steps } = await ops.run(method, { ref: input.ref, requestId: call.request.request_id ?? '', signal, request: call.request },
       (ctx) => flow(deps, ctx, input), input);
     return {
       power_state: powerState(value.powerState), elapsed_ms: value.elapsedMs, started: value.started,
@@ -117,83 +137,66 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, agentVersion: 
 
   return {
     GetHostInfo: unary<Msg, Msg>(async () => {
-      const c = host.connection();
-      const [hostname, hv] = await Promise.all([host.call(() => c.hostname()), host.call(() => c.hypervisorVersion())]);
+      let detail = watchdog?.state.reason ?? (host.connected ? '' : `libvirt at ${host.uri} is not connected`);
+      if (host.connected && !watchdog?.state.stalled) {
+        const c = host.connection();
+        const answer = await within(Promise.all([host.call(() => c.hostname()), host.call(() => c.hypervisorVersion())]),
+          config.watchdog.timeoutMs);
+        if (answer) known = { hostname: answer[0], hypervisorVersion: answer[1] };
+        else detail ||= `libvirt did not answer virConnectGetHostname within ${config.watchdog.timeoutMs} ms`;
+      }
       return {
-        hostname, libvirt_uri: host.uri, libvirt_version: libraryVersion(), hypervisor_version: hv,
+        hostname: known.hostname, libvirt_uri: host.uri, libvirt_version: libraryVersion(), hypervisor_version: known.hypervisorVersion,
         agent_version: agentVersion, connected: host.connected, instances_path: config.instancesPath,
+        healthy: detail === '', health_detail: detail,
       };
     }, observer),
 
-    ListDomains: unary<Msg, Msg>(async () => {
+    ListDomains: read<Msg, Msg>(async () => {
       const guests = await host.call((c) => c.listAllDomains());
       const domains = await Promise.all(guests.map((g) => toDomain(g).catch(() => null)));
       return { domains: domains.filter((d) => d !== null) };
-    }, observer),
+    }),
 
-    GetDomain: unary<Msg, Msg>(async (call) => {
+    GetDomain: read<Msg, Msg>(async (call) => {
       const ref = domainRef(call.request.domain);
       return toDomain(await host.lookup(ref));
-    }, observer),
+    }),
 
-    DefineDomain: unary<Msg, Msg>(async (call) => {
+    // In the domain's queue (by the XML's name): never concurrent with a
+    // Destroy or power operation of the same domain.
+    DefineDomain: unary<Msg, Msg>(async (call, signal) => {
       const req = call.request;
       screenXml(req.xml ?? '', 'xml');
+      let ref: { name?: string; uuid?: string } | undefined;
       try {
-        if (req.transient) {
-          const guest = await host.call((c) => c.createXML(req.xml));
-          await deps.store.save(guest.uuid, await guest.xml(DomainXMLFlags.INACTIVE | DomainXMLFlags.SECURE));
-          return toDomain(guest);
-        }
-        const guest = await host.call((c) => c.defineXML(req.xml));
-        if (req.start && !(await guest.isActive())) {
-          await guest.create();
-          // A Guest keeps the id it was looked up with (-1 before the start).
-          return toDomain(await host.lookup({ uuid: guest.uuid }));
-        }
-        return toDomain(guest);
-      } catch (err) {
-        throw definitionError(err);
+        const { name, uuid } = parseDomainXml(req.xml);
+        ref = name ? { name } : uuid ? { uuid } : undefined;
+      } catch {
+        // Not parseable here: libvirt will say what is wrong with it.
       }
+      const { value } = await ops.run('DefineDomain', { ref, key: 'define', requestId: '', signal }, async () => {
+        try {
+          if (req.transient) {
+            const guest = await host.call((c) => c.createXML(req.xml));
+            await deps.store.save(guest.uuid, await guest.xml(DomainXMLFlags.INACTIVE | DomainXMLFlags.SECURE));
+            return toDomain(guest);
+          }
+          const guest = await host.call((c) => c.defineXML(req.xml));
+          if (req.start && !(await guest.isActive())) {
+            await guest.create();
+            // A Guest keeps the id it was looked up with (-1 before the start).
+            return toDomain(await host.lookup({ uuid: guest.uuid }));
+          }
+          return toDomain(guest);
+        } catch (err) {
+          throw definitionError(err);
+        }
+      }, { ref, transient: req.transient === true, start: req.start === true });
+      return value;
     }, observer),
 
-    WatchEvents: serverStreaming<Msg, Msg>(async (call, signal) => {
-      const ref = optionalDomainRef(call.request.domain);
-      const base = (e: { name: string; uuid: string; receivedAt: number }) =>
-        ({ time: timestamp(e.receivedAt), domain_name: e.name, domain_uuid: e.uuid });
-      const onLifecycle = (e: LifecycleEventInfo) => {
-        if (!matches(ref, e)) return;
-        call.write({
-          ...base(e),
-          lifecycle: {
-            event: LifecycleEvent[e.event] ?? String(e.event), detail: lifecycleDetailName(e.event, e.detail),
-            event_code: e.event, detail_code: e.detail,
-          },
-        });
-      };
-      const onRemoved = (e: DeviceEventInfo) => matches(ref, e) && call.write({ ...base(e), device_removed: { device_alias: e.alias } });
-      const onFailed = (e: DeviceEventInfo) =>
-        matches(ref, e) && call.write({ ...base(e), device_removal_failed: { device_alias: e.alias } });
-      host.on('lifecycle', onLifecycle);
-      host.on('deviceRemoved', onRemoved);
-      host.on('deviceRemovalFailed', onFailed);
-      let stop = (): void => undefined;
-      try {
-        // Stream until the client goes away (or the server shuts down).
-        await new Promise<void>((resolve) => {
-          stop = resolve;
-          if (signal.aborted || stopping?.aborted) return resolve();
-          signal.addEventListener('abort', () => resolve(), { once: true });
-          stopping?.addEventListener('abort', stop, { once: true });
-          call.on('close', () => resolve());
-        });
-      } finally {
-        stopping?.removeEventListener('abort', stop);
-        host.off('lifecycle', onLifecycle);
-        host.off('deviceRemoved', onRemoved);
-        host.off('deviceRemovalFailed', onFailed);
-      }
-    }, observer),
+    WatchEvents: options.events.handler(observer),
 
     PowerOff: unary<Msg, Msg>(async (call, signal) => {
       const req = call.request;
@@ -203,7 +206,7 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, agentVersion: 
         retryIntervalSeconds: seconds(req.retry_interval_seconds, 'retry_interval_seconds', config.powerOff.retryIntervalSeconds, { min: 1, max: MAX_WAIT_SECONDS }),
         methods: shutdownMethods(req.shutdown_methods, config.powerOff.methods),
       };
-      const { value, steps } = await ops.run('PowerOff', { ref: input.ref, requestId: req.request_id ?? '', signal },
+      const { value, steps } = await ops.run('PowerOff', { ref: input.ref, requestId: req.request_id ?? '', signal, request: req },
         (ctx) => powerOff(deps, ctx, input), input);
       return {
         clean: value.clean, shutdown_requests: value.shutdownRequests, elapsed_ms: value.elapsedMs,
@@ -222,7 +225,7 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, agentVersion: 
         keepNvram: req.keep_nvram === true,
         volumes: volumeList(req.volumes),
       };
-      const { value, steps } = await ops.run('Destroy', { ref: input.ref, requestId: req.request_id ?? '', signal },
+      const { value, steps } = await ops.run('Destroy', { ref: input.ref, requestId: req.request_id ?? '', signal, request: req },
         (ctx) => destroy(deps, ctx, input), input);
       return {
         found: value.found, was_running: value.wasRunning, undefined: value.undefined,
@@ -234,7 +237,7 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, agentVersion: 
       const req = call.request;
       const input = { ref: optionalDomainRef(req.domain), volume: volumeMessage(req.volume)! };
       const key = `volume:${input.volume?.volume_id ?? ''}`;
-      const { value, steps } = await ops.run('ConnectVolume', { ref: input.ref, key, requestId: req.request_id ?? '', signal },
+      const { value, steps } = await ops.run('ConnectVolume', { ref: input.ref, key, requestId: req.request_id ?? '', signal, request: req },
         (ctx) => connectVolume(deps, ctx, input), input);
       return { device_path: value.devicePath, steps };
     }, observer),
@@ -248,7 +251,7 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, agentVersion: 
         ignoreErrors: req.ignore_errors === true,
       };
       const key = `volume:${input.volume?.volume_id ?? ''}`;
-      const { value, steps } = await ops.run('DisconnectVolume', { ref: input.ref, key, requestId: req.request_id ?? '', signal },
+      const { value, steps } = await ops.run('DisconnectVolume', { ref: input.ref, key, requestId: req.request_id ?? '', signal, request: req },
         (ctx) => disconnectVolume(deps, ctx, input), input);
       return { detached_from_domain: value.detachedFromDomain, host_disconnected: value.hostDisconnected, warnings: value.warnings, steps };
     }, observer),

@@ -20,7 +20,7 @@
 import path from 'node:path';
 import { getSystemErrorName } from 'node:util';
 
-import { Unavailable } from '../errors';
+import { AppError, Unavailable, type ErrorKind } from '../errors';
 import { native, type NativeStat } from '../libvirt/native';
 import { abortReason } from './clock';
 
@@ -55,6 +55,21 @@ export class StorageStalled extends Unavailable {
 
 export function isStorageStall(err: unknown): err is StorageStalled {
   return err instanceof StorageStalled;
+}
+
+/** errno codes that mean the storage itself is broken or unreachable (retry later). */
+const UNAVAILABLE_CODES = new Set(['EIO', 'ENOTCONN', 'ESTALE', 'ETIMEDOUT', 'EHOSTDOWN', 'EHOSTUNREACH', 'ENOLINK', 'ECONNABORTED', 'ECONNRESET', 'ENODEV', 'ENXIO']);
+
+/**
+ * A file-system call that failed, in the taxonomy: a missing path NotFound,
+ * broken or unreachable storage Unavailable, anything else (EACCES, EISDIR,
+ * ENOTEMPTY, ...) FailedPrecondition. Carries Node's code/errno/syscall/path.
+ */
+export class StorageError extends AppError {
+  constructor(message: string, readonly code: string, readonly errno: number, readonly syscall: string, readonly path: string) {
+    const kind: ErrorKind = code === 'ENOENT' || code === 'ENOTDIR' ? 'NotFound' : UNAVAILABLE_CODES.has(code) ? 'Unavailable' : 'FailedPrecondition';
+    super(kind, message);
+  }
 }
 
 /** Missing path: ENOENT, or a path component that is not a directory. */
@@ -190,27 +205,24 @@ async function bounded<T>(op: string, p: string, start: () => Promise<T>, opts: 
     }
   });
   try {
-    return await Promise.race([work.catch((err: unknown) => { throw errnoError(err); }), cutoff]);
+    return await Promise.race([work.catch((err: unknown) => { throw storageError(what, err); }), cutoff]);
   } finally {
     clearTimeout(timer);
     if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
   }
 }
 
-/** The binding's rejection as a Node-style ErrnoException (code, errno, syscall, path). */
-function errnoError(err: unknown): unknown {
-  const e = err as NodeJS.ErrnoException;
-  if (typeof e?.errno === 'number' && e.code === undefined) {
-    let code: string;
-    try {
-      code = getSystemErrorName(e.errno);
-    } catch {
-      code = `E${-e.errno}`;
-    }
-    e.code = code;
-    e.message = `${code}: ${e.message}`;
+/** The binding's rejection (errno, syscall, path) as a StorageError. */
+function storageError(what: string, err: unknown): unknown {
+  const e = err as { errno?: unknown; syscall?: string; path?: string; message?: string };
+  if (typeof e?.errno !== 'number') return err;
+  let code: string;
+  try {
+    code = getSystemErrorName(e.errno);
+  } catch {
+    code = `E${-e.errno}`;
   }
-  return err;
+  return new StorageError(`${what}: ${code} (${e.message ?? ''})`, code, e.errno, e.syscall ?? '', e.path ?? '');
 }
 
 // ---------------------------------------------------------------------------

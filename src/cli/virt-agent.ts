@@ -38,6 +38,13 @@ const HELP: Record<FlatKey, string> = {
   volumeClearSize: 'MiB to wipe from the start of an LV; 0 = all of it (default 0)',
   detachAttempts: 'detach requests sent before DisconnectVolume gives up (default 8)',
   metricsListen: 'HOST:PORT for the Prometheus endpoint GET /metrics, e.g. 127.0.0.1:9477 (default off)',
+  libvirtThreads: 'threads the libvirt binding runs calls on, i.e. libvirt calls in flight at once (default 8)',
+  journalMaxBytes: 'compact the operation journal whenever it grows past this many bytes (default 67108864 = 64 MiB)',
+  requestCacheSize: 'request ids (and results) kept for replay, at most (default 100000)',
+  requestRetentionSeconds: 'request ids (and results) kept for replay this long (default 86400 = 24 h)',
+  maxConnections: 'open gRPC connections at most (default 1000)',
+  handshakeTimeoutSeconds: 'close a connection whose TLS handshake has not finished after this long (default 10)',
+  idleTimeoutSeconds: 'close a connection without calls after this long; clients reconnect (default 300)',
 };
 
 async function main(): Promise<void> {

@@ -104,21 +104,24 @@ export function loadTlsMaterial(sources: TlsSources, flags: TlsFlagNames = AGENT
 // ---------------------------------------------------------------------------
 // Subject allow-list
 
-/** One allow-list entry: a CN, or every attribute of the subject. */
+/** One allow-list entry: a name (SAN entry or a subject of just that CN), or a whole subject DN. */
 export type SubjectRule = { cn: string } | { subject: Array<[string, string]> };
 
 /**
- * Entries: a bare common name (`controller-1`) matches a certificate whose CN
- * is exactly that; a full subject in OpenSSL's one-line form
- * (`/O=Example/CN=controller-1`) matches a certificate whose subject has
- * exactly those attributes, in any order. Entries travel as a comma list, so
- * a full subject must use the slash form.
+ * Entries: a bare name (`controller-1`) matches a certificate with that SAN
+ * entry (DNS, URI, IP address or email) or whose whole subject is
+ * `/CN=controller-1`; a full subject in OpenSSL's one-line form
+ * (`/O=Example/CN=controller-1`) matches a certificate whose subject DN is
+ * exactly that, attribute for attribute, in order. Never "some CN": a subject
+ * `/CN=intruder/CN=controller-1` or `/O=Other/CN=controller-1` does not match
+ * `controller-1`. Entries travel as a comma list, so a full subject must use
+ * the slash form.
  */
 export function parseAllowSubjects(entries: readonly string[], flag = '--tls-allow-subjects'): SubjectRule[] {
   return entries.map((raw) => raw.trim()).filter((e) => e !== '').map((e) => {
     if (!e.startsWith('/')) {
       if (e.includes('=')) {
-        throw new Error(`${flag}: ${JSON.stringify(e)}: give a bare common name, or a full subject as /CN=.../O=... (OpenSSL one-line form)`);
+        throw new Error(`${flag}: ${JSON.stringify(e)}: give a bare name (SAN or sole CN), or a full subject as /CN=.../O=... (OpenSSL one-line form)`);
       }
       return { cn: e };
     }
@@ -131,6 +134,68 @@ export function parseAllowSubjects(entries: readonly string[], flag = '--tls-all
   });
 }
 
+interface CertNames {
+  /** The subject DN's attributes, in order. */
+  dn: Array<[string, string]>;
+  /** SAN entries as [type, value], e.g. ["DNS", "controller-1"]. */
+  san: Array<[string, string]>;
+}
+
+/** "DNS:a, IP Address:1.2.3.4, URI:\"x, y\"" (Node quotes values holding separators as JSON strings). */
+export function parseSubjectAltName(text: string | undefined): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  let i = 0;
+  const s = text ?? '';
+  while (i < s.length) {
+    const colon = s.indexOf(':', i);
+    if (colon < 0) break;
+    const type = s.slice(i, colon).trim();
+    let value: string;
+    let next: number;
+    if (s[colon + 1] === '"') {
+      let j = colon + 2;
+      while (j < s.length && s[j] !== '"') j += s[j] === '\\' ? 2 : 1;
+      try {
+        value = JSON.parse(s.slice(colon + 1, j + 1)) as string;
+      } catch {
+        value = s.slice(colon + 2, j);
+      }
+      next = s.indexOf(', ', j);
+    } else {
+      next = s.indexOf(', ', colon);
+      value = s.slice(colon + 1, next < 0 ? s.length : next);
+    }
+    out.push([type, value]);
+    if (next < 0) break;
+    i = next + 2;
+  }
+  return out;
+}
+
+const namesCache = new Map<string, CertNames>();
+
+function certNames(peer: PeerCertificate): CertNames {
+  const key = peer.fingerprint256 ?? '';
+  const hit = key ? namesCache.get(key) : undefined;
+  if (hit) return hit;
+  let dn: Array<[string, string]>;
+  try {
+    // X509Certificate keeps the DN's order (PeerCertificate.subject is an object).
+    dn = new crypto.X509Certificate(peer.raw).subject.split('\n').filter((l) => l !== '').map((l) => {
+      const eq = l.indexOf('=');
+      return [l.slice(0, eq).toUpperCase(), l.slice(eq + 1)] as [string, string];
+    });
+  } catch {
+    dn = subjectPairs(peer);
+  }
+  const names = { dn, san: parseSubjectAltName(peer.subjectaltname) };
+  if (key) {
+    if (namesCache.size >= 256) namesCache.delete(namesCache.keys().next().value as string);
+    namesCache.set(key, names);
+  }
+  return names;
+}
+
 function subjectPairs(peer: PeerCertificate): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (const [k, v] of Object.entries(peer.subject ?? {})) {
@@ -139,24 +204,24 @@ function subjectPairs(peer: PeerCertificate): Array<[string, string]> {
   return out;
 }
 
-const pairKey = ([k, v]: [string, string]) => `${k}=${v}`;
-
 /** The subject as /K=V/K=V, for messages and logs. */
 export function describeSubject(peer: PeerCertificate | undefined): string {
   if (!peer?.subject) return '(no client certificate)';
-  return subjectPairs(peer).map(([k, v]) => `/${k}=${v.replace(/\//g, '\\/')}`).join('');
+  const dn = peer.raw ? certNames(peer).dn : subjectPairs(peer);
+  return dn.map(([k, v]) => `/${k}=${v.replace(/\//g, '\\/')}`).join('');
 }
+
+const SAN_TYPES = new Set(['DNS', 'URI', 'IP Address', 'email']);
 
 export function subjectAllowed(peer: PeerCertificate | undefined, rules: readonly SubjectRule[]): boolean {
   if (rules.length === 0) return peer !== undefined;
-  if (!peer?.subject) return false;
-  const pairs = subjectPairs(peer);
-  const have = pairs.map(pairKey).sort();
-  const cns = pairs.filter(([k]) => k === 'CN').map(([, v]) => v);
+  if (!peer?.subject || !peer.raw) return false;
+  const { dn, san } = certNames(peer);
+  const sameDn = (want: Array<[string, string]>) => want.length === dn.length && want.every(([k, v], i) => dn[i]![0] === k && dn[i]![1] === v);
   return rules.some((r) => {
-    if ('cn' in r) return cns.includes(r.cn);
-    const want = r.subject.map(pairKey).sort();
-    return want.length === have.length && want.every((w, i) => w === have[i]);
+    if ('subject' in r) return sameDn(r.subject);
+    return sameDn([['CN', r.cn]])
+      || san.some(([type, value]) => SAN_TYPES.has(type) && (type === 'DNS' ? value.toLowerCase() === r.cn.toLowerCase() : value === r.cn));
   });
 }
 

@@ -229,7 +229,19 @@ Napi::Value Connect::SetEventHandler(const Napi::CallbackInfo& info) {
   sink_ = std::make_shared<EventSink>();
   // The function keeps the process alive until close(): a daemon waiting on
   // events must not exit, and a closed connection leaves no handle behind.
-  sink_->tsfn = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "virt-libvirt-events", 0, 1);
+  // When the environment goes away first (a Worker terminated without
+  // close()), it deletes the function: the finalizer closes the sink so the
+  // event thread never posts to a freed function.
+  auto* hold = new std::shared_ptr<EventSink>(sink_);
+  sink_->tsfn = Napi::ThreadSafeFunction::New(
+      env, info[0].As<Napi::Function>(), "virt-libvirt-events", 0, 1, hold,
+      [](Napi::Env, std::shared_ptr<EventSink>* h) {
+        {
+          std::lock_guard<std::mutex> lock((*h)->mu);
+          (*h)->open = false;
+        }
+        delete h;
+      });
   return env.Undefined();
 }
 

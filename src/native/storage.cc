@@ -31,10 +31,10 @@ struct SysError {
   std::string path;
 };
 
-// Rejects like Node's fs: errno (negative), syscall, path; the JS side adds `code`.
+// Rejects with the errno text and errno (negative, as Node's fs), syscall,
+// path; storage-io.ts turns that into a StorageError with Node's `code`.
 Napi::Value MakeSysError(Napi::Env env, const SysError& e) {
-  std::string msg = std::string(strerror(e.err)) + ", " + e.syscall + " '" + e.path + "'";
-  Napi::Error js = Napi::Error::New(env, msg);
+  Napi::Error js = Napi::Error::New(env, strerror(e.err));
   Napi::Object o = js.Value();
   o.Set("errno", Napi::Number::New(env, -e.err));
   o.Set("syscall", Napi::String::New(env, e.syscall));

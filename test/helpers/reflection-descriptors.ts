@@ -10,7 +10,10 @@ import type { ProtoSet } from '../../src/grpc/protos';
 export type Obj = Record<string, any>;
 export const AGENT_FILE = 'virtagent/v1/agent.proto';
 export const TIMESTAMP_FILE = 'google/protobuf/timestamp.proto';
-export const HOST_INFO = { hostname: 'h1', libvirt_uri: 'qemu:///system', libvirt_version: '9.0.0', hypervisor_version: '7.2.0', agent_version: '0.1.0', connected: true, instances_path: '/var/lib/nova/instances' };
+export const HOST_INFO = {
+  hostname: 'h1', libvirt_uri: 'qemu:///system', libvirt_version: '9.0.0', hypervisor_version: '7.2.0', agent_version: '0.1.0', connected: true,
+  instances_path: '/var/lib/nova/instances', healthy: true, health_detail: '',
+};
 
 /** One request, one response, in order, on a reflection stream. */
 export class ReflectionClient {

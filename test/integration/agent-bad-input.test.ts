@@ -148,15 +148,16 @@ describe('after all that', () => {
 });
 
 describe('libvirt unavailable', () => {
-  it('still listens; health NOT_SERVING; libvirt RPCs UNAVAILABLE; validation still INVALID_ARGUMENT', async () => {
+  it('still listens; health NOT_SERVING; GetHostInfo says why; libvirt RPCs UNAVAILABLE; validation still INVALID_ARGUMENT', async () => {
     const a = await startTestAgent({ libvirtUri: 'test:///nonexistent-virt-agent-node.xml' });
     try {
       expect(a.agent.listen.port).toBeGreaterThan(0);
       expect(await a.client.healthCheck('')).toBe('NOT_SERVING');
       expect(await a.client.healthCheck('virtagent.v1.HostAgent')).toBe('NOT_SERVING');
+      // GetHostInfo answers, saying why the agent is not healthy.
+      expect(await a.client.call('GetHostInfo')).toMatchObject({ connected: false, healthy: false, health_detail: expect.stringContaining('nonexistent-virt-agent-node.xml') });
       for (const [rpc, req] of [
         ['GetDomain', { domain: { name: 'web-1' } }],
-        ['GetHostInfo', {}],
         ['ListDomains', {}],
         ['DefineDomain', { xml: '<domain type="test"><name>x</name></domain>' }],
         ['PowerOff', { domain: { name: 'web-1' } }],

@@ -256,8 +256,14 @@ describe('PowerOff / PowerOn / HardReboot', () => {
     const other = await a.client.fail('PowerOff', { domain: { name: 'db-1' }, request_id: 'req-1' });
     expect(other.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(other.details).toMatch(/^request_id: /);
-    // Ids are per method.
-    expect((await a.client.call('PowerOn', { domain: { name: 'db-1' }, request_id: 'req-1' })).started).toBe(true);
+    // An id names one request: another method, or the same one with another body, is refused too.
+    const method = await a.client.fail('PowerOn', { domain: { name: 'paused-1' }, request_id: 'req-1' });
+    expect([codeName(method.code), method.details]).toEqual(['INVALID_ARGUMENT', 'request_id: already used by a PowerOff request; a request id names one request']);
+    const body = await a.client.fail('PowerOff', { domain: { name: 'paused-1' }, request_id: 'req-1', timeout_seconds: 7 });
+    expect(codeName(body.code)).toBe('INVALID_ARGUMENT');
+    expect(body.details).toMatch(/^request_id: .*different body/);
+    expect(await state(a, 'paused-1')).toBe('POWER_STATE_RUNNING');
+    expect((await a.client.call('PowerOn', { domain: { name: 'db-1' }, request_id: 'req-2' })).started).toBe(true);
 
     const d1 = await a.client.call('Destroy', { domain: { name: 'db-1' }, request_id: 'del-1' });
     expect(d1.found).toBe(true);

@@ -14,7 +14,7 @@ import { startAgent } from '../../src/agent/agent';
 import { defaultConfig, resolveConfig } from '../../src/agent/config';
 import { loadProtos } from '../../src/grpc/protos';
 import { createServer, listen } from '../../src/grpc/server';
-import { channelCredentials, parseAllowSubjects, serverCredentials } from '../../src/grpc/tls';
+import { channelCredentials, parseAllowSubjects, parseSubjectAltName, serverCredentials } from '../../src/grpc/tls';
 import { silentLogger } from '../../src/logging';
 import { codeName, errorOf, grpcPackage, makeTestNode, startTestAgent, type Msg, type TestAgent } from '../helpers/agent-client';
 import { CertDir, CLIENT_EXT } from '../helpers/certs';
@@ -60,7 +60,12 @@ beforeAll(async () => {
   await Promise.all([
     makeCert('server', '/CN=virt-agent-server', 'ca',
       'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n'),
-    makeCert('controller', '/O=virt-test/CN=controller-1', 'ca', CLIENT_EXT),
+    makeCert('controller', '/O=virt-test/CN=controller-1', 'ca', `${CLIENT_EXT}subjectAltName=DNS:controller-1\n`),
+    makeCert('sole-cn', '/CN=controller-1', 'ca', CLIENT_EXT),
+    // Two CNs, the last one the listed name: must not pass as "controller-1".
+    makeCert('double-cn', '/CN=intruder/CN=controller-1', 'ca', CLIENT_EXT),
+    makeCert('other-org', '/O=elsewhere/CN=controller-1', 'ca', CLIENT_EXT),
+    makeCert('san-other', '/CN=controller-1', 'ca', `${CLIENT_EXT}subjectAltName=DNS:intruder\n`),
     makeCert('ops', '/O=virt-test/CN=ops-2', 'ca', CLIENT_EXT),
     makeCert('ops-no-org', '/CN=ops-2', 'ca', CLIENT_EXT),
     makeCert('intruder', '/O=virt-test/CN=intruder', 'ca', CLIENT_EXT),
@@ -123,8 +128,10 @@ describe('subject allow-list', () => {
     expect(allowList.agent.listen.port).toBeGreaterThan(0);
   });
 
-  it('serves listed subjects: a bare CN and a full subject', async () => {
-    expect(await callWith(allowList.target, clientCreds('controller'))).toBe('OK');
+  it('serves listed names and subjects: a bare name as SAN entry or as the whole subject, a full subject', async () => {
+    expect(await callWith(allowList.target, clientCreds('controller'))).toBe('OK'); // SAN DNS:controller-1
+    expect(await callWith(allowList.target, clientCreds('sole-cn'))).toBe('OK'); // subject exactly /CN=controller-1
+    expect(await callWith(allowList.target, clientCreds('san-other'))).toBe('OK'); // the subject is; the SAN need not be
     expect(await callWith(allowList.target, clientCreds('ops'))).toBe('OK');
   });
 
@@ -135,6 +142,11 @@ describe('subject allow-list', () => {
     expect(await callWith(allowList.target, clientCreds('ops-no-org'))).toBe('PERMISSION_DENIED');
   });
 
+  it('never matches "some CN": /CN=intruder/CN=controller-1 and /O=elsewhere/CN=controller-1 are not controller-1', async () => {
+    expect(await callWith(allowList.target, clientCreds('double-cn'))).toBe('PERMISSION_DENIED');
+    expect(await callWith(allowList.target, clientCreds('other-org'))).toBe('PERMISSION_DENIED');
+  });
+
   it('counts refused calls in the metrics', async () => {
     await callWith(allowList.target, clientCreds('intruder'));
     const text = await (await fetch(`http://127.0.0.1:${allowList.agent.metrics!.port}/metrics`)).text();
@@ -143,7 +155,9 @@ describe('subject allow-list', () => {
 
   it('parses entries and rejects ambiguous ones', () => {
     expect(parseAllowSubjects(['a', ' /O=x/CN=b ', ''])).toEqual([{ cn: 'a' }, { subject: [['O', 'x'], ['CN', 'b']] }]);
-    expect(() => parseAllowSubjects(['CN=a'])).toThrow(/--tls-allow-subjects: "CN=a": give a bare common name/);
+    expect(() => parseAllowSubjects(['CN=a'])).toThrow(/--tls-allow-subjects: "CN=a": give a bare name/);
+    expect(parseSubjectAltName('DNS:a.example, IP Address:127.0.0.1, URI:"spiffe://x/a, b", email:o@x'))
+      .toEqual([['DNS', 'a.example'], ['IP Address', '127.0.0.1'], ['URI', 'spiffe://x/a, b'], ['email', 'o@x']]);
     expect(() => parseAllowSubjects(['/CN'])).toThrow(/expected \/KEY=value/);
   });
 });

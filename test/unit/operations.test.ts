@@ -59,12 +59,55 @@ describe('Operations: request-id replay', () => {
     expect(await env.stateOf(B)).toBe(DomainState.RUNNING);
   });
 
-  it('same id, another method: a separate request', async () => {
+  it('same id, another method: InvalidArgument (request_id), nothing runs', async () => {
     await setup();
     let n = 0;
     await ops.run('PowerOff', { ref: { uuid: A }, requestId: 'r' }, async () => ++n);
-    const other = await ops.run('HardReboot', { ref: { uuid: A }, requestId: 'r' }, async () => ++n);
-    expect(other).toMatchObject({ value: 2, replayed: false });
+    const err = await rejection(ops.run('HardReboot', { ref: { uuid: A }, requestId: 'r' }, async () => ++n));
+    expect(err).toMatchObject({ kind: 'InvalidArgument', field: 'request_id' });
+    expect((err as Error).message).toMatch(/already used by a PowerOff request/);
+    expect(n).toBe(1);
+  });
+
+  it('same id, same method and target, another body: InvalidArgument (request_id); the same body replays', async () => {
+    await setup();
+    let n = 0;
+    const body = (timeout: number) => ({ domain: { uuid: A }, timeout_seconds: timeout, request_id: 'r' });
+    await ops.run('PowerOff', { ref: { uuid: A }, requestId: 'r', request: body(5) }, async () => ++n);
+    const err = await rejection(ops.run('PowerOff', { ref: { uuid: A }, requestId: 'r', request: body(6) }, async () => ++n));
+    expect(err).toMatchObject({ kind: 'InvalidArgument', field: 'request_id' });
+    expect((err as Error).message).toMatch(/different body/);
+    // Key order does not matter: the fingerprint is of the canonical form.
+    const same = { request_id: 'r', timeout_seconds: 5, domain: { uuid: A } };
+    expect(await ops.run('PowerOff', { ref: { uuid: A }, requestId: 'r', request: same }, async () => ++n)).toMatchObject({ value: 1, replayed: true });
+    expect(n).toBe(1);
+  });
+
+  it('while the first is running, another body with its id is refused too', async () => {
+    await setup();
+    const gate = deferred();
+    const first = ops.run('Destroy', { ref: { uuid: A }, requestId: 'r', request: { a: 1 } }, async () => { await gate.promise; return 'x'; });
+    await settle();
+    const err = await rejection(ops.run('Destroy', { ref: { uuid: A }, requestId: 'r', request: { a: 2 } }, async () => 'y'));
+    expect(err).toMatchObject({ kind: 'InvalidArgument', field: 'request_id' });
+    gate.resolve();
+    expect((await first).value).toBe('x');
+  });
+
+  it('a libvirt error escaping a flow is mapped (a domain gone meanwhile: NotFound, never Internal)', async () => {
+    await setup();
+    const err = await rejection(ops.run('PowerOff', { ref: { uuid: A }, requestId: '' }, async () => {
+      await env.host.call((c) => c.lookupByName('no-such-domain'));
+    }));
+    expect(err).toMatchObject({ kind: 'NotFound' });
+  });
+
+  it('forgets results past the cache size and after the retention time', async () => {
+    await setup(3);
+    for (let i = 0; i < 5; i++) await ops.run('PowerOff', { ref: { uuid: A }, requestId: `r${i}` }, async () => i);
+    expect(ops.cache.size).toBe(3);
+    expect(ops.cache.get('r0')).toBeUndefined();
+    expect(ops.cache.get('r4')).toBeDefined();
   });
 
   it('concurrent requests with the same id: one execution, both get its result', async () => {
