@@ -271,6 +271,11 @@ function raceTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
     .finally(() => clearTimeout(timer));
 }
 
+/** Reads the mount table again on the next call (it is otherwise reused for a few seconds). */
+export function forgetMountTable(): void {
+  mountTable = undefined;
+}
+
 /**
  * The mount point a path lies on, by its lexical form (a symlink into another
  * mount is attributed to the mount of the link; the total limit still holds).
