@@ -208,7 +208,8 @@ async function start(config: AgentConfig, logger: Logger, overrides: AgentOverri
       const drained = await ops.drain(drainMs);
       if (!drained) logger.warn({ in_flight: ops.active }, 'stopping with operations still running');
       await closing;
-      await host.stop();
+      // Closing the connection is a libvirt call: bounded, in case libvirt is stalled.
+      await Promise.race([host.stop(), new Promise((r) => setTimeout(r, 5000).unref())]);
       await journal.close();
       await metrics?.stop();
       if (bound.socketPath) fs.rmSync(bound.socketPath, { force: true });

@@ -106,6 +106,8 @@ export interface AgentConfig {
     maxBuffered: number;
     /** WatchEvents streams open at once (further ones: RESOURCE_EXHAUSTED). */
     maxStreams: number;
+    /** A stream ended for falling behind is reset if its client has not closed it after this long. */
+    graceMs: number;
   };
   /** gRPC port limits (TCP and unix socket). */
   connections: {
@@ -160,7 +162,7 @@ export function defaultConfig(): AgentConfig {
     libvirtThreads: 8,
     storageIo: { ...DEFAULT_STORAGE_IO },
     watchdog: { intervalMs: 5000, timeoutMs: 10_000 },
-    watchEvents: { maxBuffered: 1000, maxStreams: 1000 },
+    watchEvents: { maxBuffered: 1000, maxStreams: 1000, graceMs: 10_000 },
     connections: { max: 1000, handshakeTimeoutMs: 10_000, idleTimeoutMs: 300_000 },
   };
 }

@@ -1,5 +1,6 @@
-// One operation at a time per domain: a FIFO queue per key (the domain UUID).
-// Different domains run concurrently. A waiter gives up when its signal
+// One operation at a time per domain: a FIFO queue per key (the domain's
+// uuid and its name: a domain can be addressed by either). Different domains
+// run concurrently. A waiter gives up when its signal
 // aborts (the gRPC deadline or cancellation), without disturbing the queue.
 import { abortReason } from './clock';
 
@@ -17,20 +18,32 @@ export class KeyedQueue {
     return new Map(this.depth);
   }
 
-  async run<T>(key: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const prev = this.tails.get(key) ?? Promise.resolve();
+  /**
+   * Runs fn once every operation queued before it on any of `keys` is done.
+   * An operation takes its place on all its keys at once (synchronously, in
+   * arrival order), so waits always point at earlier arrivals: no deadlock.
+   * The first key is the one counted by queued()/depths().
+   */
+  async run<T>(keys: string | readonly string[], fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const list = typeof keys === 'string' ? [keys] : [...new Set(keys)];
+    const primary = list[0]!;
     let release!: () => void;
     const mine = new Promise<void>((r) => (release = r));
-    const tail = prev.then(() => mine);
-    this.tails.set(key, tail);
-    this.depth.set(key, this.queued(key) + 1);
+    const slots = list.map((key) => {
+      const prev = this.tails.get(key) ?? Promise.resolve();
+      const tail = prev.then(() => mine);
+      this.tails.set(key, tail);
+      return { key, prev, tail };
+    });
+    this.depth.set(primary, this.queued(primary) + 1);
     const done = () => {
       release();
-      const n = this.queued(key) - 1;
-      if (n <= 0) this.depth.delete(key);
-      else this.depth.set(key, n);
-      if (this.tails.get(key) === tail) this.tails.delete(key);
+      const n = this.queued(primary) - 1;
+      if (n <= 0) this.depth.delete(primary);
+      else this.depth.set(primary, n);
+      for (const s of slots) if (this.tails.get(s.key) === s.tail) this.tails.delete(s.key);
     };
+    const prev = slots.length === 1 ? slots[0]!.prev : Promise.all(slots.map((s) => s.prev)).then(() => undefined);
     try {
       await waitTurn(prev, signal);
     } catch (err) {

@@ -26,6 +26,8 @@ export interface OperationOptions {
   request?: Record<string, unknown>;
   /** The fingerprint itself (journal recovery re-runs with the original one). */
   fingerprint?: string;
+  /** More of the domain's identity to queue on (DefineDomain: the XML's uuid besides its name). */
+  also?: DomainRef;
 }
 
 export interface Outcome<T> {
@@ -70,6 +72,14 @@ function mismatch(seen: Identity, now: Identity): string | undefined {
     return `already used by a ${seen.method} request with a different body; use a new request id for a different request`;
   }
   return undefined;
+}
+
+/** uuid, then "name:NAME", of the domain (and of `also`); "key:..." for host-only work. */
+function queueKeys(ref: DomainRef | undefined, also: DomainRef | undefined, key: string): string[] {
+  const uuids = [ref?.uuid, also?.uuid].filter((u): u is string => !!u).map((u) => u.toLowerCase());
+  const names = [ref?.name, also?.name].filter((n): n is string => !!n).map((n) => `name:${n}`);
+  const keys = [...uuids, ...names];
+  return keys.length > 0 ? keys : [`key:${key}`];
 }
 
 /** A libvirt failure that escaped a flow, in the taxonomy (a domain gone mid-operation is NOT_FOUND, not INTERNAL). */
@@ -213,12 +223,30 @@ export class Operations {
       } finally {
         await previous;
       }
-      // Lock on the uuid so a name and a uuid for the same domain queue together.
-      const key = guest?.uuid ?? (opts.ref ? `name:${opts.ref.name ?? opts.ref.uuid}` : `key:${opts.key ?? requestId}`);
+      // Queue on the domain's uuid and name, so operations addressing it either
+      // way (or defining it) queue together; the uuid first (metrics count it).
+      const fallback = opts.key ?? requestId;
+      let keys = queueKeys(guest ? { uuid: guest.uuid, name: guest.name } : opts.ref, opts.also, fallback);
       if (guest) logger.setBindings({ uuid: guest.uuid });
-      const queued = this.queue.run(key, () => flow(ctx), opts.signal);
+      // A domain unknown at lookup was queued on the one identity the request
+      // names; if it exists by its turn (defined meanwhile), queue again on
+      // both its uuid and name, so no operation addressing it the other way
+      // runs alongside.
+      let recheck = !guest && opts.ref !== undefined;
+      const turn = () => this.queue.run(keys, async (): Promise<{ value: T } | undefined> => {
+        if (recheck) {
+          recheck = false;
+          const now = await this.deps.host.find(opts.ref!);
+          if (now) {
+            keys = queueKeys({ uuid: now.uuid, name: now.name }, opts.also, fallback);
+            return undefined;
+          }
+        }
+        return { value: await flow(ctx) };
+      }, opts.signal);
+      const queued = turn();
       admit(); // queue.run took its place synchronously
-      const value = await queued;
+      const value = ((await queued) ?? (await turn())!).value;
       const ms = performance.now() - started;
       logger.info({ duration_ms: Math.round(ms), steps: steps.steps }, `${method} done`);
       if (observer?.onFinish) notify(() => observer.onFinish!(method, true, ms, value));

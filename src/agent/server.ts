@@ -169,13 +169,15 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, options: Servi
       const req = call.request;
       screenXml(req.xml ?? '', 'xml');
       let ref: { name?: string; uuid?: string } | undefined;
+      let also: { uuid: string } | undefined;
       try {
         const { name, uuid } = parseDomainXml(req.xml);
         ref = name ? { name } : uuid ? { uuid } : undefined;
+        if (name && uuid) also = { uuid };
       } catch {
         // Not parseable here: libvirt will say what is wrong with it.
       }
-      const { value } = await ops.run('DefineDomain', { ref, key: 'define', requestId: '', signal }, async () => {
+      const { value } = await ops.run('DefineDomain', { ref, also, key: 'define', requestId: '', signal }, async () => {
         try {
           if (req.transient) {
             const guest = await host.call((c) => c.createXML(req.xml));

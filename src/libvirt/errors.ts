@@ -99,6 +99,11 @@ export function toAppError(err: unknown, what: string, field = 'domain'): AppErr
   if (err instanceof AppError) return err;
   if (!(err instanceof LibvirtError)) return new Internal(`${what}: ${err instanceof Error ? err.message : String(err)}`);
   const msg = `${what}: ${err.message} (libvirt ${err.codeName})`;
+  // Some drivers report a state conflict ("Domain 'x' is already running")
+  // as an internal error: it is the caller's race, not the agent's fault.
+  if (err.code === ErrorCode.INTERNAL_ERROR && /\bis already (running|active)\b|\balready exists\b/i.test(err.message)) {
+    return new FailedPrecondition(msg, { cause: err });
+  }
   switch (err.code) {
     case ErrorCode.NO_DOMAIN:
       return new NotFound(`${what} not found`, { cause: err });

@@ -133,7 +133,7 @@ describe.skipIf(noFuse !== undefined)(`hung storage${noFuse ? ` (skipped: ${noFu
     expect(a.agent.watchdog.healthy).toBe(false);
 
     hung!.abort();
-    await Promise.all(blocked);
+    await withDeadline(Promise.all(blocked), 15_000, 'the blocked libvirt threads to come back');
     await poll('health SERVING again', async () => (await a.client.healthCheck('')) === 'SERVING');
     expect(await a.client.call('GetHostInfo', {}, 5000)).toMatchObject({ healthy: true, health_detail: '' });
     expect(changes).toEqual([false, true]);
