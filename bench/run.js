@@ -17,6 +17,7 @@ const CASES = [
   require('./cases/03-shutdown-detection'),
   require('./cases/04-destroy-scale'),
   require('./cases/05-controller-reclaim'),
+  require('./cases/06-hung-storage'),
 ];
 
 function parseArgs(argv) {

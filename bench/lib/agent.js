@@ -95,7 +95,7 @@ function procStatus(pid) {
  * `dir` (transport 'unix') or a loopback port ('tcp'). threadpool: value for
  * UV_THREADPOOL_SIZE, or undefined to leave it unset (libuv default 4).
  */
-async function spawnAgent({ dir, uri, transport = 'unix', threadpool, logLevel = 'info', tag = 'agent' }) {
+async function spawnAgent({ dir, uri, transport = 'unix', threadpool, logLevel = 'info', tag = 'agent', config }) {
   const stateDir = path.join(dir, `${tag}-state`);
   const instancesPath = path.join(dir, `${tag}-instances`);
   fs.mkdirSync(instancesPath, { recursive: true });
@@ -119,6 +119,12 @@ async function spawnAgent({ dir, uri, transport = 'unix', threadpool, logLevel =
     '--listen', listen, '--plaintext-loopback', 'true', '--libvirt-uri', uri, '--state-dir', stateDir, '--instances-path', instancesPath,
     '--log-level', logLevel, '--drain-seconds', '2',
   ];
+  if (config) {
+    // Settings without a flag (nested groups such as storageIo) go in a config file.
+    const file = path.join(dir, `${tag}-config.json`);
+    fs.writeFileSync(file, JSON.stringify(config));
+    args.push('--config', file);
+  }
   // stdout (JSON log lines, written synchronously as in production) goes to /dev/null.
   const child = spawn(process.execPath, args, { cwd: REPO, env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let stderr = '';
