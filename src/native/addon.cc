@@ -18,7 +18,7 @@ void QuietErrors(void*, virErrorPtr) {}
 // failed to load external entity" (test:///missing.xml) through its generic
 // error handler straight to stderr; libvirt reports the failure anyway. The
 // handler is per thread: set it here and as the default for threads that
-// first use libxml2 later (the libuv pool). Looked up at run time so the
+// first use libxml2 later (the binding's pools). Looked up at run time so the
 // build needs no libxml2 headers; libvirt has already loaded the library.
 void QuietXml(void*, const char*, ...) {}
 

@@ -1,5 +1,5 @@
 // Many binding calls in flight at once: correct results, no crash, and the JS
-// event loop stays responsive (every call runs on the libuv pool).
+// event loop stays responsive (every call runs on the binding's libvirt pool).
 import { afterEach, describe, expect, it } from 'vitest';
 
 import type { LibvirtConnection } from '../../src/libvirt/connection';
