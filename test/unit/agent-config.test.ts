@@ -1,5 +1,5 @@
 // Agent settings for the limits of issue 13: flags / environment / file, with
-// range checks naming the setting; the example config file loads.
+// range checks naming the setting; the packaged config file loads.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -33,8 +33,8 @@ describe('agent config: limits', () => {
     expect(() => resolveConfig({ flags: { maxConnections: 'lots' }, env: {} })).toThrow(/maxConnections must be a non-negative integer/);
   });
 
-  it('the example config file loads with its nested groups', () => {
-    const file = JSON.parse(fs.readFileSync(path.join(REPO, 'systemd', 'virt-agent.config.example.json'), 'utf8')) as unknown;
+  it('the packaged config file loads with its nested groups', () => {
+    const file = JSON.parse(fs.readFileSync(path.join(REPO, 'packaging', 'etc', 'agent.json'), 'utf8')) as unknown;
     const c = resolveConfig({ flags: {}, env: {}, file });
     expect(c.storageIo.perMount).toBe(4);
     expect(c.connections.max).toBe(1000);
