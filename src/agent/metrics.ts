@@ -299,6 +299,8 @@ export class AgentMetrics {
     });
     server.headersTimeout = 10_000;
     server.requestTimeout = 10_000;
+    // Scrapers are few; idle or slow connections must not pile up.
+    server.maxConnections = 64;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) =>
         reject(new Error(`--metrics-listen ${address}: ${err.code === 'EADDRINUSE' ? 'address in use' : err.message}`, { cause: err })));

@@ -141,7 +141,8 @@ export class Operations {
       throw new InvalidArgument('request_id', 'must be 1-128 characters of [A-Za-z0-9._:-]');
     }
     const target = targetOf(opts);
-    const fingerprint = opts.fingerprint ?? (opts.request ? requestFingerprint(opts.request) : '');
+    // Of the redacted body: the hash (kept in the journal) must not be a way to guess a CHAP password.
+    const fingerprint = opts.fingerprint ?? (opts.request ? requestFingerprint(redact(opts.request) as Record<string, unknown>) : '');
     const me: Identity = { method, target, fingerprint };
     if (opts.requestId === '') return this.execute(method, opts, flow, me, input);
     const done = this.cache.get(opts.requestId);

@@ -307,6 +307,17 @@ describe('DisconnectVolume', () => {
     connection_info: { driver_volume_type: 'iscsi', data: { target_portal: '192.0.2.10:3260', target_iqn, target_lun: '1' } },
   });
 
+  it('a request_id reused for another volume of the same domain is INVALID_ARGUMENT, never the first answer', async () => {
+    const a = await agent();
+    const first = await a.client.call('DisconnectVolume', { domain: { name: 'web-1' }, volume: local('/dev/not-attached-1'), request_id: 'dv-1' });
+    expect(await a.client.call('DisconnectVolume', { domain: { name: 'web-1' }, volume: local('/dev/not-attached-1'), request_id: 'dv-1' })).toEqual(first);
+    const other = await a.client.fail('DisconnectVolume', { domain: { name: 'web-1' }, volume: local('/dev/not-attached-2'), request_id: 'dv-1' });
+    expect([codeName(other.code), other.details]).toEqual(['INVALID_ARGUMENT',
+      'request_id: already used by a DisconnectVolume request with a different body; use a new request id for a different request']);
+    const host = await a.client.fail('DisconnectVolume', { volume: local('/dev/not-attached-1'), request_id: 'dv-1' });
+    expect(codeName(host.code)).toBe('INVALID_ARGUMENT');
+  });
+
   it('host-only local volume: OK with a skipped host step', async () => {
     const a = await agent();
     const r = await a.client.call('DisconnectVolume', { volume: local('/dev/nonexistent-local') });
