@@ -105,7 +105,7 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
 export function hostAgentService(deps: FlowDeps, ops: Operations, options: ServiceOptions): grpc.UntypedServiceImplementation {
   const { host, config } = deps;
   const { agentVersion, observer, watchdog } = options;
-  /** A libvirt failure escaping a read-only call (a domain undefined meanwhile) maps like the operations' ones. */
+  /** A libvirt failure escaping a read-only call maps like the operations' ones (never a bare INTERNAL). */
   const read = <Req, Res>(handler: UnaryHandler<Req, Res>) => unary<Req, Res>(async (call, signal) => {
     try {
       return await handler(call, signal);
@@ -158,10 +158,14 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, options: Servi
       return { domains: domains.filter((d) => d !== null) };
     }),
 
-    GetDomain: read<Msg, Msg>(async (call) => {
+    GetDomain: unary<Msg, Msg>(async (call) => {
       const ref = domainRef(call.request.domain);
-      return toDomain(await host.lookup(ref));
-    }),
+      try {
+        return await toDomain(await host.lookup(ref));
+      } catch (err) {
+        throw asAppError(err, ref); // undefined between the lookup and its reads: NOT_FOUND
+      }
+    }, observer),
 
     // In the domain's queue (by the XML's name): never concurrent with a
     // Destroy or power operation of the same domain.
