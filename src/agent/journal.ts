@@ -107,20 +107,32 @@ export function redact(value: unknown): unknown {
  */
 class JournalModel {
   readonly open = new Map<string, Unfinished>();
+  /** Journal bytes of each unfinished operation's records, and their sum. */
+  private readonly openSizes = new Map<string, number>();
+  openBytes = 0;
 
   constructor(readonly cache: ReplayCache) {}
 
-  apply(rec: JournalRecord): void {
+  /** `bytes`: the record's line length in the journal. */
+  apply(rec: JournalRecord, bytes: number): void {
     switch (rec.t) {
       case 'begin':
-        if (!this.open.has(rec.id)) this.open.set(rec.id, { begin: rec, steps: [] });
+        if (!this.open.has(rec.id)) {
+          this.open.set(rec.id, { begin: rec, steps: [] });
+          this.grow(rec.id, bytes);
+        }
         break;
       case 'step':
-        this.open.get(rec.id)?.steps.push(rec.step);
+        if (this.open.has(rec.id)) {
+          this.open.get(rec.id)!.steps.push(rec.step);
+          this.grow(rec.id, bytes);
+        }
         break;
       case 'end': {
         const u = this.open.get(rec.id);
         this.open.delete(rec.id);
+        this.openBytes -= this.openSizes.get(rec.id) ?? 0;
+        this.openSizes.delete(rec.id);
         // Only successful results with a client request id are worth keeping.
         if (u && rec.ok && u.begin.requestId !== '') {
           this.cache.put(doneEntry({
@@ -134,6 +146,16 @@ class JournalModel {
         this.cache.put(doneEntry(rec));
         break;
     }
+  }
+
+  private grow(id: string, bytes: number): void {
+    this.openSizes.set(id, (this.openSizes.get(id) ?? 0) + bytes);
+    this.openBytes += bytes;
+  }
+
+  /** About what a compaction would write now. */
+  get neededBytes(): number {
+    return this.cache.bytes + this.openBytes;
   }
 
   /** The lines a compacted journal holds: kept results (oldest first), then unfinished operations. */
@@ -155,8 +177,6 @@ export class Journal {
   private pending: Array<{ rec: JournalRecord; done: (err?: Error) => void }> = [];
   private flushing: Promise<void> | null = null;
   private size = 0;
-  /** Compact once the file passes this (maxBytes, more when what must be kept is itself large). */
-  private compactAt: number;
   /** Rewrites since open (the one at open included). */
   compactions = 0;
   /** Called after a compaction with its result (logs, metrics); its errors are ignored. */
@@ -165,7 +185,6 @@ export class Journal {
   constructor(stateDir: string, options: JournalOptions = { maxBytes: 64 << 20 }) {
     this.file = path.join(stateDir, 'journal.jsonl');
     this.maxBytes = options.maxBytes;
-    this.compactAt = options.maxBytes;
     this.cache = options.cache ?? new ReplayCache({
       maxEntries: options.replay?.maxEntries ?? 100_000,
       maxAgeMs: options.replay?.maxAgeMs ?? 24 * 3600 * 1000,
@@ -194,7 +213,7 @@ export class Journal {
         if (line !== null && line.trim() === '') return;
         const c = line === null ? { skip: 'broken' as const } : checkLine(line);
         if ('rec' in c) {
-          this.model.apply(c.rec);
+          this.model.apply(c.rec, line!.length + 1);
           return;
         }
         state[c.skip]++;
@@ -225,9 +244,10 @@ export class Journal {
         const batch = this.pending.splice(0);
         // The model (and the replay cache) follow the records in write order,
         // so a compaction between two batches keeps exactly what was written.
-        for (const b of batch) this.model.apply(b.rec);
+        const lines = batch.map((b) => `${JSON.stringify(b.rec)}\n`);
+        batch.forEach((b, i) => this.model.apply(b.rec, lines[i]!.length));
         const fd = this.fd;
-        const text = batch.map((b) => `${JSON.stringify(b.rec)}\n`).join('');
+        const text = lines.join('');
         try {
           await new Promise<void>((res, rej) => fs.write(fd, text, (e) => (e ? rej(e) : res())));
           await new Promise<void>((res, rej) => fs.fdatasync(fd, (e) => (e ? rej(e) : res())));
@@ -236,7 +256,10 @@ export class Journal {
         } catch (err) {
           for (const b of batch) b.done(err as Error);
         }
-        if (this.size > this.compactAt) await this.compact();
+        // Past the cap, compact — unless what must be kept (operations in
+        // flight) is so large that a rewrite would win back less than a
+        // quarter of the cap: then wait for them to end, not rewrite per batch.
+        if (this.size > this.maxBytes && this.size - this.model.neededBytes >= this.maxBytes / 4) await this.compact();
       }
     } finally {
       this.flushing = null;
@@ -297,9 +320,6 @@ export class Journal {
     if (old !== null) fs.closeSync(old);
     this.size = written;
     this.compactions++;
-    // When what must be kept is itself large (many long-running operations),
-    // do not rewrite after every batch: wait for another half cap of growth.
-    this.compactAt = Math.max(this.maxBytes, written + Math.floor(this.maxBytes / 2));
   }
 
   async close(): Promise<void> {

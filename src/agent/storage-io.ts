@@ -23,6 +23,9 @@ import { getSystemErrorName } from 'node:util';
 import { AppError, Unavailable, type ErrorKind } from '../errors';
 import { native, type NativeStat } from '../libvirt/native';
 import { abortReason } from './clock';
+import { mountOf } from './storage-mounts';
+
+export { forgetMountTable, mountOf, mountPoints } from './storage-mounts';
 
 export interface StorageIoLimits {
   /** Deadline of a metadata call (stat, realpath, readdir, read). */
@@ -99,6 +102,8 @@ interface Waiter {
 }
 
 const inFlightByKey = new Map<string, number>();
+/** Of those, per key, the calls given up on (still in the kernel). */
+const stalledByKey = new Map<string, number>();
 let inFlight = 0;
 /** Calls whose caller gave up (deadline) while the thread is still in the call. */
 let stalled = 0;
@@ -134,12 +139,27 @@ function stallError(what: string, key: string, ms: number, why: string): Storage
   return new StorageStalled(`${what}: the storage at ${key} did not answer within ${ms} ms (${why}); not waiting any longer`, key);
 }
 
-/** Waits for a slot; rejects at the deadline or when the signal aborts. */
+function countStall(key: string, delta: number): void {
+  const n = (stalledByKey.get(key) ?? 0) + delta;
+  if (n <= 0) stalledByKey.delete(key);
+  else stalledByKey.set(key, n);
+}
+
+/**
+ * Waits for a slot; rejects at the deadline or when the signal aborts. When
+ * every slot of the mount is held by a call already given up on, the mount is
+ * known not to answer: fail at once instead of waiting out another deadline.
+ */
 function admit(key: string, what: string, ms: number, deadlineAt: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   if (admissible(key)) {
     take(key);
     return Promise.resolve();
+  }
+  const dead = stalledByKey.get(key) ?? 0;
+  if (dead >= limits.perMount) {
+    return Promise.reject(new StorageStalled(
+      `${what}: the storage at ${key} is not answering (${dead} earlier calls to it are still pending past their deadline); not trying`, key));
   }
   return new Promise<void>((resolve, reject) => {
     const w: Waiter = {
@@ -185,7 +205,10 @@ async function bounded<T>(op: string, p: string, start: () => Promise<T>, opts: 
   }
   void work.then(() => undefined, () => undefined).finally(() => {
     settled = true;
-    if (gaveUp) stalled--;
+    if (gaveUp) {
+      stalled--;
+      countStall(key, -1);
+    }
     give(key);
   });
   let timer: NodeJS.Timeout | undefined;
@@ -196,6 +219,7 @@ async function bounded<T>(op: string, p: string, start: () => Promise<T>, opts: 
       gaveUp = true;
       stalled++;
       stalledTotal++;
+      countStall(key, 1);
       reject(err);
     };
     timer = setTimeout(() => giveUp(stallError(what, key, ms, 'the call is still pending')), Math.max(0, deadlineAt - Date.now()));
@@ -223,69 +247,6 @@ function storageError(what: string, err: unknown): unknown {
     code = `E${-e.errno}`;
   }
   return new StorageError(`${what}: ${code} (${e.message ?? ''})`, code, e.errno, e.syscall ?? '', e.path ?? '');
-}
-
-// ---------------------------------------------------------------------------
-// Mount points, for the per-mount slots.
-
-const MOUNT_TABLE_TTL_MS = 5000;
-let mountTable: { at: number; points: string[] } | undefined;
-let refreshing: Promise<string[]> | undefined;
-
-/** mountinfo escapes space, tab, newline and backslash as \ooo. */
-function unescapeMount(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
-}
-
-/** Mount points of /proc/self/mountinfo, longest first. */
-export function mountPoints(mountinfo: string): string[] {
-  const points = new Set<string>(['/']);
-  for (const line of mountinfo.split('\n')) {
-    const f = line.split(' ');
-    if (f.length > 5) points.add(unescapeMount(f[4]!));
-  }
-  return [...points].sort((a, b) => b.length - a.length);
-}
-
-async function currentMounts(): Promise<string[]> {
-  if (mountTable && Date.now() - mountTable.at < MOUNT_TABLE_TTL_MS) return mountTable.points;
-  refreshing ??= (async () => {
-    try {
-      // procfs, never remote storage; still bounded, and outside the slots.
-      const text = await raceTimeout(native().storage.readFile('/proc/self/mountinfo', 8 << 20), 2000);
-      mountTable = { at: Date.now(), points: mountPoints(text) };
-    } catch {
-      // Keep the last table (or just "/") until the next try.
-      mountTable = { at: Date.now(), points: mountTable?.points ?? ['/'] };
-    } finally {
-      refreshing = undefined;
-    }
-    return mountTable.points;
-  })();
-  return refreshing;
-}
-
-function raceTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('timed out')), ms); })])
-    .finally(() => clearTimeout(timer));
-}
-
-/** Reads the mount table again on the next call (it is otherwise reused for a few seconds). */
-export function forgetMountTable(): void {
-  mountTable = undefined;
-}
-
-/**
- * The mount point a path lies on, by its lexical form (a symlink into another
- * mount is attributed to the mount of the link; the total limit still holds).
- */
-export async function mountOf(p: string): Promise<string> {
-  const abs = path.resolve(p);
-  for (const m of await currentMounts()) {
-    if (m === '/' || abs === m || abs.startsWith(`${m}/`)) return m;
-  }
-  return '/';
 }
 
 // ---------------------------------------------------------------------------

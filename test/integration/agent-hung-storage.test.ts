@@ -3,7 +3,8 @@
 //   - 8 PowerOn / Destroy calls stuck on it; GetDomain, ListDomains, PowerOff,
 //     DefineDomain and Destroy of other domains answer normally (their
 //     journal writes included), health stays SERVING; once the storage fails
-//     instead of hanging, the 8 end with UNAVAILABLE (retry later);
+//     instead of hanging, the 8 end: PowerOn UNAVAILABLE (retry later),
+//     Destroy undefined with its disks kept and said so;
 //   - health goes NOT_SERVING only when libvirt itself stalls: here every
 //     libvirt thread of the agent is blocked opening a test:// node file on
 //     the dead mount; GetHostInfo still answers and says why; SERVING again
@@ -17,7 +18,7 @@ import { forgetMountTable, storageIoStats } from '../../src/agent/storage-io';
 import { native } from '../../src/libvirt/native';
 import { fuseUnavailable, mountHungFuse, type HungMount } from '../helpers/fuse';
 import { withDeadline } from '../helpers/libvirt';
-import { codeName, startTestAgent, errorOf, type Msg, type TestAgent } from '../helpers/agent-client';
+import { codeName, startTestAgent, type Msg, type TestAgent } from '../helpers/agent-client';
 
 const noFuse = fuseUnavailable();
 const agents: TestAgent[] = [];
@@ -62,13 +63,13 @@ describe.skipIf(noFuse !== undefined)(`hung storage${noFuse ? ` (skipped: ${noFu
       const call = n < 4
         ? a.client.call('PowerOn', { domain: { name: `stuck-${n}` }, request_id: `on-${n}` }, 120_000)
         : a.client.call('Destroy', { domain: { name: `stuck-${n}` }, destroy_disks: true, request_id: `del-${n}` }, 120_000);
-      return errorOf(call, `stuck-${n}`).then((e) => codeName(e.code), (e: unknown) => `threw ${String(e)}`);
+      return call.then((r: Msg) => `OK ${(r.warnings as string[] | undefined)?.join('; ') ?? ''}`, (e: { code: number }) => codeName(e.code));
     });
     let settled = 0;
     for (const s of stuck) void s.then(() => settled++);
-    await poll('4 storage calls in the kernel, 4 waiting for a slot', async () => {
+    await poll('4 storage calls in the kernel, the others waiting for a slot', async () => {
       const st = storageIoStats();
-      return st.byMount[dir] === 4 && st.waiting === 4;
+      return st.byMount[dir] === 4 && st.waiting >= 4;
     });
 
     // Everything else answers, in normal time, while the 8 are stuck.
@@ -98,9 +99,10 @@ describe.skipIf(noFuse !== undefined)(`hung storage${noFuse ? ` (skipped: ${noFu
     hung!.abort();
     const codes = await withDeadline(Promise.all(stuck), 15_000, 'the stuck calls to end');
     const endMs = performance.now() - t1;
-    expect(codes).toEqual(Array(8).fill('UNAVAILABLE'));
-    // Destroy kept the domains (their disks could not be checked): a retry later has a way out.
-    expect((await a.client.call('GetDomain', { domain: { name: 'stuck-5' } })).name).toBe('stuck-5');
+    // PowerOn: the disk check could not be done — retry later.
+    expect(codes.slice(0, 4)).toEqual(Array(4).fill('UNAVAILABLE'));
+    // Destroy: undefined, but no disk removed while ownership could not be read (a later Destroy by uuid cleans up).
+    for (const c of codes.slice(4)) expect(c).toMatch(/^OK no disk removed: .*ownership is unknown .*ENOTCONN/);
     console.log(`hung storage: 3 rounds of 6 unrelated calls took ${normalMs.toFixed(0)} ms with 8 calls stuck; the 8 ended ${endMs.toFixed(0)} ms after the storage failed`);
   }, 60_000);
 

@@ -119,6 +119,24 @@ describe.skipIf(noFuse !== undefined)(`storage-io on storage that never answers$
     expect(await storage.stat(path.join(hung.dir, 'disk.img')).catch((e: unknown) => e)).toMatchObject({ kind: 'Unavailable', code: 'ENOTCONN' });
   });
 
+  it('once every slot of a mount is held by a call given up on, further calls to it fail at once', async () => {
+    storage.configureStorageIo({ timeoutMs: 200, perMount: 2, maxThreads: 32 });
+    const first = await Promise.all([0, 1].map((i) => storage.stat(path.join(hung.dir, `f${i}`)).catch((e: unknown) => e)));
+    expect(first.every((e) => e instanceof storage.StorageStalled)).toBe(true);
+    const t0 = performance.now();
+    const err = await storage.exists(path.join(hung.dir, 'next')).catch((e: unknown) => e);
+    expect(performance.now() - t0).toBeLessThan(150); // not another 200 ms deadline
+    expect(err).toBeInstanceOf(storage.StorageStalled);
+    expect((err as Error).message).toMatch(/is not answering \(2 earlier calls to it are still pending past their deadline\); not trying$/);
+    // Other storage is not affected.
+    fs.writeFileSync(at('ok2'), '');
+    expect(await storage.exists(at('ok2'))).toBe(true);
+    // Once the mount answers (here: fails), its slots come back and calls go through again.
+    hung.abort();
+    await withDeadline((async () => { while (storage.storageIoStats().inFlight > 0) await new Promise((r) => setTimeout(r, 20)); })(), 10_000, 'slots back');
+    expect(await storage.stat(path.join(hung.dir, 'again')).catch((e: unknown) => e)).toMatchObject({ code: 'ENOTCONN' });
+  });
+
   it('a dead mount holds at most its slots: healthy storage and Node\'s own fs (libuv) keep answering', async () => {
     storage.configureStorageIo({ timeoutMs: 5000, perMount: 2, maxThreads: 32 });
     const stuck = Array.from({ length: 8 }, (_, i) => storage.stat(path.join(hung.dir, `d${i}`)).catch((e: unknown) => e));
