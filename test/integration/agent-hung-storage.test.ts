@@ -5,11 +5,14 @@
 //     journal writes included), health stays SERVING; once the storage fails
 //     instead of hanging, the 8 end: PowerOn UNAVAILABLE (retry later),
 //     Destroy undefined with its disks kept and said so;
-//   - health goes NOT_SERVING only when libvirt itself stalls: here every
-//     libvirt thread of the agent is blocked opening a test:// node file on
-//     the dead mount; GetHostInfo still answers and says why; SERVING again
-//     when libvirt answers.
+//   - health goes NOT_SERVING only when libvirt itself stalls — a call stuck
+//     on the dead mount does not count; every libvirt thread of the agent
+//     blocked on a "libvirtd" that never answers does; GetHostInfo still
+//     answers and says why; SERVING again when libvirt answers.
 // Skipped (and says so) without /dev/fuse or root.
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -38,6 +41,27 @@ afterAll(() => hung?.unmount());
 const stuckXml = (n: number, dir: string) => `<domain type="test"><name>stuck-${n}</name>`
   + `<uuid>cccccccc-0000-4000-8000-${String(n).padStart(12, '0')}</uuid><memory>262144</memory><vcpu>1</vcpu><os><type>hvm</type></os>`
   + `<devices><disk type="file" device="disk"><source file="${dir}/stuck-${n}/disk.img"/><target dev="vda" bus="virtio"/></disk></devices></domain>`;
+
+/** A unix socket that accepts libvirt RPC connections and never answers; close() hangs them all up. */
+async function silentLibvirtd(): Promise<{ socket: string; close(): void }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'silent-libvirtd-'));
+  const socket = path.join(dir, 'libvirt-sock');
+  const held: net.Socket[] = [];
+  const server = net.createServer((s) => {
+    held.push(s);
+    s.on('error', () => undefined);
+    s.resume();
+  });
+  await new Promise<void>((resolve) => server.listen(socket, resolve));
+  return {
+    socket,
+    close() {
+      held.forEach((s) => s.destroy());
+      server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 async function poll(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
   await withDeadline((async () => {
@@ -125,8 +149,10 @@ describe.skipIf(noFuse !== undefined)(`hung storage${noFuse ? ` (skipped: ${noFu
     await poll('the PowerOn stuck on storage', async () => storageIoStats().byMount[dir] === 1);
     await new Promise((r) => setTimeout(r, 600)); // longer than the watchdog's deadline
     expect(await a.client.healthCheck('')).toBe('SERVING');
-    // ... but libvirt with all its threads blocked (opening a node file on the dead mount) does.
-    const blocked = [0, 1].map(() => native().open(`test://${dir}/node.xml`).then((c) => c.close(), () => undefined));
+    // ... but libvirt with all its threads blocked does: here both are opening a connection to a
+    // "libvirtd" that accepts and never answers (a unix socket held open by the test).
+    const silent = await silentLibvirtd();
+    const blocked = [0, 1].map(() => native().open(`test+unix:///default?socket=${silent.socket}`).then((c) => c.close(), () => undefined));
     await poll('health NOT_SERVING', async () => (await a.client.healthCheck('')) === 'NOT_SERVING');
     expect(await a.client.healthCheck('virtagent.v1.HostAgent')).toBe('NOT_SERVING');
     const info = await a.client.call('GetHostInfo', {}, 5000);
@@ -134,11 +160,12 @@ describe.skipIf(noFuse !== undefined)(`hung storage${noFuse ? ` (skipped: ${noFu
     expect(info.health_detail).toMatch(/is not answering: virConnectGetLibVersion pending for \d+ s \(deadline 400 ms\)/);
     expect(a.agent.watchdog.healthy).toBe(false);
 
-    hung!.abort();
+    silent.close(); // libvirt's calls fail (end of file) and its threads come back
     await withDeadline(Promise.all(blocked), 15_000, 'the blocked libvirt threads to come back');
     await poll('health SERVING again', async () => (await a.client.healthCheck('')) === 'SERVING');
     expect(await a.client.call('GetHostInfo', {}, 5000)).toMatchObject({ healthy: true, health_detail: '' });
     expect(changes).toEqual([false, true]);
+    hung!.abort();
     await storageStuck;
   }, 60_000);
 });
