@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(libvirt-dev libvirt-clients pkg-config g++ make python3)
 # With --test: what the test suites use besides (protoc checks the reflection
-# descriptors; libprotobuf-dev carries the well-known .proto files it imports).
-if [ "${1:-}" = "--test" ]; then APT_PACKAGES+=(protobuf-compiler libprotobuf-dev); fi
+# descriptors; libprotobuf-dev carries the well-known .proto files it imports;
+# prometheus ships promtool, which checks and unit-tests deploy/'s alert rules
+# — only promtool is wanted, its server must not run, see below).
+if [ "${1:-}" = "--test" ]; then APT_PACKAGES+=(protobuf-compiler libprotobuf-dev prometheus); fi
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -18,8 +20,29 @@ if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   if [ "$(id -u)" -ne 0 ]; then echo "setup: run as root to install apt packages" >&2; exit 1; fi
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Maintainer scripts start the services they install (Debian's prometheus
+  # starts a server on :9090, through systemd or its init script): a
+  # policy-rc.d answering 101 ("forbidden") stops that for this install. One
+  # already there (Docker images ship one) is left as it is.
+  policy=/usr/sbin/policy-rc.d own_policy=0
+  if [ ! -e "$policy" ]; then
+    own_policy=1
+    printf '#!/bin/sh\n# virt-agent setup.sh: no service starts while it installs packages\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
+  log=$(mktemp)
+  if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+    cat "$log" >&2; rm -f "$log"; exit 1
+  fi
+  rm -f "$log"
+  if [ "$own_policy" = 1 ]; then rm -f "$policy"; trap - EXIT; fi
+  # Nor at boot: the postinst enabled the server we only wanted promtool from
+  # (only when this script installed it; an operator's own Prometheus is theirs).
+  if [[ " ${missing[*]} " == *" prometheus "* ]]; then
+    deb-systemd-helper disable prometheus.service >/dev/null 2>&1 || true
+    update-rc.d prometheus disable >/dev/null 2>&1 || true
+  fi
 fi
 
 node_major=$(node -p 'process.versions.node.split(".")[0]')
