@@ -101,6 +101,7 @@ describe('alert rules', () => {
     expect(problems('sum by (job) (rate(virt_agent_power_off_total{outcome="forced"}[5m]))'))
       .toEqual(['virt_agent_power_off_total: has no label outcome']);
     expect(problems('virt_controller_instances{vm_state="ERROR"} > 0')[0]).toMatch(/no value "ERROR"/);
+    expect(problems('virt_agent_storage_io_calls{state=~"stalled|stuck"} > 0')[0]).toMatch(/no value "stuck"/);
     expect(problems('histogram_quantile(0.9, rate(virt_agent_operation_duration_seconds_bucket{le="1"}[5m]))')).toEqual([]);
   });
 
