@@ -10,6 +10,7 @@ import { Host } from '../libvirt/host';
 import { native } from '../libvirt/native';
 import { ConnectionGuard } from '../grpc/connections';
 import { listen, shutdown, createServer, type GrpcServer, type ListenResult } from '../grpc/server';
+import { AGENT_PROTO, AGENT_SERVICE } from '../grpc/contract';
 import { loadProtos } from '../grpc/protos';
 import { serverCredentialsFromFlags } from '../grpc/tls';
 import type { Logger } from '../logging';
@@ -27,8 +28,6 @@ import { lockStateDir } from './state-lock';
 import { configureStorageIo } from './storage-io';
 import { EventStreams } from './watch-events';
 import { Watchdog } from './watchdog';
-
-export const AGENT_SERVICE = 'virtagent.v1.HostAgent';
 
 export interface AgentHandle {
   deps: FlowDeps;
@@ -128,7 +127,7 @@ async function start(config: AgentConfig, logger: Logger, overrides: AgentOverri
   metrics?.watchHost(host);
   const ops = new Operations(deps, journal, metrics?.operationObserver);
   metrics?.watchOperations(ops);
-  const protos = loadProtos(['virtagent/v1/agent.proto']);
+  const protos = loadProtos([AGENT_PROTO]);
   // Aborted by stop(): ends WatchEvents streams so they do not hold the shutdown up.
   const stopping = new AbortController();
   const events = new EventStreams(host, { ...config.watchEvents }, stopping.signal);

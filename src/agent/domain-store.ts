@@ -4,8 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 
 import { InvalidArgument } from '../errors';
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { isCanonicalUuid } from '../ids';
 
 export class DomainStore {
   private readonly dir: string;
@@ -16,7 +15,7 @@ export class DomainStore {
 
   private file(uuid: string): string {
     // The uuid comes from libvirt, but checking it keeps the path confined.
-    if (!UUID_RE.test(uuid)) throw new InvalidArgument('domain.uuid', `not a UUID: ${uuid}`);
+    if (!isCanonicalUuid(uuid)) throw new InvalidArgument('domain.uuid', `not a UUID: ${uuid}`);
     return path.join(this.dir, `${uuid}.xml`);
   }
 

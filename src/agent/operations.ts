@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { describeRef, type DomainRef } from '../libvirt/host';
 import { isLibvirtError, toAppError } from '../libvirt/errors';
 import { InvalidArgument, errorMessage, isAppError } from '../errors';
+import { isRequestId, REQUEST_ID_RULE } from '../ids';
 import { redact, type Journal } from './journal';
 import { KeyedQueue } from './locks';
 import { doneEntry, ReplayCache, replayOutcome, requestFingerprint, type ReplayEntry } from './replay-cache';
@@ -23,7 +24,7 @@ export interface OperationOptions {
    * The request as received: a reused request_id must come with the same
    * body (its fingerprint is compared) to get the first result.
    */
-  request?: Record<string, unknown>;
+  request?: object;
   /** The fingerprint itself (journal recovery re-runs with the original one). */
   fingerprint?: string;
   /** More of the domain's identity to queue on (DefineDomain: the XML's uuid besides its name). */
@@ -40,8 +41,6 @@ export interface Outcome<T> {
 function targetOf(opts: OperationOptions): string {
   return opts.ref ? (opts.ref.uuid ?? `name:${opts.ref.name}`) : (opts.key ?? '');
 }
-
-const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Sees each executed operation's steps and end (metrics). Its errors are ignored. */
 export interface OperationObserver {
@@ -137,12 +136,12 @@ export class Operations {
    * so an interrupted operation can be run again after a restart.
    */
   async run<T>(method: string, opts: OperationOptions, flow: (ctx: OpContext) => Promise<T>, input?: unknown): Promise<Outcome<T>> {
-    if (opts.requestId !== '' && !REQUEST_ID_RE.test(opts.requestId)) {
-      throw new InvalidArgument('request_id', 'must be 1-128 characters of [A-Za-z0-9._:-]');
+    if (opts.requestId !== '' && !isRequestId(opts.requestId)) {
+      throw new InvalidArgument('request_id', REQUEST_ID_RULE);
     }
     const target = targetOf(opts);
     // Of the redacted body: the hash (kept in the journal) must not be a way to guess a CHAP password.
-    const fingerprint = opts.fingerprint ?? (opts.request ? requestFingerprint(redact(opts.request) as Record<string, unknown>) : '');
+    const fingerprint = opts.fingerprint ?? (opts.request ? requestFingerprint(redact(opts.request) as object) : '');
     const me: Identity = { method, target, fingerprint };
     if (opts.requestId === '') return this.execute(method, opts, flow, me, input);
     const done = this.cache.get(opts.requestId);

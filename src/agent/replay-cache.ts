@@ -69,7 +69,7 @@ function canonicalJson(v: unknown): string {
  * id must be the same request (same method, target and this hash) for the
  * second to get the first one's result.
  */
-export function requestFingerprint(request: Record<string, unknown>): string {
+export function requestFingerprint(request: object): string {
   const body = Object.fromEntries(Object.entries(request).filter(([k]) => k !== 'request_id'));
   return createHash('sha256').update(canonicalJson(body)).digest('hex');
 }

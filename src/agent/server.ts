@@ -9,20 +9,20 @@ import { parseDomainXml, screenXml } from '../libvirt/domain-xml';
 import { ErrorCode, isLibvirtError, toAppError } from '../libvirt/errors';
 import { FailedPrecondition, InvalidArgument, type AppError } from '../errors';
 import type { Guest } from '../libvirt/guest';
+import type { AgentCallRequest, AgentMethod, AgentResponse, HostAgentHandlers } from '../grpc/contract';
 import { unary, type CallObserver, type UnaryHandler } from '../grpc/status';
+import type { Domain__Output, VolumeAttachment__Output } from '../generated/virtagent/v1';
 import { connectVolume } from './flows/connect-volume';
 import { destroy } from './flows/destroy';
 import { disconnectVolume } from './flows/disconnect-volume';
 import { hardReboot, powerOn } from './flows/hard-reboot';
 import { powerOff } from './flows/power-off';
 import type { FlowDeps } from './flows/types';
+import type { VolumeAttachment } from './volume';
 import { asAppError, type Operations } from './operations';
 import { domainRef, optionalDomainRef, seconds, shutdownMethods } from './validate';
 import type { EventStreams } from './watch-events';
 import type { Watchdog } from './watchdog';
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- proto-loader messages are plain objects */
-type Msg = Record<string, any>;
 
 const MAX_WAIT_SECONDS = 3600;
 const MAX_VOLUMES = 256;
@@ -42,11 +42,13 @@ function definitionError(err: unknown): AppError {
   return toAppError(err, 'defining domain', 'xml');
 }
 
-export function powerState(state: DomainState): string {
-  return `POWER_STATE_${DomainState[state] ?? 'NOSTATE'}`;
+export function powerState(state: DomainState): Domain__Output['power_state'] {
+  const name = `POWER_STATE_${DomainState[state] ?? 'NOSTATE'}`;
+  // DomainState's names are the proto's PowerState names without the prefix.
+  return name as Domain__Output['power_state'];
 }
 
-async function toDomain(guest: Guest): Promise<Msg> {
+async function toDomain(guest: Guest): Promise<Domain__Output> {
   const [{ state, reason }, persistent, managed, xml] = await Promise.all([
     guest.state(), guest.isPersistent(), guest.hasManagedSaveImage(), guest.xml(),
   ]);
@@ -59,27 +61,30 @@ async function toDomain(guest: Guest): Promise<Msg> {
     has_managed_save: managed,
     id: guest.id,
     disks: parseDomainXml(xml).disks.map((d) => ({
-      target_dev: d.targetDev, source: d.source, type: d.type, device: d.device, bus: d.bus, protocol: d.protocol,
+      target_dev: d.targetDev, source: d.source, type: d.type, device: d.device, bus: d.bus, protocol: d.protocol ?? '',
     })),
   };
 }
 
-function volumeMessage(v: Msg | undefined) {
-  if (!v) return undefined;
+function volumeOf(v: VolumeAttachment__Output): VolumeAttachment {
   return {
-    volume_id: String(v.volume_id ?? ''),
-    target_dev: String(v.target_dev ?? ''),
+    volume_id: v.volume_id,
+    target_dev: v.target_dev,
     connection_info: v.connection_info
-      ? { driver_volume_type: String(v.connection_info.driver_volume_type ?? ''), data: { ...(v.connection_info.data ?? {}) } }
+      ? { driver_volume_type: v.connection_info.driver_volume_type, data: { ...v.connection_info.data } }
       : undefined,
   };
 }
 
+/** The volume of a request (undefined when unset: the flow names the field). */
+function volumeMessage(v: VolumeAttachment__Output | null): VolumeAttachment | undefined {
+  return v ? volumeOf(v) : undefined;
+}
+
 /** Volumes of a request, bounded (each one is a host connect or disconnect). */
-function volumeList(list: unknown): NonNullable<ReturnType<typeof volumeMessage>>[] {
-  const items = Array.isArray(list) ? (list as Msg[]) : [];
-  if (items.length > MAX_VOLUMES) throw new InvalidArgument(`volumes[${MAX_VOLUMES}]`, `is beyond the limit of ${MAX_VOLUMES} volumes per request`);
-  return items.map((v) => volumeMessage(v)!);
+function volumeList(list: VolumeAttachment__Output[]): VolumeAttachment[] {
+  if (list.length > MAX_VOLUMES) throw new InvalidArgument(`volumes[${MAX_VOLUMES}]`, `is beyond the limit of ${MAX_VOLUMES} volumes per request`);
+  return list.map(volumeOf);
 }
 
 export interface ServiceOptions {
@@ -102,32 +107,36 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   }
 }
 
-export function hostAgentService(deps: FlowDeps, ops: Operations, options: ServiceOptions): grpc.UntypedServiceImplementation {
+/** A unary HostAgent handler: the decoded request in, the complete response out. */
+type Rpc<M extends AgentMethod> = UnaryHandler<AgentCallRequest<M>, AgentResponse<M>>;
+
+export function hostAgentService(deps: FlowDeps, ops: Operations, options: ServiceOptions): HostAgentHandlers {
   const { host, config } = deps;
   const { agentVersion, observer, watchdog } = options;
+  const rpc = <M extends AgentMethod>(handler: Rpc<M>) => unary(handler, observer);
   /** A libvirt failure escaping a read-only call maps like the operations' ones (never a bare INTERNAL). */
-  const read = <Req, Res>(handler: UnaryHandler<Req, Res>) => unary<Req, Res>(async (call, signal) => {
+  const read = <M extends AgentMethod>(handler: Rpc<M>) => rpc<M>(async (call, signal) => {
     try {
       return await handler(call, signal);
     } catch (err) {
       throw asAppError(err);
     }
-  }, observer);
+  });
   // GetHostInfo answers even while libvirt is stalled: from what it last said.
   let known = { hostname: os.hostname(), hypervisorVersion: '' };
   // HardReboot drops a managed-save image unless told to keep it; PowerOn resumes it unless told not to.
-  const powerOnInput = (req: Msg, discardByDefault: boolean) => ({
+  const powerOnInput = (req: AgentCallRequest<'PowerOn' | 'HardReboot'>, discardByDefault: boolean) => ({
     ref: domainRef(req.domain),
     waitTimeoutSeconds: seconds(req.wait_timeout_seconds, 'wait_timeout_seconds', config.powerOn.waitTimeoutSeconds, { min: 1, max: MAX_WAIT_SECONDS }),
-    discardManagedSave: req.discard_managed_save === null || req.discard_managed_save === undefined
-      ? discardByDefault : req.discard_managed_save === true,
+    discardManagedSave: req.discard_managed_save ?? discardByDefault,
     volumes: volumeList(req.volumes),
   });
 
-  // PowerOn and HardReboot share their request and response shapes.
-  const restart = (method: string, flow: typeof powerOn, discardByDefault: boolean) => unary<Msg, Msg>(async (call, signal) => {
+  // PowerOn and HardReboot share their response shape.
+  type RestartCall = grpc.ServerUnaryCall<AgentCallRequest<'PowerOn' | 'HardReboot'>, AgentResponse<'PowerOn'>>;
+  const restart = (method: 'PowerOn' | 'HardReboot', flow: typeof powerOn, discardByDefault: boolean) => unary(async (call: RestartCall, signal) => {
     const input = powerOnInput(call.request, discardByDefault);
-    const { value, steps } = await ops.run(method, { ref: input.ref, requestId: call.request.request_id ?? '', signal, request: call.request },
+    const { value, steps } = await ops.run(method, { ref: input.ref, requestId: call.request.request_id, signal, request: call.request },
       (ctx) => flow(deps, ctx, input), input);
     return {
       power_state: powerState(value.powerState), elapsed_ms: value.elapsedMs, started: value.started,
@@ -136,7 +145,7 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, options: Servi
   }, observer);
 
   return {
-    GetHostInfo: unary<Msg, Msg>(async () => {
+    GetHostInfo: rpc<'GetHostInfo'>(async () => {
       let detail = watchdog?.state.reason ?? (host.connected ? '' : `libvirt at ${host.uri} is not connected`);
       if (host.connected && !watchdog?.state.stalled) {
         const c = host.connection();
@@ -150,28 +159,28 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, options: Servi
         agent_version: agentVersion, connected: host.connected, instances_path: config.instancesPath,
         healthy: detail === '', health_detail: detail,
       };
-    }, observer),
+    }),
 
-    ListDomains: read<Msg, Msg>(async () => {
+    ListDomains: read<'ListDomains'>(async () => {
       const guests = await host.call((c) => c.listAllDomains());
       const domains = await Promise.all(guests.map((g) => toDomain(g).catch(() => null)));
       return { domains: domains.filter((d) => d !== null) };
     }),
 
-    GetDomain: unary<Msg, Msg>(async (call) => {
+    GetDomain: rpc<'GetDomain'>(async (call) => {
       const ref = domainRef(call.request.domain);
       try {
         return await toDomain(await host.lookup(ref));
       } catch (err) {
         throw asAppError(err, ref); // undefined between the lookup and its reads: NOT_FOUND
       }
-    }, observer),
+    }),
 
     // In the domain's queue (by the XML's name): never concurrent with a
     // Destroy or power operation of the same domain.
-    DefineDomain: unary<Msg, Msg>(async (call, signal) => {
+    DefineDomain: rpc<'DefineDomain'>(async (call, signal) => {
       const req = call.request;
-      screenXml(req.xml ?? '', 'xml');
+      screenXml(req.xml, 'xml');
       let ref: { name?: string; uuid?: string } | undefined;
       let also: { uuid: string } | undefined;
       try {
@@ -198,13 +207,13 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, options: Servi
         } catch (err) {
           throw definitionError(err);
         }
-      }, { ref, transient: req.transient === true, start: req.start === true });
+      }, { ref, transient: req.transient, start: req.start });
       return value;
-    }, observer),
+    }),
 
     WatchEvents: options.events.handler(observer),
 
-    PowerOff: unary<Msg, Msg>(async (call, signal) => {
+    PowerOff: rpc<'PowerOff'>(async (call, signal) => {
       const req = call.request;
       const input = {
         ref: domainRef(req.domain),
@@ -212,54 +221,54 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, options: Servi
         retryIntervalSeconds: seconds(req.retry_interval_seconds, 'retry_interval_seconds', config.powerOff.retryIntervalSeconds, { min: 1, max: MAX_WAIT_SECONDS }),
         methods: shutdownMethods(req.shutdown_methods, config.powerOff.methods),
       };
-      const { value, steps } = await ops.run('PowerOff', { ref: input.ref, requestId: req.request_id ?? '', signal, request: req },
+      const { value, steps } = await ops.run('PowerOff', { ref: input.ref, requestId: req.request_id, signal, request: req },
         (ctx) => powerOff(deps, ctx, input), input);
       return {
         clean: value.clean, shutdown_requests: value.shutdownRequests, elapsed_ms: value.elapsedMs,
         power_state: powerState(value.powerState), steps,
       };
-    }, observer),
+    }),
 
     PowerOn: restart('PowerOn', powerOn, false),
     HardReboot: restart('HardReboot', hardReboot, true),
 
-    Destroy: unary<Msg, Msg>(async (call, signal) => {
+    Destroy: rpc<'Destroy'>(async (call, signal) => {
       const req = call.request;
       const input = {
         ref: domainRef(req.domain),
-        destroyDisks: req.destroy_disks === true,
-        keepNvram: req.keep_nvram === true,
+        destroyDisks: req.destroy_disks,
+        keepNvram: req.keep_nvram,
         volumes: volumeList(req.volumes),
       };
-      const { value, steps } = await ops.run('Destroy', { ref: input.ref, requestId: req.request_id ?? '', signal, request: req },
+      const { value, steps } = await ops.run('Destroy', { ref: input.ref, requestId: req.request_id, signal, request: req },
         (ctx) => destroy(deps, ctx, input), input);
       return {
         found: value.found, was_running: value.wasRunning, undefined: value.undefined,
         managed_save_removed: value.managedSaveRemoved, warnings: value.warnings, steps,
       };
-    }, observer),
+    }),
 
-    ConnectVolume: unary<Msg, Msg>(async (call, signal) => {
+    ConnectVolume: rpc<'ConnectVolume'>(async (call, signal) => {
       const req = call.request;
-      const input = { ref: optionalDomainRef(req.domain), volume: volumeMessage(req.volume)! };
+      const input = { ref: optionalDomainRef(req.domain), volume: volumeMessage(req.volume) };
       const key = `volume:${input.volume?.volume_id ?? ''}`;
-      const { value, steps } = await ops.run('ConnectVolume', { ref: input.ref, key, requestId: req.request_id ?? '', signal, request: req },
+      const { value, steps } = await ops.run('ConnectVolume', { ref: input.ref, key, requestId: req.request_id, signal, request: req },
         (ctx) => connectVolume(deps, ctx, input), input);
       return { device_path: value.devicePath, steps };
-    }, observer),
+    }),
 
-    DisconnectVolume: unary<Msg, Msg>(async (call, signal) => {
+    DisconnectVolume: rpc<'DisconnectVolume'>(async (call, signal) => {
       const req = call.request;
       const input = {
         ref: optionalDomainRef(req.domain),
-        volume: volumeMessage(req.volume)!,
-        force: req.force === true,
-        ignoreErrors: req.ignore_errors === true,
+        volume: volumeMessage(req.volume),
+        force: req.force,
+        ignoreErrors: req.ignore_errors,
       };
       const key = `volume:${input.volume?.volume_id ?? ''}`;
-      const { value, steps } = await ops.run('DisconnectVolume', { ref: input.ref, key, requestId: req.request_id ?? '', signal, request: req },
+      const { value, steps } = await ops.run('DisconnectVolume', { ref: input.ref, key, requestId: req.request_id, signal, request: req },
         (ctx) => disconnectVolume(deps, ctx, input), input);
       return { detached_from_domain: value.detachedFromDomain, host_disconnected: value.hostDisconnected, warnings: value.warnings, steps };
-    }, observer),
+    }),
   };
 }

@@ -1,9 +1,9 @@
 // Checks of request fields that every RPC shares, each error naming its field.
 import type { DomainRef } from '../libvirt/host';
 import { InvalidArgument } from '../errors';
+import { UUID_RE } from '../ids';
 import type { ShutdownMethodName } from './flows/types';
 
-export const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 /** libvirt accepts nearly anything but '/'; control characters and huge names are refused here. */
 const NAME_RE = /^[^/\p{Cc}]{1,255}$/u;
 

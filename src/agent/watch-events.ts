@@ -12,14 +12,16 @@ import * as http2 from 'node:http2';
 import type * as grpc from '@grpc/grpc-js';
 
 import { ResourceExhausted } from '../errors';
+import type { Event__Output, WatchEventsRequest__Output } from '../generated/virtagent/v1';
+import type { Timestamp__Output } from '../generated/google/protobuf/Timestamp';
 import { serverStreaming, type CallObserver } from '../grpc/status';
 import type { DeviceEventInfo, LifecycleEventInfo } from '../libvirt/connection';
 import { lifecycleDetailName, LifecycleEvent } from '../libvirt/constants';
 import type { DomainRef, Host } from '../libvirt/host';
 import { optionalDomainRef } from './validate';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- proto-loader messages are plain objects */
-type Msg = Record<string, any>;
+type Event = Event__Output;
+type WatchCall = grpc.ServerWritableStream<WatchEventsRequest__Output, Event>;
 
 export interface WatchEventsOptions {
   /** Events waiting per stream while the client does not read; one more ends the stream. */
@@ -32,7 +34,7 @@ export interface WatchEventsOptions {
   onOverflow?: () => void;
 }
 
-function timestamp(ms: number): Msg {
+function timestamp(ms: number): Timestamp__Output {
   return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 };
 }
 
@@ -40,7 +42,7 @@ function matches(ref: DomainRef | undefined, e: { name: string; uuid: string }):
   return !ref || (ref.uuid ? ref.uuid === e.uuid : ref.name === e.name);
 }
 
-function base(e: { name: string; uuid: string; receivedAt: number }): Msg {
+function base(e: { name: string; uuid: string; receivedAt: number }): Pick<Event, 'time' | 'domain_name' | 'domain_uuid'> {
   return { time: timestamp(e.receivedAt), domain_name: e.name, domain_uuid: e.uuid };
 }
 
@@ -71,11 +73,11 @@ export class EventStreams {
     return this.streams;
   }
 
-  handler(observer?: CallObserver): grpc.handleServerStreamingCall<Msg, Msg> {
-    return serverStreaming<Msg, Msg>((call, signal) => this.stream(call, signal), observer);
+  handler(observer?: CallObserver): grpc.handleServerStreamingCall<WatchEventsRequest__Output, Event> {
+    return serverStreaming<WatchEventsRequest__Output, Event>((call, signal) => this.stream(call, signal), observer);
   }
 
-  private async stream(call: grpc.ServerWritableStream<Msg, Msg>, signal: AbortSignal): Promise<void> {
+  private async stream(call: WatchCall, signal: AbortSignal): Promise<void> {
     const ref = optionalDomainRef(call.request.domain);
     if (this.streams >= this.options.maxStreams) {
       throw new ResourceExhausted(`WatchEvents: ${this.streams} streams are open, the most this agent serves at once; retry later`);
@@ -86,12 +88,12 @@ export class EventStreams {
       if (counted) this.streams--;
       counted = false;
     };
-    const queue: Msg[] = [];
+    const queue: Event[] = [];
     let blocked = false;
     let overflow: ResourceExhausted | undefined;
     let stop = (): void => undefined;
 
-    const send = (msg: Msg) => {
+    const send = (msg: Event) => {
       if (overflow || call.cancelled) return;
       if (!blocked) {
         // false: accepted, but grpc-js's buffer is full; wait for 'drain'.

@@ -10,14 +10,18 @@ import fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { Command } from 'commander';
 
+import { AGENT_PROTO, AGENT_SERVICE, CONTROLLER_PROTO, CONTROLLER_SERVICE } from '../grpc/contract';
 import { loadProtos } from '../grpc/protos';
 import { parseListenAddress } from '../grpc/server';
 import { packageVersion } from './version';
 
 const SERVICES = {
-  agent: { file: 'virtagent/v1/agent.proto', name: 'virtagent.v1.HostAgent', address: '127.0.0.1:50051' },
-  controller: { file: 'virtcontroller/v1/controller.proto', name: 'virtcontroller.v1.Controller', address: '127.0.0.1:50052' },
+  agent: { file: AGENT_PROTO, name: AGENT_SERVICE, address: '127.0.0.1:50051' },
+  controller: { file: CONTROLLER_PROTO, name: CONTROLLER_SERVICE, address: '127.0.0.1:50052' },
 } as const;
+
+/** One method of either service: JSON in, the decoded message out (both services' definitions are generated, see contract.ts). */
+type AnyMethod = grpc.MethodDefinition<unknown, unknown>;
 
 function readRequest(arg: string | undefined): unknown {
   let text = arg ?? '{}';
@@ -56,23 +60,23 @@ async function main(): Promise<number> {
     .parse();
   const [serviceName, method, request] = program.args as [string, string | undefined, string | undefined];
   const opts = program.opts<{ address?: string; timeout: string; tlsCa?: string; tlsCert?: string; tlsKey?: string }>();
-  const svc = SERVICES[serviceName as keyof typeof SERVICES];
+  const svc = (SERVICES as Partial<Record<string, (typeof SERVICES)[keyof typeof SERVICES]>>)[serviceName];
   if (!svc) throw new Error(`service must be "agent" or "controller", not ${JSON.stringify(serviceName)}`);
 
   const protos = loadProtos([svc.file]);
-  const definition = protos.serviceDefinition(svc.name);
+  const definition: Partial<Record<string, AnyMethod>> = protos.serviceDefinition(svc.name);
+  const methods = Object.keys(definition);
   if (!method) {
-    process.stdout.write(`${Object.keys(definition).join('\n')}\n`);
+    process.stdout.write(`${methods.join('\n')}\n`);
     return 0;
   }
   const rpc = definition[method];
-  if (!rpc) throw new Error(`${svc.name} has no method ${method} (methods: ${Object.keys(definition).join(', ')})`);
-  const Client = grpc.makeGenericClientConstructor(definition, svc.name);
-  const client = new Client(target(opts.address ?? svc.address), credentials(opts)) as unknown as Record<string, Function>;
+  if (!rpc) throw new Error(`${svc.name} has no method ${method} (methods: ${methods.join(', ')})`);
+  const client = new grpc.Client(target(opts.address ?? svc.address), credentials(opts));
   const req = readRequest(request);
 
   if (rpc.responseStream) {
-    const call = client[method]!.call(client, req) as grpc.ClientReadableStream<unknown>;
+    const call = client.makeServerStreamRequest(rpc.path, rpc.requestSerialize, rpc.responseDeserialize, req);
     process.on('SIGINT', () => call.cancel());
     return new Promise((resolve) => {
       call.on('data', (m) => process.stdout.write(`${JSON.stringify(m)}\n`));
@@ -86,7 +90,7 @@ async function main(): Promise<number> {
   }
   const deadline = Date.now() + Number(opts.timeout) * 1000;
   return new Promise((resolve) => {
-    client[method]!.call(client, req, { deadline }, (err: grpc.ServiceError | null, res: unknown) => {
+    client.makeUnaryRequest(rpc.path, rpc.requestSerialize, rpc.responseDeserialize, req, { deadline }, (err, res) => {
       if (err) {
         process.stderr.write(`${grpc.status[err.code] ?? err.code}: ${err.details}\n`);
         return resolve(err.code || 1);

@@ -5,13 +5,12 @@
 import * as grpc from '@grpc/grpc-js';
 
 import { AppError, errorMessage, type ErrorKind } from '../errors';
+import {
+  AGENT_PROTO, AGENT_SERVICE, HEALTH_SERVICE, type AgentMethod, type AgentRequest, type AgentResponse, type HealthDefinition,
+  type HostAgentDefinition,
+} from '../grpc/contract';
 import { loadProtos } from '../grpc/protos';
 import type { Logger } from '../logging';
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- proto-loader messages are plain objects */
-export type Msg = Record<string, any>;
-
-export const AGENT_SERVICE = 'virtagent.v1.HostAgent';
 
 export interface RetryPolicy {
   /** Attempts in all (1 = no retry). */
@@ -96,15 +95,26 @@ export function grpcTarget(address: string): string {
   return address;
 }
 
+/** One channel per host: HostAgent and Health calls share it. */
 interface Entry {
-  agent: grpc.Client & Msg;
-  health: grpc.Client & Msg;
+  client: grpc.Client;
 }
 
-let cachedPackage: Msg | undefined;
-function agentPackage(): Msg {
-  cachedPackage ??= grpc.loadPackageDefinition(loadProtos(['virtagent/v1/agent.proto']).packageDefinition) as Msg;
-  return cachedPackage;
+/** The serialization half of a generated method definition. */
+interface Method<Req, Res> {
+  path: string;
+  requestSerialize: (value: Req) => Buffer;
+  responseDeserialize: (bytes: Buffer) => Res;
+}
+
+let cachedDefinitions: { agent: HostAgentDefinition; health: HealthDefinition } | undefined;
+/** The HostAgent and Health definitions, loaded once from proto/. */
+export function agentDefinitions(): { agent: HostAgentDefinition; health: HealthDefinition } {
+  if (!cachedDefinitions) {
+    const protos = loadProtos([AGENT_PROTO]);
+    cachedDefinitions = { agent: protos.serviceDefinition(AGENT_SERVICE), health: protos.serviceDefinition(HEALTH_SERVICE) };
+  }
+  return cachedDefinitions;
 }
 
 /** What the controller needs from its agents (AgentPool; a fake in unit tests). */
@@ -113,8 +123,12 @@ export interface AgentApi {
   has(host: string): boolean;
   /** True when the host's agent answers its health check with SERVING. Never throws. */
   healthy(host: string): Promise<boolean>;
-  /** Rejects with an AgentError (or an AppError before anything was sent). */
-  call<T = Msg>(host: string, method: string, req: Msg, opts: CallOptions): Promise<T>;
+  /**
+   * One HostAgent call, typed by its method: a misspelt method or request
+   * field does not compile. Rejects with an AgentError (or an AppError before
+   * anything was sent).
+   */
+  call<M extends AgentMethod>(host: string, method: M, req: AgentRequest<M>, opts: CallOptions): Promise<AgentResponse<M>>;
 }
 
 export class AgentPool implements AgentApi {
@@ -140,7 +154,6 @@ export class AgentPool implements AgentApi {
     if (e) return e;
     const address = this.options.hosts.get(host);
     if (address === undefined) throw new AppError('FailedPrecondition', `unknown host ${host}`);
-    const pkg = agentPackage();
     const channelOptions: grpc.ChannelOptions = {
       // Our own subchannels, so dropping this entry also drops the reconnect backoff.
       'grpc.use_local_subchannel_pool': 1,
@@ -149,9 +162,7 @@ export class AgentPool implements AgentApi {
       'grpc.max_reconnect_backoff_ms': this.options.maxReconnectBackoffMs,
     };
     const creds = this.options.credentials ?? grpc.credentials.createInsecure();
-    const agent = new pkg.virtagent.v1.HostAgent(grpcTarget(address), creds, channelOptions) as grpc.Client & Msg;
-    const health = new pkg.grpc.health.v1.Health(grpcTarget(address), creds, { ...channelOptions, channelOverride: agent.getChannel() }) as grpc.Client & Msg;
-    e = { agent, health };
+    e = { client: new grpc.Client(grpcTarget(address), creds, channelOptions) };
     this.entries.set(host, e);
     return e;
   }
@@ -160,21 +171,25 @@ export class AgentPool implements AgentApi {
   private reset(host: string, failed: Entry): void {
     if (this.entries.get(host) !== failed) return;
     this.entries.delete(host);
-    failed.agent.close();
+    failed.client.close();
   }
 
-  private once<T>(host: string, client: 'agent' | 'health', method: string, req: Msg, deadlineMs: number): Promise<T> {
+  /** One attempt; `contact` says whether the answer counts as a contact (any HostAgent answer; health only when SERVING). */
+  private once<Req, Res>(host: string, name: string, method: Method<Req, Res>, req: Req, deadlineMs: number,
+    contact: (res: Res) => boolean): Promise<Res> {
     const e = this.entry(host);
-    return new Promise<T>((resolve, reject) => {
-      e[client][method](req, { deadline: Date.now() + deadlineMs }, (err: grpc.ServiceError | null, res: T) => {
-        this.observe(host, method, err ? err.code : grpc.status.OK);
-        if (!err) {
-          if (client === 'agent' || (res as Msg | undefined)?.status === 'SERVING') this.contact(host);
-          return resolve(res);
-        }
-        if (err.code === grpc.status.UNAVAILABLE) this.reset(host, e);
-        reject(new AgentError(host, method, err.code, err.details || errorMessage(err)));
-      });
+    return new Promise<Res>((resolve, reject) => {
+      e.client.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, req, { deadline: Date.now() + deadlineMs },
+        (err, res) => {
+          this.observe(host, name, err ? err.code : grpc.status.OK);
+          if (!err && res !== undefined) {
+            if (contact(res)) this.contact(host);
+            return resolve(res);
+          }
+          const code = err?.code ?? grpc.status.INTERNAL;
+          if (code === grpc.status.UNAVAILABLE) this.reset(host, e);
+          reject(new AgentError(host, name, code, err ? err.details || errorMessage(err) : 'empty response'));
+        });
     });
   }
 
@@ -200,8 +215,9 @@ export class AgentPool implements AgentApi {
    */
   async healthy(host: string): Promise<boolean> {
     try {
-      const r = await this.once<Msg>(host, 'health', 'Check', { service: AGENT_SERVICE }, this.options.healthTimeoutMs);
-      return r.status === 'SERVING';
+      const serving = (r: { status: string }) => r.status === 'SERVING';
+      const r = await this.once(host, 'Check', agentDefinitions().health.Check, { service: AGENT_SERVICE }, this.options.healthTimeoutMs, serving);
+      return serving(r);
     } catch (err) {
       this.options.logger.debug({ host, err: errorMessage(err) }, 'agent health check failed');
       return false;
@@ -209,17 +225,20 @@ export class AgentPool implements AgentApi {
   }
 
   /** One HostAgent call, retried when `idempotent` and the failure is transient. */
-  async call<T = Msg>(host: string, method: string, req: Msg, opts: CallOptions): Promise<T> {
+  async call<M extends AgentMethod>(host: string, method: M, req: AgentRequest<M>, opts: CallOptions): Promise<AgentResponse<M>> {
+    // The definition of method M serializes AgentRequest<M> and decodes AgentResponse<M>.
+    const definition = agentDefinitions().agent[method] as unknown as Method<AgentRequest<M>, AgentResponse<M>>;
     const { attempts, initialBackoffMs, maxBackoffMs } = this.options.retry;
     const max = opts.idempotent ? Math.max(1, attempts) : 1;
     let backoff = initialBackoffMs;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.once<T>(host, 'agent', method, req, opts.deadlineMs);
+        return await this.once(host, method, definition, req, opts.deadlineMs, () => true);
       } catch (err) {
         const transient = isAgentError(err) && (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED);
         if (!transient || attempt >= max || this.closed || this.options.isDown?.(host)) throw err;
-        this.options.logger.warn({ host, method, attempt, request_id: req.request_id, err: errorMessage(err) }, 'agent call failed; retrying');
+        const requestId = (req as { request_id?: string }).request_id;
+        this.options.logger.warn({ host, method, attempt, request_id: requestId, err: errorMessage(err) }, 'agent call failed; retrying');
         await this.sleep(backoff);
         backoff = Math.min(maxBackoffMs, backoff * 2);
       }
@@ -228,7 +247,7 @@ export class AgentPool implements AgentApi {
 
   close(): void {
     this.closed = true;
-    for (const e of this.entries.values()) e.agent.close();
+    for (const e of this.entries.values()) e.client.close();
     this.entries.clear();
   }
 }

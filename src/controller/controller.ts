@@ -5,6 +5,7 @@
 // real processes).
 import fs from 'node:fs';
 
+import { CONTROLLER_PROTO, CONTROLLER_SERVICE } from '../grpc/contract';
 import { loadProtos } from '../grpc/protos';
 import { createServer, listen, shutdown, type GrpcServer, type ListenResult } from '../grpc/server';
 import { channelCredentials, serverCredentialsFromFlags, tlsConfigured } from '../grpc/tls';
@@ -17,7 +18,7 @@ import { HealthWatch, HostLiveness } from './liveness';
 import { ControllerMetrics } from './metrics';
 import { Quota } from './quota';
 import { PeriodicTasks } from './reclaim';
-import { CONTROLLER_SERVICE, controllerService, type CallerIdentity } from './server';
+import { controllerService, type CallerIdentity } from './server';
 import { ControllerService } from './service';
 import { Store } from './store';
 import { systemClock, type Clock } from './types';
@@ -100,7 +101,7 @@ export async function startController(config: ControllerConfig, logger: Logger, 
     overrides.manualPeriodic ? 0 : config.healthCheckIntervalSeconds * 1000);
   const identity: CallerIdentity = credentials ? 'tls' : config.listen.startsWith('unix:') ? 'unix-socket' : 'plaintext-loopback';
 
-  const protos = loadProtos(['virtcontroller/v1/controller.proto']);
+  const protos = loadProtos([CONTROLLER_PROTO]);
   const grpcServer = createServer(protos, [{ name: CONTROLLER_SERVICE, implementation: controllerService(service, metrics?.callObserver, identity) }]);
   let bound: ListenResult;
   try {

@@ -19,7 +19,7 @@
 //  - reclaim → stays soft deleted, retried with capped exponential backoff;
 //  - restore → back to soft deleted, no task, quota given back.
 import { Unavailable } from '../errors';
-import type { Msg } from './agent-client';
+import type { AgentResponse } from '../grpc/contract';
 import {
   agentCall, agentNotFound, claim, clientError, complete, powerOff, powerOn, powerStateOf, precondition, reason, refusedByAgent,
   retryDelayMs, seconds, noAnswer, type Claim, type Deps,
@@ -138,7 +138,7 @@ function softDeletedChange(deps: Deps): InstanceChange {
 async function softDelete(deps: Deps, c: Claim): Promise<Outcome> {
   const { uuid, host } = c.row;
   if (deps.liveness.isDown(host)) return softDeleteInRecords(deps, c, deps.liveness.describe(host));
-  let res: Msg;
+  let res: AgentResponse<'PowerOff'>;
   try {
     res = await powerOff(deps, c.row, c.agentRequestId);
   } catch (err) {
@@ -168,7 +168,7 @@ async function hardDelete(deps: Deps, c: Claim, mode: HardMode): Promise<Outcome
   const { uuid, host } = c.row;
   // The reclaim is never done in the records only: it waits for the host (the periodic task skips down hosts).
   if (mode !== 'reclaim' && deps.liveness.isDown(host)) return deleteInRecords(deps, c, deps.liveness.describe(host), []);
-  let res: Msg;
+  let res: AgentResponse<'Destroy'>;
   try {
     res = await agentCall(deps, host, 'Destroy', {
       domain: { uuid }, destroy_disks: true, volumes: attachmentsOf(deps.store.volumesOf(uuid)), request_id: c.agentRequestId,
@@ -176,7 +176,7 @@ async function hardDelete(deps: Deps, c: Claim, mode: HardMode): Promise<Outcome
   } catch (err) {
     return hardDeleteFailed(deps, c, mode, err);
   }
-  const warnings = Array.isArray(res.warnings) ? (res.warnings as unknown[]).map(String) : [];
+  const warnings = res.warnings;
   const row = complete(deps, c, deletedChange(deps), 'success', warnings.length > 0 ? `warnings: ${warnings.join('; ')}` : undefined,
     () => deps.store.releaseVolumes(uuid));
   return outcome(row, warnings);

@@ -4,7 +4,8 @@
 // state (and close the action record) in one transaction.
 import { AppError, Conflict, errorMessage, FailedPrecondition, isAppError } from '../errors';
 import type { Logger } from '../logging';
-import { isAgentError, type AgentApi, type CallOptions, type Msg } from './agent-client';
+import type { AgentMethod, AgentRequest, AgentResponse } from '../grpc/contract';
+import { isAgentError, type AgentApi, type CallOptions } from './agent-client';
 import type { Liveness } from './liveness';
 import type { Quota } from './quota';
 import type { InstanceChange, Store } from './store';
@@ -117,9 +118,9 @@ export function complete(
 }
 
 /** Agent power state name ("POWER_STATE_SHUTOFF") → stored name. */
-export function powerStateOf(res: Msg | undefined, fallback: PowerState): PowerState {
+export function powerStateOf(res: { power_state: AgentResponse<'PowerOff'>['power_state'] } | undefined, fallback: PowerState): PowerState {
   const v = res?.power_state;
-  return typeof v === 'string' && v.startsWith('POWER_STATE_') ? (v.slice('POWER_STATE_'.length) as PowerState) : fallback;
+  return v !== undefined && v.startsWith('POWER_STATE_') ? (v.slice('POWER_STATE_'.length) as PowerState) : fallback;
 }
 
 /** The agent could not be reached (after retries). */
@@ -156,20 +157,20 @@ export function retryDelayMs(attempts: number, baseMs: number, capMs: number): n
  * The PowerOn request of a restore or start. One place, so what PowerOn
  * needs from the records (e.g. the instance's volumes) is added once.
  */
-export function powerOnRequest(deps: Deps, row: InstanceRow, agentRequestId: string): Msg {
+export function powerOnRequest(deps: Deps, row: InstanceRow, agentRequestId: string): AgentRequest<'PowerOn'> {
   // The host side of its volumes may be gone (a host reboot): the agent connects the attached ones first.
   const volumes = attachmentsOf(deps.store.volumesOf(row.uuid).filter((v) => v.status === 'in-use'));
   return { domain: { uuid: row.uuid }, wait_timeout_seconds: deps.config.powerOnTimeoutSeconds, request_id: agentRequestId, volumes };
 }
 
 /** PowerOn with its deadline; never retried (not idempotent in its effect on a running guest's timing). */
-export function powerOn(deps: Deps, row: InstanceRow, agentRequestId: string): Promise<Msg> {
+export function powerOn(deps: Deps, row: InstanceRow, agentRequestId: string): Promise<AgentResponse<'PowerOn'>> {
   return agentCall(deps, row.host, 'PowerOn', powerOnRequest(deps, row, agentRequestId),
     { deadlineMs: waitDeadlineMs(deps.config.powerOnTimeoutSeconds), idempotent: false });
 }
 
 /** PowerOff with the clean-shutdown budget (soft delete, stop, a pending power-off); idempotent. */
-export function powerOff(deps: Deps, row: InstanceRow, agentRequestId: string): Promise<Msg> {
+export function powerOff(deps: Deps, row: InstanceRow, agentRequestId: string): Promise<AgentResponse<'PowerOff'>> {
   const timeout = deps.config.cleanShutdownTimeoutSeconds;
   return agentCall(deps, row.host, 'PowerOff', { domain: { uuid: row.uuid }, timeout_seconds: timeout, request_id: agentRequestId },
     { deadlineMs: waitDeadlineMs(timeout), idempotent: true });
@@ -196,8 +197,9 @@ export function clientError(err: unknown, what: string, clientField?: string): A
   return new AppError('Internal', `${what}: ${errorMessage(err)}`, { cause: err });
 }
 
-export function agentCall(deps: Deps, host: string, method: string, req: Msg, opts: CallOptions): Promise<Msg> {
-  return deps.agents.call<Msg>(host, method, req, opts);
+export function agentCall<M extends AgentMethod>(deps: Deps, host: string, method: M, req: AgentRequest<M>, opts: CallOptions)
+  : Promise<AgentResponse<M>> {
+  return deps.agents.call(host, method, req, opts);
 }
 
 export const seconds = (s: number): number => s * 1000;

@@ -50,7 +50,7 @@ export class ControllerService {
     const hit = this.instancesPaths.get(host);
     if (hit && now - hit.at < INSTANCES_PATH_TTL_MS) return hit.path;
     const info = await agentCall(this.deps, host, 'GetHostInfo', {}, { deadlineMs: seconds(this.deps.config.agentTimeoutSeconds), idempotent: true });
-    const p = typeof info.instances_path === 'string' ? info.instances_path : '';
+    const p = info.instances_path;
     if (!p.startsWith('/')) {
       throw new FailedPrecondition(`the agent on host ${host} does not report its instances path; file disks cannot be checked there`);
     }
@@ -129,7 +129,7 @@ export class ControllerService {
     try {
       const res = await agentCall(this.deps, host, 'DefineDomain', { xml: domain.xml, start: true },
         { deadlineMs: seconds(this.deps.config.agentTimeoutSeconds), idempotent: false });
-      if (typeof res.uuid === 'string' && res.uuid.toLowerCase() !== uuid) {
+      if (res.uuid !== '' && res.uuid.toLowerCase() !== uuid) {
         throw new Conflict(`agent defined domain ${res.uuid}, expected ${uuid}`);
       }
       const row = complete(this.deps, c, { vm_state: 'active', task_state: 'none', launched: 1, power_state: powerStateOf(res, 'RUNNING') }, 'success',

@@ -7,10 +7,10 @@ import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 
 import { InvalidArgument } from '../errors';
+import { UUID_RE } from '../ids';
 import { parseDomainXml, screenXml } from '../libvirt/domain-xml';
 import type { ConnectionInfo } from './types';
 
-export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NAME_RE = /^[^\p{Cc}]{1,255}$/u;
 const PROJECT_RE = /^[A-Za-z0-9._-]{1,255}$/;
 const VOLUME_ID_RE = /^[A-Za-z0-9._-]{1,128}$/;

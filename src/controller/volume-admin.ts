@@ -71,7 +71,7 @@ export async function forceDetachVolume(deps: Deps, volumeId: string, ctx: Reque
     if (noAnswer(err)) throw new Unavailable(`host ${c.host} did not answer; volume ${volumeId} is unchanged (${c.vol.status}): ${reason(err)}`, { cause: err });
     throw clientError(err, `force-detaching volume ${volumeId} failed; it is unchanged (${c.vol.status})`);
   }
-  const warnings = Array.isArray(res.warnings) ? (res.warnings as unknown[]).map(String) : [];
+  const warnings = res.warnings;
   const volume = store.tx(() => {
     if (!store.detachVolume(volumeId, c.uuid, ['detaching'])) deps.logger.warn({ volume: volumeId }, 'volume changed during the force detach');
     store.dropCleanupVolume(c.uuid, volumeId);

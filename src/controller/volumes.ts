@@ -159,8 +159,7 @@ async function runDetach(deps: Deps, d: DetachRun, throwOnError: boolean): Promi
 async function guestHoldsDevice(deps: Deps, host: string, uuid: string, targetDev: string | null): Promise<boolean | undefined> {
   try {
     const dom = await agentCall(deps, host, 'GetDomain', { domain: { uuid } }, { deadlineMs: seconds(deps.config.agentTimeoutSeconds), idempotent: true });
-    const disks = Array.isArray(dom.disks) ? (dom.disks as Array<{ target_dev?: string }>) : [];
-    return targetDev !== null && disks.some((d) => d.target_dev === targetDev);
+    return targetDev !== null && dom.disks.some((d) => d.target_dev === targetDev);
   } catch (err) {
     return agentNotFound(err) ? false : undefined;
   }

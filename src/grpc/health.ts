@@ -1,18 +1,12 @@
 // grpc.health.v1.Health: Check and Watch over a status table that the process
 // updates with setStatus(). "" is the server as a whole.
 import * as grpc from '@grpc/grpc-js';
+
+import type { HealthCheckRequest__Output, HealthCheckResponse, HealthCheckResponse__Output, HealthHandlers } from '../generated/grpc/health/v1';
+import { HEALTH_SERVICE } from './contract';
 import type { ProtoSet } from './protos';
 
-export const HEALTH_SERVICE = 'grpc.health.v1.Health';
-
-export type ServingStatus = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
-
-interface HealthRequest {
-  service: string;
-}
-interface HealthResponse {
-  status: ServingStatus;
-}
+export type ServingStatus = HealthCheckResponse__Output['status'];
 interface Watcher {
   send(status: ServingStatus): void;
   end(): void;
@@ -65,15 +59,15 @@ export class HealthService {
   }
 
   /** The grpc-js implementation (Check, Watch). */
-  implementation(): grpc.UntypedServiceImplementation {
+  implementation(): HealthHandlers {
     return {
-      Check: (call: grpc.ServerUnaryCall<HealthRequest, HealthResponse>, callback: grpc.sendUnaryData<HealthResponse>) => {
+      Check: (call, callback) => {
         const status = this.statuses.get(call.request.service);
         if (status === undefined) {
           callback({ code: grpc.status.NOT_FOUND, details: `unknown service: ${call.request.service}` });
         } else callback(null, { status });
       },
-      Watch: (call: grpc.ServerWritableStream<HealthRequest, HealthResponse>) => this.watch(call),
+      Watch: (call) => this.watch(call),
     };
   }
 
@@ -81,7 +75,7 @@ export class HealthService {
     server.addService(protos.serviceDefinition(HEALTH_SERVICE), this.implementation());
   }
 
-  private watch(call: grpc.ServerWritableStream<HealthRequest, HealthResponse>): void {
+  private watch(call: grpc.ServerWritableStream<HealthCheckRequest__Output, HealthCheckResponse>): void {
     const service = call.request.service;
     let last: ServingStatus | undefined;
     const watcher: Watcher = {

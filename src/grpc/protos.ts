@@ -10,9 +10,12 @@ import * as protoLoader from '@grpc/proto-loader';
 import * as protobuf from 'protobufjs';
 import * as descriptor from 'protobufjs/ext/descriptor';
 
+import type { KnownServices } from './contract';
+
 /** Served by every server (src/grpc/health.ts, src/grpc/reflection.ts). */
 export const BUILTIN_PROTOS: readonly string[] = ['grpc/health/v1/health.proto', 'grpc/reflection/v1/reflection.proto', 'grpc/reflection/v1alpha/reflection.proto'];
 
+/** How grpc-js decodes messages; scripts/proto-types.js generates the types with the same flags. */
 export const LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true };
 
 /** Plain-object FileDescriptorProto (protobufjs camelCase field names). */
@@ -37,8 +40,8 @@ export interface ProtoSet {
   /** Every loaded file, keyed by import path, with its descriptor. */
   files: ReadonlyMap<string, FileDescriptor>;
   includeDirs: string[];
-  /** The grpc-js definition of a service, e.g. "virtagent.v1.HostAgent". */
-  serviceDefinition(fullName: string): grpc.ServiceDefinition;
+  /** The grpc-js definition of a service, e.g. "virtagent.v1.HostAgent" (typed for the project's own services). */
+  serviceDefinition<N extends string>(fullName: N): N extends keyof KnownServices ? KnownServices[N] : grpc.ServiceDefinition;
   /** Fully-qualified names of every service in the loaded files. */
   serviceNames(): string[];
 }
@@ -83,12 +86,13 @@ export function loadProtos(files: readonly string[], options?: { includeDirs?: s
     files: descriptors,
     includeDirs,
     serviceNames: () => [...serviceNames],
-    serviceDefinition(fullName) {
+    serviceDefinition<N extends string>(fullName: N) {
       const def = packageDefinition[fullName];
       if (def === undefined || 'format' in def || !serviceNames.includes(fullName)) {
         throw new Error(`service ${fullName} is not in the loaded protos`);
       }
-      return def as unknown as grpc.ServiceDefinition;
+      // The generated definition types describe exactly what proto-loader built from the same files.
+      return def as unknown as N extends keyof KnownServices ? KnownServices[N] : grpc.ServiceDefinition;
     },
   };
 }

@@ -3,6 +3,8 @@
 // other protoreflect-based clients can resolve types across files.
 // (@grpc/reflection 1.0.4 serves one descriptor per package without imports.)
 import type * as grpc from '@grpc/grpc-js';
+
+import type { ServerReflectionHandlers, ServerReflectionRequest__Output, ServerReflectionResponse } from '../generated/grpc/reflection/v1';
 import type { FileDescriptor, FileDescriptorObject, ProtoSet } from './protos';
 
 export const REFLECTION_SERVICES = ['grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection'];
@@ -11,30 +13,9 @@ export const REFLECTION_SERVICES = ['grpc.reflection.v1.ServerReflection', 'grpc
 const INVALID_ARGUMENT = 3;
 const NOT_FOUND = 5;
 
-type RequestKind =
-  | 'file_by_filename'
-  | 'file_containing_symbol'
-  | 'file_containing_extension'
-  | 'all_extension_numbers_of_type'
-  | 'list_services';
-
-export interface ReflectionRequest {
-  host?: string;
-  message_request?: RequestKind;
-  file_by_filename?: string;
-  file_containing_symbol?: string;
-  file_containing_extension?: { containing_type?: string; extension_number?: number };
-  all_extension_numbers_of_type?: string;
-  list_services?: string;
-}
-
-export interface ReflectionResponse {
-  valid_host: string;
-  original_request: Record<string, unknown>;
-  file_descriptor_response?: { file_descriptor_proto: Uint8Array[] };
-  list_services_response?: { service: Array<{ name: string }> };
-  error_response?: { error_code: number; error_message: string };
-}
+/** A request as grpc-js decodes it (grpc.reflection.v1alpha has the same shape). */
+export type ReflectionRequest = ServerReflectionRequest__Output;
+export type ReflectionResponse = ServerReflectionResponse;
 
 type Obj = Record<string, unknown>;
 
@@ -58,7 +39,7 @@ export class ReflectionService {
 
   /** Registers both reflection versions on `server`. */
   addToServer(server: grpc.Server, protos: ProtoSet): void {
-    const implementation = { ServerReflectionInfo: (call: grpc.ServerDuplexStream<ReflectionRequest, ReflectionResponse>) => this.serve(call) };
+    const implementation: ServerReflectionHandlers = { ServerReflectionInfo: (call) => this.serve(call) };
     for (const name of REFLECTION_SERVICES) server.addService(protos.serviceDefinition(name), implementation);
   }
 

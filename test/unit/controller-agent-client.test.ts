@@ -4,7 +4,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { AgentError, AgentPool, grpcTarget, type AgentPoolOptions, type Msg } from '../../src/controller/agent-client';
+import { AgentError, AgentPool, grpcTarget, type AgentPoolOptions } from '../../src/controller/agent-client';
+import type { Msg } from './controller-fakes';
 import { loadProtos } from '../../src/grpc/protos';
 import { createServer, listen, shutdown, type GrpcServer } from '../../src/grpc/server';
 import { silentLogger } from '../../src/logging';

@@ -6,7 +6,8 @@ import path from 'node:path';
 
 import * as grpc from '@grpc/grpc-js';
 
-import { AgentError, type AgentApi, type CallOptions, type Msg } from '../../src/controller/agent-client';
+import { agentDefinitions, AgentError, type AgentApi, type CallOptions } from '../../src/controller/agent-client';
+import type { AgentMethod, AgentRequest, AgentResponse } from '../../src/grpc/contract';
 import { openDatabase, type Db } from '../../src/controller/db';
 import { NO_HOOKS, type Deps, type ServiceConfig } from '../../src/controller/lifecycle';
 import { HostLiveness } from '../../src/controller/liveness';
@@ -16,6 +17,9 @@ import { ControllerService } from '../../src/controller/service';
 import { Store } from '../../src/controller/store';
 import { ManualClock, type RequestContext } from '../../src/controller/types';
 import { silentLogger } from '../../src/logging';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- scripted answers are loose on purpose */
+export type Msg = Record<string, any>;
 
 export interface RecordedCall {
   host: string;
@@ -100,15 +104,17 @@ export class FakeAgents implements AgentApi {
     return { entered: enteredP, release };
   }
 
-  async call<T = Msg>(host: string, method: string, req: Msg, opts: CallOptions): Promise<T> {
-    this.calls.push({ host, method, req, opts });
+  async call<M extends AgentMethod>(host: string, method: M, req: AgentRequest<M>, opts: CallOptions): Promise<AgentResponse<M>> {
+    this.calls.push({ host, method, req: req as Msg, opts });
     if (this.down.has(host)) throw new AgentError(host, method, grpc.status.UNAVAILABLE, 'connect ECONNREFUSED');
     if (this.paused.has(host)) throw new AgentError(host, method, grpc.status.DEADLINE_EXCEEDED, 'Deadline exceeded');
     const fail = this.failures.get(method)?.shift();
     if (fail) throw new AgentError(host, method, fail.code, fail.details);
     const handler = this.handlers.get(method);
     if (!handler) throw new AgentError(host, method, grpc.status.UNIMPLEMENTED, `no fake for ${method}`);
-    const res = (await handler(req)) as T;
+    // Through the real encoding, as a real agent's answer: unset fields get their defaults.
+    const definition = agentDefinitions().agent[method];
+    const res = definition.responseDeserialize(definition.responseSerialize((await handler(req as Msg)) as never)) as AgentResponse<M>;
     this.onContact(host);
     return res;
   }

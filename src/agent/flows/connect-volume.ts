@@ -12,7 +12,8 @@ import type { FlowDeps, OpContext } from './types';
 export interface ConnectVolumeInput {
   /** Only orders the connect with that domain's other operations; it need not exist yet. */
   ref?: DomainRef;
-  volume: VolumeAttachment;
+  /** Unset in a request without one: refused, naming the field. */
+  volume: VolumeAttachment | undefined;
 }
 
 export interface ConnectVolumeResult {

@@ -20,7 +20,8 @@ export { findVolumeDisk } from '../volume-disk';
 export interface DisconnectVolumeInput {
   /** Absent: host-only disconnect. */
   ref?: DomainRef;
-  volume: VolumeAttachment;
+  /** Unset in a request without one: refused, naming the field. */
+  volume: VolumeAttachment | undefined;
   force: boolean;
   ignoreErrors: boolean;
 }

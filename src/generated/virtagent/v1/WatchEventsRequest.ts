@@ -1,0 +1,17 @@
+// Original file: proto/virtagent/v1/agent.proto
+
+import type { DomainRef as _virtagent_v1_DomainRef, DomainRef__Output as _virtagent_v1_DomainRef__Output } from '../../virtagent/v1/DomainRef';
+
+export interface WatchEventsRequest {
+  /**
+   * Only events for this domain when set.
+   */
+  'domain'?: (_virtagent_v1_DomainRef | null);
+}
+
+export interface WatchEventsRequest__Output {
+  /**
+   * Only events for this domain when set.
+   */
+  'domain': (_virtagent_v1_DomainRef__Output | null);
+}

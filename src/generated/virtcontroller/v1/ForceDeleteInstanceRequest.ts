@@ -1,0 +1,26 @@
+// Original file: proto/virtcontroller/v1/controller.proto
+
+
+export interface ForceDeleteInstanceRequest {
+  'uuid'?: (string);
+  /**
+   * true: the record ends VM_STATE_DELETED whatever the agent says; every
+   * agent error comes back in Instance.warnings and the host cleanup is
+   * queued. false: an agent error leaves the instance retryable (as
+   * DeleteInstance). Either way a running task is waited for
+   * (FAILED_PRECONDITION) and a down host means a delete in the records.
+   */
+  'force'?: (boolean);
+}
+
+export interface ForceDeleteInstanceRequest__Output {
+  'uuid': (string);
+  /**
+   * true: the record ends VM_STATE_DELETED whatever the agent says; every
+   * agent error comes back in Instance.warnings and the host cleanup is
+   * queued. false: an agent error leaves the instance retryable (as
+   * DeleteInstance). Either way a running task is waited for
+   * (FAILED_PRECONDITION) and a down host means a delete in the records.
+   */
+  'force': (boolean);
+}

@@ -1,0 +1,10 @@
+// Original file: proto/virtcontroller/v1/controller.proto
+
+
+export interface ListInstanceActionsRequest {
+  'uuid'?: (string);
+}
+
+export interface ListInstanceActionsRequest__Output {
+  'uuid': (string);
+}

@@ -1,0 +1,17 @@
+// Original file: proto/virtcontroller/v1/controller.proto
+
+import type { ConnectionInfo as _virtcontroller_v1_ConnectionInfo, ConnectionInfo__Output as _virtcontroller_v1_ConnectionInfo__Output } from '../../virtcontroller/v1/ConnectionInfo';
+
+export interface VolumeSpec {
+  'volume_id'?: (string);
+  'target_dev'?: (string);
+  'connection_info'?: (_virtcontroller_v1_ConnectionInfo | null);
+  'delete_on_termination'?: (boolean);
+}
+
+export interface VolumeSpec__Output {
+  'volume_id': (string);
+  'target_dev': (string);
+  'connection_info': (_virtcontroller_v1_ConnectionInfo__Output | null);
+  'delete_on_termination': (boolean);
+}
