@@ -21,8 +21,7 @@ import type { FlowDeps, OpContext } from './flows/types';
 import { listLvs, removeLv, wipeLv, type LvmDeps } from './storage/lvm';
 import { listImages, removeImage, type RbdImageDeps } from './storage/rbd-images';
 import { otherDomainReferences, referencesInside, type HostReferences } from './storage/references';
-import type { VolumeAttachment } from './volume';
-import { findVolumeDisk } from './volume-disk';
+import { findVolumeDisk, type VolumeAttachment } from './volume';
 import { isInside } from './volume/validate';
 
 export interface DiskRemovalResult {

@@ -1,5 +1,6 @@
 // The controller's record types and state vocabulary, as stored in SQLite.
 // The proto enums map onto these one to one (server.ts).
+import type { ConnectionInfo } from '../volume-types';
 
 export const VM_STATES = ['building', 'active', 'stopped', 'soft_deleted', 'deleted', 'error'] as const;
 export type VmState = (typeof VM_STATES)[number];
@@ -13,10 +14,7 @@ export type VolumeStatus = (typeof VOLUME_STATUSES)[number];
 /** libvirt's state names as the agent reports them (POWER_STATE_ prefix dropped). */
 export type PowerState = 'NOSTATE' | 'RUNNING' | 'BLOCKED' | 'PAUSED' | 'SHUTDOWN' | 'SHUTOFF' | 'CRASHED' | 'PMSUSPENDED';
 
-export interface ConnectionInfo {
-  driver_volume_type: string;
-  data: Record<string, string>;
-}
+export type { ConnectionInfo } from '../volume-types';
 
 export interface InstanceRow {
   uuid: string;
@@ -137,6 +135,7 @@ export interface QuotaCounts {
   memoryMib: number;
 }
 
+/** The stored JSON ConnectionInfo of a volume row. */
 export function parseConnectionInfo(json: string | null): ConnectionInfo | undefined {
   if (json === null || json === '') return undefined;
   return JSON.parse(json) as ConnectionInfo;

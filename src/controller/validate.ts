@@ -8,14 +8,13 @@ import { XMLParser } from 'fast-xml-parser';
 
 import { InvalidArgument } from '../errors';
 import { UUID_RE } from '../ids';
+import { DRIVER_VOLUME_TYPES, isDriverVolumeType, type ConnectionInfo } from '../volume-types';
 import { parseDomainXml, screenXml } from '../libvirt/domain-xml';
-import type { ConnectionInfo } from './types';
 
 const NAME_RE = /^[^\p{Cc}]{1,255}$/u;
 const PROJECT_RE = /^[A-Za-z0-9._-]{1,255}$/;
 const VOLUME_ID_RE = /^[A-Za-z0-9._-]{1,128}$/;
 const TARGET_DEV_RE = /^[a-z]{2,4}[a-z0-9]{0,6}$/;
-export const DRIVER_VOLUME_TYPES = ['iscsi', 'rbd', 'nfs', 'local'] as const;
 export const MAX_VCPUS = 4096;
 export const MAX_MEMORY_MIB = 64 * 1024 * 1024;
 
@@ -64,7 +63,7 @@ export function connectionInfoField(value: unknown, field = 'connection_info'): 
   if (value === null || value === undefined || typeof value !== 'object') throw new InvalidArgument(field, 'is required');
   const v = value as { driver_volume_type?: unknown; data?: unknown };
   const type = typeof v.driver_volume_type === 'string' ? v.driver_volume_type : '';
-  if (!(DRIVER_VOLUME_TYPES as readonly string[]).includes(type)) {
+  if (!isDriverVolumeType(type)) {
     throw new InvalidArgument(`${field}.driver_volume_type`, `must be one of ${DRIVER_VOLUME_TYPES.join(', ')}, got ${JSON.stringify(type.slice(0, 32))}`);
   }
   const data: Record<string, string> = {};

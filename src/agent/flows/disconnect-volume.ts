@@ -11,11 +11,11 @@ import type { Guest } from '../../libvirt/guest';
 import type { DomainRef } from '../../libvirt/host';
 import { Conflict, InvalidArgument, Timeout, errorMessage } from '../../errors';
 import { abortReason } from '../clock';
-import { checkVolumePaths, disconnectHost, ErrorPolicy, isQemuNativeNetworkDisk, validateConnectionData, type VolumeAttachment } from '../volume';
-import { findVolumeDisk, volumeContext } from '../volume-disk';
+import {
+  checkVolumePaths, disconnectHost, ErrorPolicy, findVolumeDisk, isQemuNativeNetworkDisk, validateConnectionData, type VolumeAttachment,
+} from '../volume';
+import { volumeContext } from '../volume-disk';
 import type { FlowDeps, OpContext } from './types';
-
-export { findVolumeDisk } from '../volume-disk';
 
 export interface DisconnectVolumeInput {
   /** Absent: host-only disconnect. */

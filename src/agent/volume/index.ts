@@ -1,32 +1,42 @@
-// Entry point of the host half of volume connect and disconnect.
+// The connector registry: one connector per volume type (volume-types.ts
+// lists them; the `satisfies` below makes a missing or extra one a compile
+// error), and the entry points the flows call, each dispatching on
+// connection_info.driver_volume_type.
 import { InvalidArgument } from '../../errors';
-import { IscsiConnector, iscsiPaths } from './iscsi';
-import { chapSettings } from './iscsi-connect';
-import { LocalConnector, localVolumePath } from './local';
-import { mountOptions, NfsConnector, nfsVolumeFile } from './nfs';
-import { RbdConnector, rbdConnectArgs, rbdImage } from './rbd';
-import type { ConnectionInfo, ConnectResult, DriverVolumeType, VolumeAttachment, VolumeConnector, VolumeContext } from './types';
-import { dataField, validateAbsolutePath, validateExport } from './validate';
+import type { DiskInfo } from '../../libvirt/domain-xml';
+import { DRIVER_VOLUME_TYPES, isDriverVolumeType, type DriverVolumeType } from '../../volume-types';
+import { IscsiConnector } from './iscsi';
+import { LocalConnector } from './local';
+import { NfsConnector } from './nfs';
+import { RbdConnector } from './rbd';
+import type { ConnectionInfo, ConnectResult, VolumeAttachment, VolumeConnector, VolumeContext } from './types';
 
-export type { ConnectionInfo, ConnectResult, DiskSource, DriverVolumeType, HostVolumeUsage, VolumeAttachment, VolumeConnector, VolumeContext, VolumeHostConfig } from './types';
+export type {
+  ConnectionInfo, ConnectResult, DiskSource, DriverVolumeType, HostVolumeUsage, VolumeAttachment, VolumeConnector, VolumeContext, VolumeHostConfig,
+} from './types';
 export { ErrorPolicy, type PolicyFlags } from './policy';
 
-const connectors: ReadonlyMap<string, VolumeConnector> = new Map<DriverVolumeType, VolumeConnector>([
-  ['iscsi', new IscsiConnector()],
-  ['rbd', new RbdConnector()],
-  ['nfs', new NfsConnector()],
-  ['local', new LocalConnector()],
-]);
+const CONNECTORS = {
+  iscsi: new IscsiConnector(),
+  rbd: new RbdConnector(),
+  nfs: new NfsConnector(),
+  local: new LocalConnector(),
+} satisfies { [T in DriverVolumeType]: VolumeConnector & { readonly type: T } };
 
 export const DRIVER_TYPE_FIELD = 'volume.connection_info.driver_volume_type';
 
 /** The connector for a Cinder driver_volume_type (exact, lower-case as Cinder sends it). */
 export function connectorFor(type: string): VolumeConnector {
-  const c = connectors.get(type);
-  if (!c) {
-    throw new InvalidArgument(DRIVER_TYPE_FIELD, `unsupported type ${JSON.stringify(type)} (supported: ${[...connectors.keys()].join(', ')})`);
+  if (!isDriverVolumeType(type)) {
+    throw new InvalidArgument(DRIVER_TYPE_FIELD, `unsupported type ${JSON.stringify(type)} (supported: ${DRIVER_VOLUME_TYPES.join(', ')})`);
   }
-  return c;
+  return CONNECTORS[type];
+}
+
+function infoOf(vol: VolumeAttachment): ConnectionInfo {
+  const info = vol.connection_info;
+  if (!info) throw new InvalidArgument('volume.connection_info', 'is required');
+  return info;
 }
 
 /**
@@ -36,16 +46,12 @@ export function connectorFor(type: string): VolumeConnector {
  * the summarised failure.
  */
 export async function disconnectHost(vol: VolumeAttachment, ctx: VolumeContext): Promise<void> {
-  const info = vol.connection_info;
-  if (!info) throw new InvalidArgument('volume.connection_info', 'is required');
-  await connectorFor(info.driver_volume_type).disconnect(vol, ctx);
+  await connectorFor(infoOf(vol).driver_volume_type).disconnect(vol, ctx);
 }
 
 /** Runs the host-side connect of one volume; answers where it is on this host. */
 export async function connectHost(vol: VolumeAttachment, ctx: VolumeContext): Promise<ConnectResult> {
-  const info = vol.connection_info;
-  if (!info) throw new InvalidArgument('volume.connection_info', 'is required');
-  return connectorFor(info.driver_volume_type).connect(vol, ctx);
+  return connectorFor(infoOf(vol).driver_volume_type).connect(vol, ctx);
 }
 
 /**
@@ -58,47 +64,21 @@ export function isQemuNativeNetworkDisk(diskType: string, protocol: string | und
   return diskType === 'network' && protocol !== undefined && protocol !== '';
 }
 
-/**
- * Checks connection_info.data for its type before anything happens — in
- * particular before the guest detach, so a request the connector would refuse
- * never leaves a volume half disconnected, and before any connect, so one bad
- * volume of several is refused before the first is connected. `connect` adds
- * what only connecting needs (CHAP settings, monitors, the NFS file name).
- * The connectors check again.
- */
+/** connection_info.data checked by its connector before anything happens (VolumeConnector.validate). */
 export function validateConnectionData(info: ConnectionInfo, opts: { connect?: boolean } = {}): void {
-  const data = info.data ?? {};
-  const required = (key: string): string => {
-    const v = data[key];
-    if (v === undefined || v.trim() === '') throw new InvalidArgument(dataField(key), 'is required');
-    return v;
-  };
-  switch (connectorFor(info.driver_volume_type).type) {
-    case 'iscsi':
-      iscsiPaths(data);
-      if (opts.connect) chapSettings(data);
-      break;
-    case 'rbd':
-      rbdImage(data);
-      if (opts.connect) rbdConnectArgs(data);
-      break;
-    case 'nfs':
-      validateExport(dataField('export'), required('export'));
-      if (opts.connect) {
-        nfsVolumeFile(data);
-        mountOptions(undefined, data['options']);
-      }
-      break;
-    case 'local':
-      validateAbsolutePath(dataField('device_path'), required('device_path'));
-      break;
-  }
+  connectorFor(info.driver_volume_type).validate(info.data ?? {}, opts);
 }
 
-/**
- * The checks that need the file system (canonical paths inside the allowed
- * directories), also before anything happens.
- */
+/** The file-system checks of its connector, also before anything happens (VolumeConnector.checkPaths). */
 export async function checkVolumePaths(info: ConnectionInfo, localVolumeDirs: readonly string[]): Promise<void> {
-  if (info.driver_volume_type === 'local') await localVolumePath(info.data ?? {}, localVolumeDirs);
+  await connectorFor(info.driver_volume_type).checkPaths(info.data ?? {}, localVolumeDirs);
+}
+
+/** Which of a domain's disks the volume is: by target when the request names one, else by its connector. */
+export function findVolumeDisk(vol: VolumeAttachment, disks: DiskInfo[], nfsMountBase: string): DiskInfo | undefined {
+  if (vol.target_dev) return disks.find((d) => d.targetDev === vol.target_dev);
+  const info = vol.connection_info;
+  if (!info) return undefined;
+  const connector = connectorFor(info.driver_volume_type);
+  return disks.find((d) => connector.matchesDisk(info.data ?? {}, d, { nfsMountBase }));
 }

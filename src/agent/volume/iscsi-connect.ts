@@ -13,7 +13,7 @@ import { FailedPrecondition, InvalidArgument, Timeout, errorMessage } from '../.
 import { systemClock } from '../clock';
 import type { RunOptions } from '../exec';
 import { hostIO } from './host-io';
-import { findMaps, iscsiConfig, parseSessions, SCSI_DISK, sessionMatches, type IscsiPath } from './iscsi';
+import { findMaps, iscsiConfig, parseSessions, SCSI_DISK, sessionMatches, type IscsiPath } from './iscsi-host';
 import type { ConnectResult, VolumeContext } from './types';
 import { dataField } from './validate';
 

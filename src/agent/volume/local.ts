@@ -6,10 +6,11 @@
 // it is decided by the disk check before a start, which refuses a missing
 // disk the guest's definition uses.
 import { InvalidArgument } from '../../errors';
+import type { DiskInfo } from '../../libvirt/domain-xml';
 import { pathExists } from '../host-fs';
 import { canonicalPath } from './host-io';
-import type { ConnectResult, VolumeAttachment, VolumeConnector, VolumeContext } from './types';
-import { dataField, isInside, validateAbsolutePath } from './validate';
+import type { ConnectionData, ConnectResult, VolumeAttachment, VolumeConnector, VolumeContext } from './types';
+import { dataField, isInside, requiredData, validateAbsolutePath } from './validate';
 
 /**
  * Key read from data: `device_path` (absolute). With config.localVolumeDirs set,
@@ -31,6 +32,19 @@ export async function localVolumePath(data: Record<string, string>, allowedDirs:
 
 export class LocalConnector implements VolumeConnector {
   readonly type = 'local' as const;
+
+  validate(data: ConnectionData): void {
+    validateAbsolutePath(dataField('device_path'), requiredData(data, 'device_path'));
+  }
+
+  async checkPaths(data: ConnectionData, localVolumeDirs: readonly string[]): Promise<void> {
+    await localVolumePath(data, localVolumeDirs);
+  }
+
+  /** The disk whose source is the device path. */
+  matchesDisk(data: ConnectionData, disk: DiskInfo): boolean {
+    return !!data['device_path'] && disk.source === data['device_path'];
+  }
 
   async connect(vol: VolumeAttachment, ctx: VolumeContext): Promise<ConnectResult> {
     const data = vol.connection_info?.data ?? {};

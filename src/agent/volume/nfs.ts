@@ -14,12 +14,13 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { FailedPrecondition, InvalidArgument } from '../../errors';
+import type { DiskInfo } from '../../libvirt/domain-xml';
 import { makeDir, pathExists, removeEmptyDir } from '../host-fs';
 import { canonicalPath, hostIO, parseMountinfo, type HostIO } from './host-io';
 import { md5Hex } from './md5';
 import { KeyedMutex } from './mutex';
-import type { ConnectResult, VolumeAttachment, VolumeConnector, VolumeContext } from './types';
-import { dataField, isInside, validateExport } from './validate';
+import type { ConnectionData, ConnectResult, VolumeAttachment, VolumeConnector, VolumeContext, VolumeHostConfig } from './types';
+import { dataField, isInside, requiredData, validateExport } from './validate';
 
 export type MountpointHash = 'md5' | 'sha256';
 
@@ -84,6 +85,25 @@ export const nfsMountLocks = new KeyedMutex('NFS mountpoint');
 
 export class NfsConnector implements VolumeConnector {
   readonly type = 'nfs' as const;
+
+  validate(data: ConnectionData, opts: { connect?: boolean }): void {
+    validateExport(dataField('export'), requiredData(data, 'export'));
+    if (opts.connect) {
+      nfsVolumeFile(data);
+      mountOptions(undefined, data['options']);
+    }
+  }
+
+  /** The mountpoint is derived from the export, never taken from the request. */
+  async checkPaths(): Promise<void> {}
+
+  /** A file under the export's mountpoint, by either naming scheme: the mount may predate a change of nfsMountpointHash. */
+  matchesDisk(data: ConnectionData, disk: DiskInfo, config: Pick<VolumeHostConfig, 'nfsMountBase'>): boolean {
+    const exportSpec = data['export'];
+    const file = disk.path;
+    return !!exportSpec && !!file
+      && (['md5', 'sha256'] as const).some((h) => file.startsWith(`${nfsMountpoint(config.nfsMountBase, exportSpec, h)}/`));
+  }
 
   /** Keys read from data: `export` ("host:/path"), `name` (the volume's file), optional `options`. */
   async connect(vol: VolumeAttachment, ctx: VolumeContext): Promise<ConnectResult> {

@@ -10,8 +10,9 @@
 //   3. HostVolumeUsage                        → another domain uses that device? stop.
 //   4. rbd unmap /dev/rbdN                    → per mapping
 import { FailedPrecondition, InvalidArgument } from '../../errors';
+import type { DiskInfo } from '../../libvirt/domain-xml';
 import { hostIO } from './host-io';
-import type { CephClientConfig, ConnectResult, VolumeAttachment, VolumeConnector, VolumeContext } from './types';
+import type { CephClientConfig, ConnectionData, ConnectResult, VolumeAttachment, VolumeConnector, VolumeContext } from './types';
 import { dataField, isHostname, parseList, validateRbdPart } from './validate';
 
 const CEPH_NAME = /^[A-Za-z0-9_.+][A-Za-z0-9_.+-]{0,127}$/;
@@ -136,6 +137,21 @@ export function rbdConnectArgs(data: Record<string, string>): { user: string; mo
 
 export class RbdConnector implements VolumeConnector {
   readonly type = 'rbd' as const;
+
+  validate(data: ConnectionData, opts: { connect?: boolean }): void {
+    rbdImage(data);
+    if (opts.connect) rbdConnectArgs(data);
+  }
+
+  /** Nothing in the request names a host path. */
+  async checkPaths(): Promise<void> {}
+
+  /** QEMU's own librbd disk by pool/image, else the kernel mapping by its device path. */
+  matchesDisk(data: ConnectionData, disk: DiskInfo): boolean {
+    const name = data['name'];
+    if (disk.protocol === 'rbd') return disk.source === (name?.includes('/') ? name : `${data['pool']}/${name}`);
+    return !!data['device_path'] && disk.source === data['device_path'];
+  }
 
   async connect(vol: VolumeAttachment, ctx: VolumeContext): Promise<ConnectResult> {
     const data = vol.connection_info?.data ?? {};

@@ -1,23 +1,13 @@
 // Cinder-shaped volume types for the host half of volume connect and disconnect.
+import type { DiskInfo } from '../../libvirt/domain-xml';
+import type { ConnectionInfo, DriverVolumeType } from '../../volume-types';
 import type { Clock } from '../clock';
 import type { CommandRunner, Log } from '../exec';
 import type { StepRecorder } from '../steps';
 import type { HostIO } from './host-io';
 import type { ErrorPolicy } from './policy';
 
-export type DriverVolumeType = 'iscsi' | 'rbd' | 'nfs' | 'local';
-
-/**
- * Cinder's connection_info. In gRPC `data` is a map<string,string>, so every
- * value is a string: e.g. target_lun "1", and the multi-path iSCSI lists
- * target_portals / target_iqns / target_luns arrive either comma-separated
- * ("10.0.0.1:3260,10.0.0.2:3260") or as a JSON array string ('["a","b"]',
- * '[1,2]'). Each connector documents the keys it reads.
- */
-export interface ConnectionInfo {
-  driver_volume_type: string;
-  data: Record<string, string>;
-}
+export type { ConnectionInfo, DriverVolumeType };
 
 /** Mirrors proto virtagent.v1.VolumeAttachment (optional fields as protobuf may omit them). */
 export interface VolumeAttachment {
@@ -104,8 +94,35 @@ export interface ConnectResult {
   devicePath: string;
 }
 
+/** connection_info.data: each connector documents the keys it reads. */
+export type ConnectionData = Record<string, string>;
+
+/**
+ * Everything the agent does with one volume type lives in its connector:
+ * request checks, which domain disk is the volume, and the host half of
+ * connect and disconnect. Registered in volume/index.ts.
+ */
 export interface VolumeConnector {
   readonly type: DriverVolumeType;
+  /**
+   * Checks connection_info.data before anything happens: before the guest
+   * detach (a request the connector would refuse never leaves a volume half
+   * disconnected) and before any connect (one bad volume of several is
+   * refused before the first is connected). `connect` adds what only
+   * connecting needs (CHAP settings, monitors, the NFS file name). Throws
+   * InvalidArgument naming the field; connect and disconnect check again.
+   */
+  validate(data: ConnectionData, opts: { connect?: boolean }): void;
+  /**
+   * The checks that need the file system (canonical paths inside the
+   * allowed directories), also before anything happens.
+   */
+  checkPaths(data: ConnectionData, localVolumeDirs: readonly string[]): Promise<void>;
+  /**
+   * Whether a disk of a domain's XML is this volume, by where its
+   * connection_info puts it (used when the request names no target_dev).
+   */
+  matchesDisk(data: ConnectionData, disk: DiskInfo, config: Pick<VolumeHostConfig, 'nfsMountBase'>): boolean;
   /**
    * Make the volume available on this host (login, map, mount) and answer
    * its path. Validates connection_info before any command runs; idempotent

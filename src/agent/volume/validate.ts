@@ -8,6 +8,13 @@ import { InvalidArgument } from '../../errors';
 export const DATA_FIELD = 'volume.connection_info.data';
 export const dataField = (key: string): string => `${DATA_FIELD}.${key}`;
 
+/** data[key], which must be set and not blank. */
+export function requiredData(data: Record<string, string>, key: string): string {
+  const v = data[key];
+  if (v === undefined || v.trim() === '') throw new InvalidArgument(dataField(key), 'is required');
+  return v;
+}
+
 const HOST_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 /** IPv4, hostname (RFC 1123), or — only when bracketed by the caller — IPv6. */
