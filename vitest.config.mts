@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
     // Builds dist/ once for the tests that spawn the daemons and the CLI.
     globalSetup: ['test/helpers/build.ts'],
+    // Test-only Guest calls (snapshots, suspend/resume, ...): not shipped in src/.
+    setupFiles: ['test/helpers/guest-extras.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -1,8 +1,10 @@
 // Agent configuration: defaults, then a JSON config file, then VIRT_AGENT_*
 // environment variables, then command-line flags (src/cli/virt-agent.ts).
 import { envVarName, parseBool, parseList } from '../config-values';
-import type { ShutdownMethodName } from './flows/types';
 import { DEFAULT_STORAGE_IO, type StorageIoLimits } from './storage-io';
+
+/** How a clean shutdown is asked for: ACPI power button, or the QEMU guest agent. */
+export type ShutdownMethodName = 'acpi' | 'guest_agent';
 
 export interface AgentConfig {
   /** unix:///path or HOST:PORT */
@@ -21,7 +23,7 @@ export interface AgentConfig {
   nfsMountOptions: string;
   /** When set, `local` volumes' device_path must lie below one of these (canonical paths). */
   localVolumeDirs: string[];
-  /** Allow plaintext TCP on loopback addresses (never on others). Default true. */
+  /** Allow plaintext TCP on loopback addresses (never on others). Default false: only when asked for. */
   plaintextLoopback: boolean;
   /** PEM files for mutual TLS on a TCP listen address; all three or none. */
   tlsCert: string;
@@ -40,8 +42,11 @@ export interface AgentConfig {
     stateCheckIntervalMs: number;
   };
   destroy: {
-    /** Destroy calls before giving up (first two graceful, then SIGKILL). */
+    /** Destroy calls before giving up. */
     attempts: number;
+    /** How many of them are graceful (SIGTERM, QEMU may flush) before SIGKILL; the last attempt is always SIGKILL. */
+    gracefulAttempts: number;
+    /** Pause after a failed attempt, doubling each time. */
     backoffMs: number;
   };
   powerOn: { waitTimeoutSeconds: number };
@@ -149,7 +154,7 @@ export function defaultConfig(): AgentConfig {
       methods: ['guest_agent', 'acpi'],
       stateCheckIntervalMs: 1000,
     },
-    destroy: { attempts: 4, backoffMs: 500 },
+    destroy: { attempts: 4, gracefulAttempts: 2, backoffMs: 500 },
     powerOn: { waitTimeoutSeconds: 60 },
     detach: { timeoutSeconds: 20, attempts: 8 },
     rbd: { pools: [], user: '', confPath: '', cluster: '', busyRetries: 12, busyRetryIntervalMs: 5000 },
@@ -300,6 +305,8 @@ export function checkConfig(cfg: AgentConfig): void {
     ['lvm.volumeClearSizeMiB', cfg.lvm.volumeClearSizeMiB], ['lvm.wipeTimeoutSeconds', cfg.lvm.wipeTimeoutSeconds],
     ['iscsi.deviceWaitSeconds', cfg.iscsi.deviceWaitSeconds], ['iscsi.removalWaitSeconds', cfg.iscsi.removalWaitSeconds],
     ['iscsi.flushAttempts', cfg.iscsi.flushAttempts], ['detach.attempts', cfg.detach.attempts],
+    ['destroy.attempts', cfg.destroy.attempts], ['destroy.gracefulAttempts', cfg.destroy.gracefulAttempts],
+    ['destroy.backoffMs', cfg.destroy.backoffMs],
   ] as const) {
     if (!Number.isInteger(v) || v < 0) throw new Error(`${k} must be a non-negative integer`);
   }

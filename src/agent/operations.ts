@@ -3,8 +3,8 @@
 // a log line per operation, and a count of what is in flight for draining.
 import { randomUUID } from 'node:crypto';
 
-import { describeRef, type DomainRef } from '../libvirt/host';
-import { isLibvirtError, toAppError } from '../libvirt/errors';
+import type { Guest } from '../libvirt/guest';
+import type { DomainRef } from '../libvirt/host';
 import { InvalidArgument, errorMessage, isAppError } from '../errors';
 import { isRequestId, REQUEST_ID_RULE } from '../ids';
 import { redact, type Journal } from './journal';
@@ -81,17 +81,14 @@ function queueKeys(ref: DomainRef | undefined, also: DomainRef | undefined, key:
   return keys.length > 0 ? keys : [`key:${key}`];
 }
 
-/** A libvirt failure that escaped a flow, in the taxonomy (a domain gone mid-operation is NOT_FOUND, not INTERNAL). */
-export function asAppError(err: unknown, ref?: DomainRef): unknown {
-  return isLibvirtError(err) ? toAppError(err, ref ? describeRef(ref) : 'libvirt call') : err;
-}
-
 export class Operations {
   private readonly queue = new KeyedQueue();
   /** Finished results by request id: the journal's when there is one. */
   readonly cache: ReplayCache;
   private readonly running = new Map<string, Identity & { outcome: Promise<Outcome<unknown>> }>();
   private inFlight = 0;
+  /** Operations finished since the start: a lookup older than the last one may be stale. */
+  private finished = 0;
   private idle: Array<() => void> = [];
   /**
    * Operations enter the per-domain queue in the order they arrived, although
@@ -183,6 +180,7 @@ export class Operations {
     const previous = this.admission;
     let admit!: () => void;
     this.admission = new Promise<void>((resolve) => (admit = resolve));
+    let lookedUpAfter = this.finished;
     const lookup = opts.ref ? this.deps.host.find(opts.ref) : Promise.resolve(null);
     lookup.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
 
@@ -210,7 +208,7 @@ export class Operations {
     this.inFlight++;
     const started = performance.now();
     try {
-      let guest;
+      let guest: Guest | null;
       try {
         // Intent on disk before anything can act.
         if (journal) {
@@ -234,15 +232,21 @@ export class Operations {
       // runs alongside.
       let recheck = !guest && opts.ref !== undefined;
       const turn = () => this.queue.run(keys, async (): Promise<{ value: T } | undefined> => {
-        if (recheck) {
-          recheck = false;
-          const now = await this.deps.host.find(opts.ref!);
-          if (now) {
-            keys = queueKeys({ uuid: now.uuid, name: now.name }, opts.also, fallback);
+        if (opts.ref && (recheck || this.finished !== lookedUpAfter)) {
+          // Another operation finished since the lookup (it may have undefined,
+          // redefined or restarted the domain): look it up again, at our turn.
+          lookedUpAfter = this.finished;
+          guest = await this.deps.host.find(opts.ref);
+          if (recheck && guest) {
+            recheck = false;
+            keys = queueKeys({ uuid: guest.uuid, name: guest.name }, opts.also, fallback);
             return undefined;
           }
+          recheck = false;
         }
-        return { value: await flow(ctx) };
+        // The flow gets the domain as found here: no second lookup.
+        const target = opts.ref ? { ref: opts.ref, guest } : undefined;
+        return { value: await flow({ ...ctx, target }) };
       }, opts.signal);
       const queued = turn();
       admit(); // queue.run took its place synchronously
@@ -252,8 +256,7 @@ export class Operations {
       if (observer?.onFinish) notify(() => observer.onFinish!(method, true, ms, value));
       await end(true, value);
       return { value, steps: steps.steps, replayed: false };
-    } catch (caught) {
-      const err = asAppError(caught, opts.ref);
+    } catch (err) {
       const ms = performance.now() - started;
       const level = isAppError(err) && err.kind !== 'Internal' ? 'warn' : 'error';
       logger[level]({ duration_ms: Math.round(ms), steps: steps.steps, err: errorMessage(err) }, `${method} failed`);
@@ -262,6 +265,7 @@ export class Operations {
       throw err;
     } finally {
       admit();
+      this.finished++;
       if (--this.inFlight === 0) for (const w of this.idle.splice(0)) w();
     }
   }

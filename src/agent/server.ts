@@ -3,44 +3,29 @@ import os from 'node:os';
 
 import type * as grpc from '@grpc/grpc-js';
 
-import { DomainState, DomainXMLFlags, stateReasonName } from '../libvirt/constants';
-import { libraryVersion } from '../libvirt/connection';
-import { parseDomainXml, screenXml } from '../libvirt/domain-xml';
-import { ErrorCode, isLibvirtError, toAppError } from '../libvirt/errors';
-import { FailedPrecondition, InvalidArgument, type AppError } from '../errors';
-import type { Guest } from '../libvirt/guest';
+import type { Domain__Output, VolumeAttachment__Output } from '../generated/virtagent/v1';
 import type { AgentCallRequest, AgentMethod, AgentResponse, HostAgentHandlers } from '../grpc/contract';
 import { unary, type CallObserver, type UnaryHandler } from '../grpc/status';
-import type { Domain__Output, VolumeAttachment__Output } from '../generated/virtagent/v1';
+import { DomainState, stateReasonName } from '../libvirt/constants';
+import { libraryVersion } from '../libvirt/connection';
+import { screenXml } from '../libvirt/domain-xml';
+import { InvalidArgument } from '../errors';
+import { describeDomain, type DomainInfo } from './domain-info';
 import { connectVolume } from './flows/connect-volume';
+import { defineDomain, definedDomain } from './flows/define-domain';
 import { destroy } from './flows/destroy';
 import { disconnectVolume } from './flows/disconnect-volume';
 import { hardReboot, powerOn } from './flows/hard-reboot';
 import { powerOff } from './flows/power-off';
 import type { FlowDeps } from './flows/types';
-import type { VolumeAttachment } from './volume';
-import { asAppError, type Operations } from './operations';
+import type { Operations } from './operations';
 import { domainRef, optionalDomainRef, seconds, shutdownMethods } from './validate';
+import type { VolumeAttachment } from './volume';
 import type { EventStreams } from './watch-events';
 import type { Watchdog } from './watchdog';
 
 const MAX_WAIT_SECONDS = 3600;
 const MAX_VOLUMES = 256;
-
-/**
- * libvirt reports some content errors of client XML (e.g. "malformed uuid
- * element") as internal errors, and a name clash as a failed operation; both
- * are the caller's to fix.
- */
-function definitionError(err: unknown): AppError {
-  if (isLibvirtError(err, ErrorCode.INTERNAL_ERROR) && /malformed|could not parse|invalid|unknown|unsupported|expected/i.test(err.message)) {
-    return new InvalidArgument('xml', `defining domain: ${err.message}`, { cause: err });
-  }
-  if (isLibvirtError(err, ErrorCode.OPERATION_FAILED) && /already exists/i.test(err.message)) {
-    return new FailedPrecondition(`defining domain: ${err.message}`, { cause: err });
-  }
-  return toAppError(err, 'defining domain', 'xml');
-}
 
 export function powerState(state: DomainState): Domain__Output['power_state'] {
   const name = `POWER_STATE_${DomainState[state] ?? 'NOSTATE'}`;
@@ -48,21 +33,16 @@ export function powerState(state: DomainState): Domain__Output['power_state'] {
   return name as Domain__Output['power_state'];
 }
 
-async function toDomain(guest: Guest): Promise<Domain__Output> {
-  const [{ state, reason }, persistent, managed, xml] = await Promise.all([
-    guest.state(), guest.isPersistent(), guest.hasManagedSaveImage(), guest.xml(),
-  ]);
+function domainMessage(d: DomainInfo): Domain__Output {
   return {
-    name: guest.name,
-    uuid: guest.uuid,
-    power_state: powerState(state),
-    state_reason: stateReasonName(state, reason),
-    persistent,
-    has_managed_save: managed,
-    id: guest.id,
-    disks: parseDomainXml(xml).disks.map((d) => ({
-      target_dev: d.targetDev, source: d.source, type: d.type, device: d.device, bus: d.bus, protocol: d.protocol ?? '',
-    })),
+    name: d.name,
+    uuid: d.uuid,
+    power_state: powerState(d.state),
+    state_reason: stateReasonName(d.state, d.reason),
+    persistent: d.persistent,
+    has_managed_save: d.hasManagedSave,
+    id: d.id,
+    disks: d.disks.map((k) => ({ target_dev: k.targetDev, source: k.source, type: k.type, device: k.device, bus: k.bus, protocol: k.protocol })),
   };
 }
 
@@ -114,14 +94,6 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, options: Servi
   const { host, config } = deps;
   const { agentVersion, observer, watchdog } = options;
   const rpc = <M extends AgentMethod>(handler: Rpc<M>) => unary(handler, observer);
-  /** A libvirt failure escaping a read-only call maps like the operations' ones (never a bare INTERNAL). */
-  const read = <M extends AgentMethod>(handler: Rpc<M>) => rpc<M>(async (call, signal) => {
-    try {
-      return await handler(call, signal);
-    } catch (err) {
-      throw asAppError(err);
-    }
-  });
   // GetHostInfo answers even while libvirt is stalled: from what it last said.
   let known = { hostname: os.hostname(), hypervisorVersion: '' };
   // HardReboot drops a managed-save image unless told to keep it; PowerOn resumes it unless told not to.
@@ -161,54 +133,26 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, options: Servi
       };
     }),
 
-    ListDomains: read<'ListDomains'>(async () => {
-      const guests = await host.call((c) => c.listAllDomains());
-      const domains = await Promise.all(guests.map((g) => toDomain(g).catch(() => null)));
-      return { domains: domains.filter((d) => d !== null) };
+    ListDomains: rpc<'ListDomains'>(async () => {
+      const guests = await host.domains();
+      // A domain undefined while being read is left out.
+      const domains = await Promise.all(guests.map((g) => describeDomain(g).catch(() => null)));
+      return { domains: domains.filter((d) => d !== null).map(domainMessage) };
     }),
 
-    GetDomain: rpc<'GetDomain'>(async (call) => {
-      const ref = domainRef(call.request.domain);
-      try {
-        return await toDomain(await host.lookup(ref));
-      } catch (err) {
-        throw asAppError(err, ref); // undefined between the lookup and its reads: NOT_FOUND
-      }
-    }),
+    // A domain undefined between its lookup and its reads: NOT_FOUND naming it.
+    GetDomain: rpc<'GetDomain'>(async (call) => domainMessage(await describeDomain(await host.lookup(domainRef(call.request.domain))))),
 
     // In the domain's queue (by the XML's name): never concurrent with a
     // Destroy or power operation of the same domain.
     DefineDomain: rpc<'DefineDomain'>(async (call, signal) => {
       const req = call.request;
       screenXml(req.xml, 'xml');
-      let ref: { name?: string; uuid?: string } | undefined;
-      let also: { uuid: string } | undefined;
-      try {
-        const { name, uuid } = parseDomainXml(req.xml);
-        ref = name ? { name } : uuid ? { uuid } : undefined;
-        if (name && uuid) also = { uuid };
-      } catch {
-        // Not parseable here: libvirt will say what is wrong with it.
-      }
-      const { value } = await ops.run('DefineDomain', { ref, also, key: 'define', requestId: '', signal }, async () => {
-        try {
-          if (req.transient) {
-            const guest = await host.call((c) => c.createXML(req.xml));
-            await deps.store.save(guest.uuid, await guest.xml(DomainXMLFlags.INACTIVE | DomainXMLFlags.SECURE));
-            return toDomain(guest);
-          }
-          const guest = await host.call((c) => c.defineXML(req.xml));
-          if (req.start && !(await guest.isActive())) {
-            await guest.create();
-            // A Guest keeps the id it was looked up with (-1 before the start).
-            return toDomain(await host.lookup({ uuid: guest.uuid }));
-          }
-          return toDomain(guest);
-        } catch (err) {
-          throw definitionError(err);
-        }
-      }, { ref, transient: req.transient, start: req.start });
-      return value;
+      const input = { xml: req.xml, start: req.start, transient: req.transient };
+      const { ref, also } = definedDomain(req.xml);
+      const { value } = await ops.run('DefineDomain', { ref, also, key: 'define', requestId: '', signal },
+        (ctx) => defineDomain(deps, ctx, input), { ref, transient: input.transient, start: input.start });
+      return domainMessage(value);
     }),
 
     WatchEvents: options.events.handler(observer),

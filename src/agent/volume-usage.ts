@@ -8,7 +8,7 @@ import type { DiskSource, HostVolumeUsage } from './volume';
 export function hostVolumeUsage(host: Host, exclude?: { uuid: string; targetDev: string }): HostVolumeUsage {
   return {
     async otherDiskSources(): Promise<DiskSource[]> {
-      const guests = await host.call((c) => c.listAllDomains());
+      const guests = await host.domains();
       const out: DiskSource[] = [];
       for (const g of guests) {
         let xml: string;

@@ -86,19 +86,124 @@ export async function wrap<T>(call: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The LibvirtError itself, or the one an AppError was translated from. */
+export function libvirtErrorOf(err: unknown): LibvirtError | undefined {
+  if (err instanceof LibvirtError) return err;
+  if (err instanceof AppError && err.cause instanceof LibvirtError) return err.cause;
+  return undefined;
+}
+
+/** Whether err is (or was translated from) a libvirt failure with one of `codes` (any code when none given). */
+export function hasLibvirtCode(err: unknown, ...codes: ErrorCode[]): boolean {
+  const e = libvirtErrorOf(err);
+  return e !== undefined && (codes.length === 0 || codes.includes(e.code));
+}
+
 /** Connection-level failures: the agent cannot reach libvirt right now. */
 export function isConnectionError(err: unknown): boolean {
-  return isLibvirtError(err, ErrorCode.NO_CONNECT, ErrorCode.INVALID_CONN, ErrorCode.RPC);
+  return hasLibvirtCode(err, ErrorCode.NO_CONNECT, ErrorCode.INVALID_CONN, ErrorCode.RPC);
 }
 
 /**
- * Maps a libvirt failure onto the project's taxonomy. `what` names the thing
- * acted on (e.g. "domain 'web1'") so the message says what went wrong where.
+ * The driver refused a flag it does not support (the test driver, an older
+ * libvirt or hypervisor): the caller may retry without it.
  */
-export function toAppError(err: unknown, what: string, field = 'domain'): AppError {
+export function isFlagRejection(err: unknown): boolean {
+  return hasLibvirtCode(err, ErrorCode.INVALID_ARG, ErrorCode.NO_SUPPORT, ErrorCode.ARGUMENT_UNSUPPORTED);
+}
+
+/**
+ * QEMU's "Device ... is already in the process of unplug": a detach asked
+ * while an earlier one is still with the guest. Not a failure, the device is
+ * on its way out (Nova keeps waiting too).
+ */
+export function isUnplugPending(err: unknown): boolean {
+  return /already in the process of unplug/i.test(libvirtErrorOf(err)?.message ?? '');
+}
+
+/** Calls whose input is the client's domain XML: their content errors are the caller's to fix. */
+const DEFINITION_CALLS = new Set(['virDomainDefineXMLFlags', 'virDomainCreateXML']);
+
+/** What a call does, for messages ("starting domain 'web-1': ..."); `args` are the call's arguments. */
+const ACTIONS: Readonly<Record<string, (args: readonly unknown[]) => string>> = {
+  virDomainGetState: () => 'reading the state of',
+  virDomainIsActive: () => 'reading',
+  virDomainIsPersistent: () => 'reading',
+  virDomainHasManagedSaveImage: () => 'reading',
+  virDomainGetXMLDesc: () => 'reading the XML of',
+  virDomainShutdownFlags: () => 'shutting down',
+  virDomainDestroyFlags: () => 'destroying',
+  virDomainUndefineFlags: () => 'undefining',
+  virDomainCreateWithFlags: () => 'starting',
+  virDomainManagedSaveRemove: () => 'removing the managed-save image of',
+  virDomainDetachDeviceFlags: (args) => `detaching ${deviceOf(args[0])} from`,
+  virDomainAttachDeviceFlags: (args) => `attaching ${deviceOf(args[0])} to`,
+};
+
+/** "disk vdb" from a device's XML (its element and target), for messages. */
+function deviceOf(xml: unknown): string {
+  const text = typeof xml === 'string' ? xml : '';
+  const element = /^\s*<([A-Za-z]+)/.exec(text)?.[1] ?? 'device';
+  const target = /<target\b[^>]*\bdev=['"]([^'"]{1,32})['"]/.exec(text)?.[1];
+  return target ? `${element} ${target}` : `a ${element}`;
+}
+
+/** Request fields at fault when a call's input is refused (default "domain"). */
+const FIELDS: Readonly<Record<string, string>> = {
+  virDomainDefineXMLFlags: 'xml',
+  virDomainCreateXML: 'xml',
+  virDomainDetachDeviceFlags: 'volume',
+};
+
+/**
+ * A failed call on one domain in the project's taxonomy, naming what was
+ * done to which domain ("undefining domain 'web-1': ..."); the LibvirtError
+ * is the cause. Anything else passes through. Used by the Guests the agent's
+ * Host hands out, so flows and read handlers only ever see AppErrors.
+ */
+export function domainError(err: unknown, name: string, args: readonly unknown[] = []): unknown {
+  if (!(err instanceof LibvirtError)) return err;
+  const subject = `domain '${name}'`;
+  const action = ACTIONS[err.call]?.(args) ?? `${err.call} on`;
+  return toAppError(err, `${action} ${subject}`, FIELDS[err.call] ?? 'domain', subject);
+}
+
+/** What a connection-level call does, when its caller does not say. */
+const CONNECTION_ACTIONS: Readonly<Record<string, string>> = {
+  virDomainLookupByName: 'domain',
+  virDomainLookupByUUIDString: 'domain',
+  virDomainDefineXMLFlags: 'defining domain',
+  virDomainCreateXML: 'defining domain',
+  virConnectListAllDomains: 'listing domains',
+};
+
+/** A failed connection-level call (lookup, define, create, list, ...) in the taxonomy; `what` says what was being done. */
+export function connectionError(err: unknown, what?: string): unknown {
+  if (!(err instanceof LibvirtError)) return err;
+  return toAppError(err, what ?? CONNECTION_ACTIONS[err.call] ?? `libvirt ${err.call}`, FIELDS[err.call] ?? 'domain');
+}
+
+/**
+ * Maps a libvirt failure onto the project's taxonomy (the only place that
+ * does). `what` names the thing acted on (e.g. "starting domain 'web1'") so
+ * the message says what went wrong where; `subject` is what a NOT_FOUND names
+ * (default `what`).
+ */
+export function toAppError(err: unknown, what: string, field = 'domain', subject = what): AppError {
   if (err instanceof AppError) return err;
   if (!(err instanceof LibvirtError)) return new Internal(`${what}: ${err instanceof Error ? err.message : String(err)}`);
   const msg = `${what}: ${err.message} (libvirt ${err.codeName})`;
+  if (DEFINITION_CALLS.has(err.call)) {
+    // libvirt reports some content errors of client XML (e.g. "malformed uuid
+    // element") as internal errors, and a name clash as a failed operation;
+    // both are the caller's to fix.
+    if (err.code === ErrorCode.INTERNAL_ERROR && /malformed|could not parse|invalid|unknown|unsupported|expected/i.test(err.message)) {
+      return new InvalidArgument(field, `${what}: ${err.message}`, { cause: err });
+    }
+    if (err.code === ErrorCode.OPERATION_FAILED && /already exists/i.test(err.message)) {
+      return new FailedPrecondition(`${what}: ${err.message}`, { cause: err });
+    }
+  }
   // Some drivers report a state conflict ("Domain 'x' is already running")
   // as an internal error: it is the caller's race, not the agent's fault.
   if (err.code === ErrorCode.INTERNAL_ERROR && /\bis already (running|active)\b|\balready exists\b/i.test(err.message)) {
@@ -106,7 +211,7 @@ export function toAppError(err: unknown, what: string, field = 'domain'): AppErr
   }
   switch (err.code) {
     case ErrorCode.NO_DOMAIN:
-      return new NotFound(`${what} not found`, { cause: err });
+      return new NotFound(`${subject} not found`, { cause: err });
     case ErrorCode.XML_ERROR:
     case ErrorCode.XML_DETAIL:
     case ErrorCode.XML_INVALID_SCHEMA:

@@ -1,7 +1,10 @@
-// One libvirt domain: promise-returning wrappers over the binding's calls,
-// every failure as a LibvirtError naming the call.
-import { DomainState } from './constants';
-import { wrap } from './errors';
+// One libvirt domain: promise-returning wrappers over the binding's calls the
+// agent makes. A failure is a LibvirtError naming the call; a Guest the
+// agent's Host hands out (inTaxonomy()) reports it in the project's taxonomy
+// instead, naming the domain and what was done (libvirt/errors.ts
+// domainError), with the LibvirtError as its cause.
+import type { DomainState } from './constants';
+import { domainError, wrap } from './errors';
 import type { NativeDomain } from './native';
 
 export interface GuestState {
@@ -9,87 +12,79 @@ export interface GuestState {
   reason: number;
 }
 
+/** How a Guest reports a failed call. */
+export type GuestErrors = 'libvirt' | 'taxonomy';
+
 export class Guest {
   readonly name: string;
   readonly uuid: string;
   /** libvirt's runtime id as seen when this object was looked up; -1 when not running. */
   readonly id: number;
 
-  constructor(private readonly dom: NativeDomain) {
+  constructor(
+    protected readonly dom: NativeDomain,
+    private readonly errors: GuestErrors = 'libvirt',
+  ) {
     this.name = dom.getName();
     this.uuid = dom.getUUIDString();
     this.id = dom.getID();
   }
 
+  /** The same domain, its failures as AppErrors naming it (what the agent's Host hands out). */
+  inTaxonomy(): Guest {
+    return this.errors === 'taxonomy' ? this : new Guest(this.dom, 'taxonomy');
+  }
+
   state(): Promise<GuestState> {
-    return wrap('virDomainGetState', () => this.dom.getState());
+    return this.call('virDomainGetState', () => this.dom.getState());
   }
 
   async isActive(): Promise<boolean> {
-    return (await wrap('virDomainIsActive', () => this.dom.isActive())) === 1;
+    return (await this.call('virDomainIsActive', () => this.dom.isActive())) === 1;
   }
 
   async isPersistent(): Promise<boolean> {
-    return (await wrap('virDomainIsPersistent', () => this.dom.isPersistent())) === 1;
+    return (await this.call('virDomainIsPersistent', () => this.dom.isPersistent())) === 1;
   }
 
   async hasManagedSaveImage(): Promise<boolean> {
-    return (await wrap('virDomainHasManagedSaveImage', () => this.dom.hasManagedSaveImage(0))) === 1;
+    return (await this.call('virDomainHasManagedSaveImage', () => this.dom.hasManagedSaveImage(0))) === 1;
   }
 
   xml(flags = 0): Promise<string> {
-    return wrap('virDomainGetXMLDesc', () => this.dom.getXMLDesc(flags));
-  }
-
-  snapshotCount(): Promise<number> {
-    return wrap('virDomainSnapshotNum', () => this.dom.snapshotNum(0));
-  }
-
-  async createSnapshot(xml: string, flags = 0): Promise<void> {
-    await wrap('virDomainSnapshotCreateXML', () => this.dom.snapshotCreateXML(xml, flags));
-  }
-
-  async attachDevice(xml: string, flags: number): Promise<void> {
-    await wrap('virDomainAttachDeviceFlags', () => this.dom.attachDeviceFlags(xml, flags));
+    return this.call('virDomainGetXMLDesc', () => this.dom.getXMLDesc(flags));
   }
 
   async detachDevice(xml: string, flags: number): Promise<void> {
-    await wrap('virDomainDetachDeviceFlags', () => this.dom.detachDeviceFlags(xml, flags));
+    await this.call('virDomainDetachDeviceFlags', () => this.dom.detachDeviceFlags(xml, flags), [xml]);
   }
 
   async create(flags = 0): Promise<void> {
-    await wrap('virDomainCreateWithFlags', () => this.dom.createWithFlags(flags));
+    await this.call('virDomainCreateWithFlags', () => this.dom.createWithFlags(flags));
   }
 
   async shutdown(flags = 0): Promise<void> {
-    await wrap('virDomainShutdownFlags', () => this.dom.shutdownFlags(flags));
+    await this.call('virDomainShutdownFlags', () => this.dom.shutdownFlags(flags));
   }
 
   async destroy(flags = 0): Promise<void> {
-    await wrap('virDomainDestroyFlags', () => this.dom.destroyFlags(flags));
+    await this.call('virDomainDestroyFlags', () => this.dom.destroyFlags(flags));
   }
 
   async undefine(flags = 0): Promise<void> {
-    await wrap('virDomainUndefineFlags', () => this.dom.undefineFlags(flags));
-  }
-
-  async managedSave(flags = 0): Promise<void> {
-    await wrap('virDomainManagedSave', () => this.dom.managedSave(flags));
+    await this.call('virDomainUndefineFlags', () => this.dom.undefineFlags(flags));
   }
 
   async managedSaveRemove(): Promise<void> {
-    await wrap('virDomainManagedSaveRemove', () => this.dom.managedSaveRemove(0));
+    await this.call('virDomainManagedSaveRemove', () => this.dom.managedSaveRemove(0));
   }
 
-  async reset(): Promise<void> {
-    await wrap('virDomainReset', () => this.dom.reset(0));
-  }
-
-  async suspend(): Promise<void> {
-    await wrap('virDomainSuspend', () => this.dom.suspend());
-  }
-
-  async resume(): Promise<void> {
-    await wrap('virDomainResume', () => this.dom.resume());
+  /** One binding call: its failure as a LibvirtError, or translated (inTaxonomy). */
+  protected async call<T>(name: string, fn: () => Promise<T>, args: readonly unknown[] = []): Promise<T> {
+    try {
+      return await wrap(name, fn);
+    } catch (err) {
+      throw this.errors === 'taxonomy' ? domainError(err, this.name, args) : err;
+    }
   }
 }

@@ -2,6 +2,12 @@
 // notices when it dies (close callback or a connection error on a call) and
 // reconnects with backoff, re-registering events on the new connection.
 // While disconnected every call fails fast with Unavailable (retryable).
+//
+// It is also where the agent meets libvirt: every call the flows and read
+// handlers make goes through it (call(), lookup(), domains(), define(),
+// create()) or through a Guest it handed out, and every libvirt failure
+// leaves it translated once into the project's taxonomy (libvirt/errors.ts),
+// the LibvirtError kept as the cause.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 
@@ -10,7 +16,7 @@ import { CloseReason } from './constants';
 import {
   LibvirtConnection, type DeviceEventInfo, type LifecycleEventInfo, type OpenOptions,
 } from './connection';
-import { ErrorCode, isConnectionError, isLibvirtError } from './errors';
+import { connectionError, isConnectionError } from './errors';
 import type { Guest } from './guest';
 
 export interface DomainRef {
@@ -146,9 +152,10 @@ export class Host extends EventEmitter<HostEvents> {
 
   /**
    * Runs fn on the live connection; a connection-level failure marks the
-   * connection lost (so the Host reconnects) and becomes Unavailable.
+   * connection lost (so the Host reconnects) and becomes Unavailable, any
+   * other libvirt failure an AppError saying `what` was being done.
    */
-  async call<T>(fn: (c: LibvirtConnection) => Promise<T>): Promise<T> {
+  async call<T>(fn: (c: LibvirtConnection) => Promise<T>, what?: string): Promise<T> {
     const c = this.connection();
     try {
       return await fn(c);
@@ -157,19 +164,34 @@ export class Host extends EventEmitter<HostEvents> {
         this.lost(c, err instanceof Error ? err.message : String(err));
         throw new Unavailable(`libvirt at ${this.uri}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
-      throw err;
+      throw connectionError(err, what);
     }
   }
 
   /** Looks a domain up by uuid or name; NotFound when libvirt has no such domain. */
   async lookup(ref: DomainRef): Promise<Guest> {
-    const what = describeRef(ref);
-    try {
-      return await this.call((c) => (ref.uuid ? c.lookupByUUID(ref.uuid) : c.lookupByName(ref.name ?? '')));
-    } catch (err) {
-      if (isLibvirtError(err, ErrorCode.NO_DOMAIN)) throw new NotFound(`${what} not found`, { cause: err });
-      throw err;
-    }
+    // NO_DOMAIN becomes NotFound("domain 'x' not found").
+    return this.adopt(await this.call((c) => (ref.uuid ? c.lookupByUUID(ref.uuid) : c.lookupByName(ref.name ?? '')), describeRef(ref)));
+  }
+
+  /** Every domain libvirt knows (running and defined). */
+  async domains(): Promise<Guest[]> {
+    return (await this.call((c) => c.listAllDomains(), 'listing domains')).map((g) => g.inTaxonomy());
+  }
+
+  /** Defines a persistent domain from XML (failures name the field "xml"). */
+  async define(xml: string): Promise<Guest> {
+    return (await this.call((c) => c.defineXML(xml), 'defining domain')).inTaxonomy();
+  }
+
+  /** Creates (and starts) a transient domain from XML; `what` names it in failures (default "defining domain"). */
+  async create(xml: string, what = 'defining domain'): Promise<Guest> {
+    return (await this.call((c) => c.createXML(xml), what)).inTaxonomy();
+  }
+
+  /** A Guest lookup() found, as the agent uses it: its failures in the taxonomy (tests inject faults here). */
+  protected adopt(guest: Guest): Guest {
+    return guest.inTaxonomy();
   }
 
   /** Like lookup, but null instead of NotFound. */

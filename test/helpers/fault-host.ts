@@ -4,14 +4,16 @@
 // FAULT INJECTION THROUGH THE PORT: the test driver cannot produce the
 // failures the flows exist for (a QEMU that ignores SIGTERM, EBUSY from
 // virDomainDestroyFlags, a guest that ignores ACPI, a lost lifecycle event).
-// FaultyHost overrides lookup() (which find() goes through) and hands the
-// flows Guests whose methods first consult a per-domain FaultPlan; unplanned
-// calls reach the real test-driver domain. Everything else in the flows runs
+// FaultyHost overrides Host.adopt() (the Guests lookup() and find() hand out)
+// and hands the flows Guests whose methods first consult a per-domain
+// FaultPlan; unplanned calls reach the real test-driver domain. An injected
+// LibvirtError is translated as the Host translates a real one
+// (libvirt/errors.ts domainError). Everything else in the flows runs
 // unmodified.
 import { systemClock, type Clock } from '../../src/agent/clock';
-import { ErrorCode, LibvirtError } from '../../src/libvirt/errors';
+import { domainError, ErrorCode, LibvirtError } from '../../src/libvirt/errors';
 import type { Guest } from '../../src/libvirt/guest';
-import { Host, type DomainRef, type HostEvents } from '../../src/libvirt/host';
+import { describeRef, Host, type DomainRef, type HostEvents } from '../../src/libvirt/host';
 
 export type FaultMethod = 'shutdown' | 'destroy' | 'undefine' | 'create' | 'managedSaveRemove' | 'state' | 'detachDevice' | 'xml';
 
@@ -98,6 +100,13 @@ export function faults(guest: Guest, plan: FaultPlan): Guest {
   for (const method of FAULT_METHODS) {
     const real = (guest[method] as (...a: unknown[]) => Promise<unknown>).bind(guest);
     const fn = async (...args: unknown[]): Promise<unknown> => {
+      try {
+        return await planned(args);
+      } catch (err) {
+        throw domainError(err, guest.name, method === 'detachDevice' ? args : []);
+      }
+    };
+    const planned = async (args: unknown[]): Promise<unknown> => {
       // XML reads are frequent: only faked and logged when the plan names them.
       if (method === 'xml' && !plan.has('xml')) return real(...args);
       let outcome: Outcome | void = plan.next(method);
@@ -156,13 +165,13 @@ export class FaultyHost extends Host {
     return this.plans.get(uuid);
   }
 
-  /** The real Guest, bypassing any plan (what "someone else" on the host does). */
+  /** The real Guest, bypassing any plan (what "someone else" on the host does); its failures are LibvirtErrors. */
   async raw(ref: DomainRef): Promise<Guest> {
-    return super.lookup(ref);
+    return this.call((c) => (ref.uuid ? c.lookupByUUID(ref.uuid) : c.lookupByName(ref.name ?? '')), describeRef(ref));
   }
 
-  override async lookup(ref: DomainRef): Promise<Guest> {
-    const g = await super.lookup(ref);
+  protected override adopt(guest: Guest): Guest {
+    const g = super.adopt(guest);
     const plan = this.plans.get(g.uuid);
     return plan ? faults(g, plan) : g;
   }

@@ -185,4 +185,16 @@ describe('forceStop', () => {
     expect((await rejection(p)).message).toBe('cancelled by caller');
     expect(plan.count('destroy')).toBe(1);
   });
+
+  it('destroy.gracefulAttempts is the number of graceful attempts: 0 = SIGKILL at once, 3 = graceful until the last', async () => {
+    env = await makeEnv({ domains: [{ name: 'run', uuid: RUN }], config: (c) => { c.destroy.gracefulAttempts = 0; } });
+    const plan = env.inject(RUN);
+    expect(stepSeq((await stop(RUN)).steps)).toEqual(['destroy:ok']);
+    expect(plan.argsOf('destroy')).toEqual([[K]]);
+
+    env = await makeEnv({ domains: [{ name: 'run', uuid: RUN }], config: (c) => { c.destroy.gracefulAttempts = 3; } });
+    const busy = env.inject(RUN, { destroy: [destroyErrors.busy(), destroyErrors.busy(), destroyErrors.busy()] });
+    await stop(RUN);
+    expect(busy.argsOf('destroy')).toEqual([[G], [G], [G], [K]]);
+  });
 });

@@ -1,9 +1,10 @@
 // Operations: request-id replay, one operation at a time per domain (FIFO),
 // different domains in parallel, a queued operation giving up on its signal
 // without breaking the queue. Plus KeyedQueue and FakeClock on their own.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { FakeClock } from '../../src/agent/clock';
+import { destroy } from '../../src/agent/flows/destroy';
 import { powerOff } from '../../src/agent/flows/power-off';
 import { KeyedQueue } from '../../src/agent/locks';
 import { Operations } from '../../src/agent/operations';
@@ -172,6 +173,43 @@ describe('Operations: request-id replay', () => {
     expect((await ops.run('M', { ref: { uuid: A }, requestId: 'r3' }, flow)).replayed).toBe(true);
     expect((await ops.run('M', { ref: { uuid: A }, requestId: 'r1' }, flow)).replayed).toBe(false);
     expect(runs).toBe(4);
+  });
+});
+
+describe('Operations: the domain handed to the flow', () => {
+  it('the flow acts on the Guest the manager looked up: libvirt is asked once', async () => {
+    await setup();
+    const lookups = vi.spyOn(env.host, 'lookup');
+    const { value } = await ops.run('PowerOff', { ref: { name: 'a' }, requestId: '' }, async (ctx) => {
+      expect(ctx.target).toMatchObject({ ref: { name: 'a' }, guest: { uuid: A, name: 'a' } });
+      return lookups.mock.calls.length;
+    });
+    expect(value).toBe(1);
+    // The flow's own lookup of the same ref is the manager's Guest; after its destroy it reads the state again (one more).
+    await ops.run('PowerOff', { ref: { uuid: A }, requestId: '' }, off(A));
+    expect(lookups.mock.calls.map((c) => c[0])).toEqual([{ name: 'a' }, { uuid: A }, { uuid: A }]);
+  });
+
+  it('an operation finished between the lookup and the turn: the domain is looked up again at the turn', async () => {
+    await setup();
+    const gate = deferred();
+    const first = ops.run('Destroy', { ref: { uuid: A }, requestId: '' }, async () => {
+      await gate.promise;
+      // Someone's operation undefines A (through a Guest of its own).
+      const raw = await env.host.raw({ uuid: A });
+      await raw.destroy();
+      await raw.undefine();
+      return { found: true, undefined: true };
+    });
+    const lookups = vi.spyOn(env.host, 'lookup');
+    const second = ops.run('Destroy', { ref: { uuid: A }, requestId: '' },
+      (ctx) => destroy(env.deps, ctx, { ref: { uuid: A }, destroyDisks: false, keepNvram: false, volumes: [] }));
+    await eventually(() => ops.queued(A) === 2, 'both queued');
+    gate.resolve();
+    expect((await first).value).toMatchObject({ found: true, undefined: true });
+    // The first one undefined A while the second waited: gone is success, not a stale handle's NOT_FOUND.
+    expect((await second).value).toMatchObject({ found: false });
+    expect(lookups.mock.calls.map((c) => c[0])).toEqual([{ uuid: A }, { uuid: A }]);
   });
 });
 

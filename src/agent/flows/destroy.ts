@@ -7,14 +7,15 @@
 // disconnected on the host and, addressed by uuid with destroy_disks, the
 // instance directory and the <uuid>_* RBD images and LVs are removed.
 import { DomainXMLFlags, UndefineFlags } from '../../libvirt/constants';
-import { ErrorCode, isLibvirtError, toAppError, type LibvirtError } from '../../libvirt/errors';
+import { ErrorCode, hasLibvirtCode, isFlagRejection, libvirtErrorOf } from '../../libvirt/errors';
 import type { Guest } from '../../libvirt/guest';
 import type { DomainRef } from '../../libvirt/host';
 import { errorMessage } from '../../errors';
 import { removeInstanceDisks } from '../disks';
 import type { VolumeAttachment } from '../volume';
-import { checkVolume, disconnectVolume } from './disconnect-volume';
+import { checkVolume, disconnectFrom } from './disconnect-volume';
 import { forceStop } from './force-stop';
+import { targetOf } from './target';
 import type { FlowDeps, OpContext } from './types';
 
 export interface DestroyInput {
@@ -44,9 +45,9 @@ export function undefineFlagNames(flags: number): string {
   return FLAG_NAMES.filter(([bit]) => flags & bit).map(([, n]) => n).join('|') || 'none';
 }
 
-/** Which flags to drop after a rejection: the ones libvirt names, else the least essential one left. */
-function rejectedBits(err: LibvirtError, flags: number): number {
-  const m = /unsupported flags \(0x([0-9a-f]+)\)/i.exec(err.message);
+/** Which flags to drop after a rejection: the ones libvirt names (in `message`), else the least essential one left. */
+function rejectedBits(message: string, flags: number): number {
+  const m = /unsupported flags \(0x([0-9a-f]+)\)/i.exec(message);
   if (m) {
     const bits = parseInt(m[1]!, 16) & flags;
     if (bits) return bits;
@@ -56,10 +57,6 @@ function rejectedBits(err: LibvirtError, flags: number): number {
     if (flags & bit) return bit;
   }
   return flags;
-}
-
-function isFlagRejection(err: unknown): err is LibvirtError {
-  return isLibvirtError(err, ErrorCode.INVALID_ARG, ErrorCode.NO_SUPPORT, ErrorCode.ARGUMENT_UNSUPPORTED);
 }
 
 /** Undefine with the full flag set, stepping down on rejected flags. */
@@ -72,19 +69,20 @@ async function undefineGuest(ctx: OpContext, guest: Guest, keepNvram: boolean): 
       ctx.steps.record('undefine', 'ok', `flags ${undefineFlagNames(flags)}`);
       return;
     } catch (err) {
-      if (isLibvirtError(err, ErrorCode.NO_DOMAIN)) {
+      if (hasLibvirtCode(err, ErrorCode.NO_DOMAIN)) {
         ctx.steps.record('undefine', 'skipped', 'domain already gone');
         return;
       }
-      if (!isFlagRejection(err) || flags === 0) throw toAppError(err, `undefining domain '${guest.name}'`);
-      const drop = rejectedBits(err, flags);
+      if (!isFlagRejection(err) || flags === 0) throw err;
+      const message = libvirtErrorOf(err)?.message ?? errorMessage(err);
+      const drop = rejectedBits(message, flags);
       if (drop & UndefineFlags.MANAGED_SAVE && (await guest.hasManagedSaveImage())) {
         // Without the flag libvirt refuses to undefine a domain with an image: remove it first.
         await ctx.steps.run('managed-save-remove', () => guest.managedSaveRemove());
       }
       const next = flags & ~drop;
       ctx.steps.record('undefine', 'fallback',
-        `flags ${undefineFlagNames(flags)} rejected (${err.message}); retrying with ${undefineFlagNames(next)}`);
+        `flags ${undefineFlagNames(flags)} rejected (${message}); retrying with ${undefineFlagNames(next)}`);
       flags = next;
     }
   }
@@ -95,10 +93,10 @@ async function undefineGuest(ctx: OpContext, guest: Guest, keepNvram: boolean): 
  * warning (the instance is going away); without, it aborts the Destroy.
  */
 async function disconnectVolumes(deps: FlowDeps, ctx: OpContext, input: DestroyInput, volumes: VolumeAttachment[],
-  ref: DomainRef | undefined, result: DestroyResult): Promise<void> {
+  guest: Guest | undefined, result: DestroyResult): Promise<void> {
   for (const vol of volumes) {
     try {
-      const r = await disconnectVolume(deps, ctx, { ref, volume: vol, force: false, ignoreErrors: input.destroyDisks });
+      const r = await disconnectFrom(deps, ctx, guest, vol, { force: false, ignoreErrors: input.destroyDisks });
       result.warnings.push(...r.warnings.map((w) => `volume ${vol.volume_id}: ${w}`));
     } catch (err) {
       if (!input.destroyDisks) throw err;
@@ -129,7 +127,7 @@ async function cleanupWithoutDomain(deps: FlowDeps, ctx: OpContext, input: Destr
 export async function destroy(deps: FlowDeps, ctx: OpContext, input: DestroyInput): Promise<DestroyResult> {
   const volumes = await Promise.all(input.volumes.map((v, i) => checkVolume(v, deps.config.localVolumeDirs, `volumes[${i}]`)));
   const result: DestroyResult = { found: false, wasRunning: false, undefined: false, managedSaveRemoved: false, warnings: [] };
-  const guest = await deps.host.find(input.ref);
+  const guest = await targetOf(deps, ctx, input.ref);
   if (!guest) return cleanupWithoutDomain(deps, ctx, input, volumes, result);
   result.found = true;
   const persistent = await guest.isPersistent();
@@ -145,7 +143,7 @@ export async function destroy(deps: FlowDeps, ctx: OpContext, input: DestroyInpu
   }
 
   // 2. volumes
-  await disconnectVolumes(deps, ctx, input, volumes, { uuid: guest.uuid }, result);
+  await disconnectVolumes(deps, ctx, input, volumes, guest, result);
 
   // 3. the domain's own disks, by the ownership rule
   if (input.destroyDisks) {

@@ -6,7 +6,7 @@
 import { DeviceModifyFlags, DomainXMLFlags } from '../../libvirt/constants';
 import type { DeviceEventInfo } from '../../libvirt/connection';
 import { parseDomainXml, type DiskInfo } from '../../libvirt/domain-xml';
-import { ErrorCode, isLibvirtError, toAppError } from '../../libvirt/errors';
+import { ErrorCode, hasLibvirtCode, isUnplugPending } from '../../libvirt/errors';
 import type { Guest } from '../../libvirt/guest';
 import type { DomainRef } from '../../libvirt/host';
 import { Conflict, InvalidArgument, Timeout, errorMessage } from '../../errors';
@@ -15,6 +15,7 @@ import {
   checkVolumePaths, disconnectHost, ErrorPolicy, findVolumeDisk, isQemuNativeNetworkDisk, validateConnectionData, type VolumeAttachment,
 } from '../volume';
 import { volumeContext } from '../volume-disk';
+import { targetOf } from './target';
 import type { FlowDeps, OpContext } from './types';
 
 export interface DisconnectVolumeInput {
@@ -93,24 +94,13 @@ async function liveDisk(guest: Guest, targetDev: string): Promise<DiskInfo | und
   return parseDomainXml(await guest.xml()).disks.find((d) => d.targetDev === targetDev);
 }
 
-/**
- * libvirt's answer (QEMU's "Device … is already in the process of unplug")
- * when a detach is asked while an earlier one is still with the guest: not a
- * failure, the device is on its way out. Nova keeps waiting too.
- */
-function isUnplugPending(err: unknown): boolean {
-  return isLibvirtError(err) && /already in the process of unplug/i.test(err.message);
-}
-
 /** Removes the disk from the persistent definition only; a disk already gone from it is fine. */
 async function detachConfig(ctx: OpContext, guest: Guest, disk: DiskInfo): Promise<void> {
   await ctx.steps.run('detach-config', async (step) => {
     try {
       await guest.detachDevice(disk.xml, DeviceModifyFlags.CONFIG);
     } catch (err) {
-      if (!isLibvirtError(err, ErrorCode.DEVICE_MISSING)) {
-        throw toAppError(err, `detaching ${disk.targetDev} from the definition of '${guest.name}'`, 'volume');
-      }
+      if (!hasLibvirtCode(err, ErrorCode.DEVICE_MISSING)) throw err;
       step.outcome('skipped');
       step.detail('not in the definition');
     }
@@ -149,13 +139,11 @@ async function detachLive(deps: FlowDeps, ctx: OpContext, guest: Guest, disk: Di
         }
       });
     } catch (err) {
-      if (isLibvirtError(err, ErrorCode.DEVICE_MISSING) || !(await liveDisk(guest, disk.targetDev))) {
+      if (hasLibvirtCode(err, ErrorCode.DEVICE_MISSING) || !(await liveDisk(guest, disk.targetDev))) {
         return released('gone from the live XML');
       }
       // libvirt refuses a second request while the guest still works on the first.
-      if (!isLibvirtError(err, ErrorCode.OPERATION_FAILED, ErrorCode.OPERATION_INVALID) || i === attempts) {
-        throw toAppError(err, `detaching ${what} from '${guest.name}'`, 'volume');
-      }
+      if (!hasLibvirtCode(err, ErrorCode.OPERATION_FAILED, ErrorCode.OPERATION_INVALID) || i === attempts) throw err;
     }
     const outcome = await event;
     if (outcome === 'failed') throw new Conflict(`the guest refused to release ${what} (DEVICE_REMOVAL_FAILED)`);
@@ -165,31 +153,40 @@ async function detachLive(deps: FlowDeps, ctx: OpContext, guest: Guest, disk: Di
   throw new Timeout(`${what} was not released by guest '${guest.name}' after ${attempts} detach requests of ${timeoutSeconds}s each`);
 }
 
+/** The disks of the domain that are the volume (live and persistent); undefined when the domain is gone meanwhile. */
+async function volumeDisks(deps: FlowDeps, guest: Guest, vol: VolumeAttachment)
+  : Promise<{ live?: DiskInfo; config?: DiskInfo } | undefined> {
+  try {
+    const persistent = await guest.isPersistent();
+    const active = await guest.isActive();
+    // Disks come from the parsed <devices> element only (a <disk> in <metadata> is not one).
+    const live = active ? findVolumeDisk(vol, parseDomainXml(await guest.xml()).disks, deps.config.nfsMountBase) : undefined;
+    const inactiveXml = persistent ? await guest.xml(DomainXMLFlags.INACTIVE) : '';
+    const config = persistent ? findVolumeDisk(vol, parseDomainXml(inactiveXml).disks, deps.config.nfsMountBase) : undefined;
+    return { live, config };
+  } catch (err) {
+    // A transient domain is gone once stopped (e.g. by Destroy just before).
+    if (hasLibvirtCode(err, ErrorCode.NO_DOMAIN)) return undefined;
+    throw err;
+  }
+}
+
 /** The guest half; returns whether the disk is gone from the domain. */
-async function detachFromDomain(deps: FlowDeps, ctx: OpContext, ref: DomainRef, vol: VolumeAttachment, policy: ErrorPolicy)
+async function detachFromDomain(deps: FlowDeps, ctx: OpContext, guest: Guest | null, vol: VolumeAttachment, policy: ErrorPolicy)
   : Promise<{ gone: boolean; disk?: DiskInfo; uuid?: string }> {
-  const guest = await deps.host.find(ref);
-  if (!guest) {
+  const disks = guest ? await volumeDisks(deps, guest, vol) : undefined;
+  if (!guest || !disks) {
     ctx.steps.record('detach', 'skipped', 'domain not found: nothing to detach');
     return { gone: true };
   }
-  const persistent = await guest.isPersistent();
-  const active = await guest.isActive();
-  // Disks come from the parsed <devices> element only (a <disk> in <metadata> is not one).
-  const live = active ? findVolumeDisk(vol, parseDomainXml(await guest.xml()).disks, deps.config.nfsMountBase) : undefined;
-  const inactiveXml = persistent ? await guest.xml(DomainXMLFlags.INACTIVE) : '';
-  const config = persistent ? findVolumeDisk(vol, parseDomainXml(inactiveXml).disks, deps.config.nfsMountBase) : undefined;
+  const { live, config } = disks;
   if (!live && !config) {
     ctx.steps.record('detach', 'skipped', 'volume not attached');
     return { gone: true };
   }
   const attempt = await policy.attempt('detach', async () => {
     if (live) await detachLive(deps, ctx, guest, live, config);
-    else if (config) {
-      await guest.detachDevice(config.xml, DeviceModifyFlags.CONFIG).catch((err: unknown) => {
-        throw toAppError(err, `detaching ${config.targetDev} from the definition of '${guest.name}'`, 'volume');
-      });
-    }
+    else if (config) await guest.detachDevice(config.xml, DeviceModifyFlags.CONFIG);
   });
   return { gone: attempt.ok, disk: live ?? config, uuid: guest.uuid };
 }
@@ -197,14 +194,24 @@ async function detachFromDomain(deps: FlowDeps, ctx: OpContext, ref: DomainRef, 
 export async function disconnectVolume(deps: FlowDeps, ctx: OpContext, input: DisconnectVolumeInput)
   : Promise<DisconnectVolumeResult> {
   const vol = await checkVolume(input.volume, deps.config.localVolumeDirs);
-  const policy = new ErrorPolicy({ force: input.force, ignoreErrors: input.ignoreErrors }, ctx.steps);
-  let detached = input.ref === undefined;
+  const guest = input.ref ? await targetOf(deps, ctx, input.ref) : undefined;
+  return disconnectFrom(deps, ctx, guest, vol, input);
+}
+
+/**
+ * DisconnectVolume of a checked volume (checkVolume) for a domain already
+ * looked up: its Guest, null when libvirt has none, undefined for a
+ * host-only disconnect.
+ */
+export async function disconnectFrom(deps: FlowDeps, ctx: OpContext, guest: Guest | null | undefined, vol: VolumeAttachment,
+  flags: { force: boolean; ignoreErrors: boolean }): Promise<DisconnectVolumeResult> {
+  const policy = new ErrorPolicy({ force: flags.force, ignoreErrors: flags.ignoreErrors }, ctx.steps);
+  let detached = guest === undefined;
   let disk: DiskInfo | undefined;
   let uuid: string | undefined;
-  if (input.ref) {
-    ({ gone: detached, disk, uuid } = await detachFromDomain(deps, ctx, input.ref, vol, policy));
+  if (guest !== undefined) {
+    ({ gone: detached, disk, uuid } = await detachFromDomain(deps, ctx, guest, vol, policy));
   }
-
   let hostDone = false;
   if (disk && isQemuNativeNetworkDisk(disk.type, disk.protocol)) {
     ctx.steps.record('host-disconnect', 'skipped', `QEMU opens ${disk.protocol} itself: nothing on the host`);

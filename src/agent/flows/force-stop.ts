@@ -1,10 +1,11 @@
 // Destroying a running domain, used by every flow: graceful first (SIGTERM,
-// so QEMU can flush), then without the flag (SIGKILL) when QEMU does not go,
-// a bounded number of times with backoff. Gone or already off is success.
+// so QEMU can flush; destroy.gracefulAttempts times), then without the flag
+// (SIGKILL) when QEMU does not go, a bounded number of times with backoff.
+// Gone or already off is success.
 import { DomainState, DestroyFlags, isStopped } from '../../libvirt/constants';
-import { ErrorCode, isLibvirtError, toAppError } from '../../libvirt/errors';
+import { ErrorCode, hasLibvirtCode, libvirtErrorOf } from '../../libvirt/errors';
 import type { Guest } from '../../libvirt/guest';
-import { FailedPrecondition } from '../../errors';
+import { errorMessage, FailedPrecondition } from '../../errors';
 import type { FlowDeps, OpContext } from './types';
 
 export interface ForceStopResult {
@@ -18,8 +19,8 @@ export interface ForceStopResult {
 
 /** libvirt failures after which another destroy attempt can succeed. */
 function isRetryable(err: unknown): boolean {
-  return isLibvirtError(err, ErrorCode.OPERATION_TIMEOUT, ErrorCode.SYSTEM_ERROR, ErrorCode.OPERATION_FAILED)
-    || (isLibvirtError(err, ErrorCode.INTERNAL_ERROR) && /terminate process|EBUSY|busy/i.test(err.message));
+  return hasLibvirtCode(err, ErrorCode.OPERATION_TIMEOUT, ErrorCode.SYSTEM_ERROR, ErrorCode.OPERATION_FAILED)
+    || (hasLibvirtCode(err, ErrorCode.INTERNAL_ERROR) && /terminate process|EBUSY|busy/i.test(libvirtErrorOf(err)?.message ?? ''));
 }
 
 /**
@@ -34,26 +35,26 @@ async function stoppedOrGone(deps: FlowDeps, uuid: string): Promise<{ guest: Gue
 }
 
 export async function forceStop(deps: FlowDeps, ctx: OpContext, start: Guest): Promise<ForceStopResult> {
-  const { attempts, backoffMs } = deps.config.destroy;
+  const { attempts, gracefulAttempts, backoffMs } = deps.config.destroy;
   let guest = start;
   let destroyed = false;
   let lastError = '';
   for (let i = 0; i < attempts; i++) {
-    const graceful = i < Math.min(2, attempts - 1);
+    const graceful = i < Math.min(gracefulAttempts, attempts - 1);
     const flags = graceful ? DestroyFlags.GRACEFUL : DestroyFlags.DEFAULT;
     const name = graceful ? 'destroy-graceful' : 'destroy';
     try {
       await ctx.steps.run(name, () => guest.destroy(flags), { failedAs: 'warning' });
       destroyed = true;
     } catch (err) {
-      if (isLibvirtError(err, ErrorCode.NO_DOMAIN)) return { destroyed, gone: true, state: DomainState.SHUTOFF };
-      if (isLibvirtError(err, ErrorCode.OPERATION_INVALID)) {
+      if (hasLibvirtCode(err, ErrorCode.NO_DOMAIN)) return { destroyed, gone: true, state: DomainState.SHUTOFF };
+      if (hasLibvirtCode(err, ErrorCode.OPERATION_INVALID)) {
         const now = await stoppedOrGone(deps, guest.uuid);
         if (now.stopped) return { destroyed, gone: now.guest === null, state: now.state };
-        throw toAppError(err, `domain '${guest.name}'`);
+        throw err;
       }
-      if (!isRetryable(err)) throw toAppError(err, `destroying domain '${guest.name}'`);
-      lastError = (err as Error).message;
+      if (!isRetryable(err)) throw err;
+      lastError = libvirtErrorOf(err)?.message ?? errorMessage(err);
       ctx.logger.warn({ uuid: guest.uuid, attempt: i + 1, err: lastError }, 'destroy failed, retrying');
       if (i + 1 < attempts) await deps.clock.sleep(backoffMs * 2 ** i, ctx.signal);
       continue;

@@ -8,14 +8,14 @@
 
 import { DomainState, DomainXMLFlags, LifecycleEvent } from '../../libvirt/constants';
 import { parseDomainXml } from '../../libvirt/domain-xml';
-import { toAppError } from '../../libvirt/errors';
 import type { Guest } from '../../libvirt/guest';
-import type { DomainRef } from '../../libvirt/host';
+import { describeRef, type DomainRef } from '../../libvirt/host';
 import { FailedPrecondition, isAppError, NotFound, Timeout, Unavailable } from '../../errors';
 import { pathExists } from '../host-fs';
 import type { VolumeAttachment } from '../volume';
 import { checkVolumesForConnect, connectChecked } from './connect-volume';
 import { forceStop } from './force-stop';
+import { targetOf } from './target';
 import type { FlowDeps, OpContext } from './types';
 import { waitForGuest } from './wait';
 
@@ -60,21 +60,17 @@ interface Target {
 }
 
 /**
- * Looks the domain up. A transient domain is gone from libvirt once it stops
+ * The domain to restart. A transient domain is gone from libvirt once it stops
  * (guest shutdown, crash, destroy): when the agent holds its stored copy, that
  * copy is the target, so it can be started again.
  */
-async function lookupTarget(deps: FlowDeps, ref: DomainRef): Promise<Target> {
-  try {
-    const guest = await deps.host.lookup(ref);
-    return { guest, uuid: guest.uuid, name: guest.name };
-  } catch (err) {
-    const uuid = ref.uuid?.toLowerCase();
-    if (!(err instanceof NotFound) || !uuid) throw err;
-    const xml = await deps.store.load(uuid).catch(() => null);
-    if (xml === null) throw err;
-    return { guest: null, uuid, name: parseDomainXml(xml).name || uuid };
-  }
+async function restartTarget(deps: FlowDeps, ctx: OpContext, ref: DomainRef): Promise<Target> {
+  const guest = await targetOf(deps, ctx, ref);
+  if (guest) return { guest, uuid: guest.uuid, name: guest.name };
+  const uuid = ref.uuid?.toLowerCase();
+  const xml = uuid ? await deps.store.load(uuid).catch(() => null) : null;
+  if (!uuid || xml === null) throw new NotFound(`${describeRef(ref)} not found`);
+  return { guest: null, uuid, name: parseDomainXml(xml).name || uuid };
 }
 
 /** The definition to start from: inactive XML, or the stored transient copy. */
@@ -121,12 +117,8 @@ async function restart(deps: FlowDeps, ctx: OpContext, input: PowerOnInput, volu
   const deadlineAt = deps.clock.now() + input.waitTimeoutSeconds * 1000;
   let uuid = target.uuid;
   await steps.run('start', async () => {
-    try {
-      if (def.persistent && guest) await guest.create();
-      else uuid = (await deps.host.call((c) => c.createXML(def.xml))).uuid;
-    } catch (err) {
-      throw toAppError(err, `starting domain '${name}'`);
-    }
+    if (def.persistent && guest) await guest.create();
+    else uuid = (await deps.host.create(def.xml, `starting domain '${name}'`)).uuid;
   });
 
   let last = DomainState.NOSTATE;
@@ -154,7 +146,7 @@ async function restart(deps: FlowDeps, ctx: OpContext, input: PowerOnInput, volu
 export async function powerOn(deps: FlowDeps, ctx: OpContext, input: PowerOnInput): Promise<PowerOnResult> {
   const started = deps.clock.now();
   const volumes = await checkVolumesForConnect(deps, input.volumes ?? [], 'volumes');
-  const target = await lookupTarget(deps, input.ref);
+  const target = await restartTarget(deps, ctx, input.ref);
   const state = target.guest ? (await target.guest.state()).state : DomainState.SHUTOFF;
   if (state === DomainState.RUNNING || state === DomainState.BLOCKED) {
     ctx.steps.record('check-state', 'skipped', 'already running');
@@ -167,5 +159,5 @@ export async function powerOn(deps: FlowDeps, ctx: OpContext, input: PowerOnInpu
 export async function hardReboot(deps: FlowDeps, ctx: OpContext, input: PowerOnInput): Promise<PowerOnResult> {
   const started = deps.clock.now();
   const volumes = await checkVolumesForConnect(deps, input.volumes ?? [], 'volumes');
-  return restart(deps, ctx, input, volumes, await lookupTarget(deps, input.ref), started);
+  return restart(deps, ctx, input, volumes, await restartTarget(deps, ctx, input.ref), started);
 }

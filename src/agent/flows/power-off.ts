@@ -5,11 +5,13 @@
 // power_off always ends in a destroy): with on_crash=preserve its QEMU keeps
 // running, holding its memory, until someone does.
 import { DomainState, LifecycleEvent, ShutdownFlags, isStopped } from '../../libvirt/constants';
-import { ErrorCode, isLibvirtError, toAppError } from '../../libvirt/errors';
+import { ErrorCode, hasLibvirtCode, isFlagRejection } from '../../libvirt/errors';
 import type { Guest } from '../../libvirt/guest';
 import { parseDomainXml } from '../../libvirt/domain-xml';
 import type { DomainRef } from '../../libvirt/host';
+import { errorMessage } from '../../errors';
 import { forceStop } from './force-stop';
+import { requireTarget } from './target';
 import type { FlowDeps, OpContext, ShutdownMethodName } from './types';
 import { waitForGuest } from './wait';
 
@@ -53,7 +55,7 @@ async function requestShutdown(guest: Guest, methods: ShutdownMethodName[], hasA
       return m;
     } catch (err) {
       last = err;
-      allRejected &&= isLibvirtError(err, ErrorCode.INVALID_ARG, ErrorCode.NO_SUPPORT, ErrorCode.ARGUMENT_UNSUPPORTED);
+      allRejected &&= isFlagRejection(err);
     }
   }
   if (!allRejected) throw last;
@@ -61,42 +63,20 @@ async function requestShutdown(guest: Guest, methods: ShutdownMethodName[], hasA
   return 'default';
 }
 
+/** How a clean shutdown ended: stopped by itself, crashed meanwhile, or not stopped (it has to be destroyed). */
+type CleanShutdown =
+  | { outcome: 'stopped'; requests: number; state: DomainState }
+  | { outcome: 'crashed' | 'not-stopped'; requests: number };
+
 /**
- * A CRASHED domain: libvirt reports it so while QEMU is kept (on_crash=
- * preserve) and, for some drivers, after it is gone. Destroy it either way;
- * force-stop treats "not running" as done.
+ * Nova's _clean_shutdown: ask the guest to shut down, re-ask every retry
+ * interval (a booting guest can miss the first ACPI event), and wait for
+ * libvirt's STOPPED event (a state check as backstop) until the timeout.
  */
-async function destroyCrashed(deps: FlowDeps, ctx: OpContext, guest: Guest, requests: number,
-  result: (clean: boolean, requests: number, state: DomainState) => PowerOffResult): Promise<PowerOffResult> {
-  if (!(await guest.isActive().catch(() => false))) {
-    ctx.steps.record('check-state', 'skipped', 'CRASHED, no process left: nothing to destroy');
-    return result(false, requests, DomainState.CRASHED);
-  }
-  ctx.steps.record('check-state', 'ok', 'CRASHED with its QEMU process still there (on_crash=preserve): destroying');
-  try {
-    return result(false, requests, (await forceStop(deps, ctx, guest)).state);
-  } catch (err) {
-    throw toAppError(err, `domain '${guest.name}'`);
-  }
-}
-
-export async function powerOff(deps: FlowDeps, ctx: OpContext, input: PowerOffInput): Promise<PowerOffResult> {
+async function cleanShutdown(deps: FlowDeps, ctx: OpContext, guest: Guest, input: PowerOffInput, state: DomainState, started: number)
+  : Promise<CleanShutdown> {
   const { clock } = deps;
-  const started = clock.now();
-  const result = (clean: boolean, shutdownRequests: number, powerState: DomainState): PowerOffResult =>
-    ({ clean, shutdownRequests, powerState, elapsedMs: Math.round(clock.now() - started) });
-
-  const guest = await deps.host.lookup(input.ref);
-  const { state } = await guest.state();
-  if (state === DomainState.CRASHED) return destroyCrashed(deps, ctx, guest, 0, result);
-  if (isStopped(state)) {
-    ctx.steps.record('check-state', 'skipped', `already ${DomainState[state]}`);
-    return result(true, 0, state);
-  }
-  if (input.timeoutSeconds === 0) {
-    return result(false, 0, (await forceStop(deps, ctx, guest)).state);
-  }
-
+  if (input.timeoutSeconds === 0) return { outcome: 'not-stopped', requests: 0 };
   const hasAgent = input.methods.includes('guest_agent')
     && parseDomainXml(await guest.xml()).hasGuestAgentChannel;
   const deadlineAt = started + input.timeoutSeconds * 1000;
@@ -104,7 +84,7 @@ export async function powerOff(deps: FlowDeps, ctx: OpContext, input: PowerOffIn
   let requests = 0;
 
   // The last state read, so the answer needs no extra libvirt round trip.
-  let last = state as DomainState;
+  let last = state;
   const stoppedNow = async () => isStopped((last = await stateOf(deps, guest.uuid)));
   if (state === DomainState.SHUTDOWN) {
     // Already on its way down (asked by someone else): wait, don't ask again yet.
@@ -120,12 +100,12 @@ export async function powerOff(deps: FlowDeps, ctx: OpContext, input: PowerOffIn
       ctx.logger.debug({ uuid: guest.uuid, method }, 'shutdown requested');
     } catch (err) {
       // Gone (a transient domain that stopped) or stopped meanwhile.
-      if (isLibvirtError(err, ErrorCode.NO_DOMAIN) || (await stoppedNow())) {
-        return result(true, 0, await stateOf(deps, guest.uuid));
+      if (hasLibvirtCode(err, ErrorCode.NO_DOMAIN) || (await stoppedNow())) {
+        return { outcome: 'stopped', requests: 0, state: await stateOf(deps, guest.uuid) };
       }
       // The guest cannot be asked at all: waiting would only delay the destroy.
-      ctx.logger.warn({ uuid: guest.uuid, err: (err as Error).message }, 'shutdown request failed; destroying');
-      return result(false, 0, (await forceStop(deps, ctx, guest)).state);
+      ctx.logger.warn({ uuid: guest.uuid, err: errorMessage(err) }, 'shutdown request failed; destroying');
+      return { outcome: 'not-stopped', requests: 0 };
     }
   }
 
@@ -145,26 +125,55 @@ export async function powerOff(deps: FlowDeps, ctx: OpContext, input: PowerOffIn
       signal: ctx.signal,
     });
     if (waited.done) {
-      if (last === DomainState.CRASHED) return destroyCrashed(deps, ctx, guest, requests, result);
+      if (last === DomainState.CRASHED) return { outcome: 'crashed', requests };
       const detail = waited.eventAt === undefined ? 'state check' : `event +${Date.now() - waited.eventAt}ms`;
       ctx.steps.record('wait-stopped', 'ok', detail, clock.now() - started);
-      return result(true, requests, last);
+      return { outcome: 'stopped', requests, state: last };
     }
     if (clock.now() >= deadlineAt) break;
     try {
       await requestShutdown(guest, input.methods, hasAgent);
     } catch (err) {
       // The guest may just have stopped; the next check tells.
-      ctx.steps.record('shutdown-retry', 'warning', (err as Error).message);
+      ctx.steps.record('shutdown-retry', 'warning', errorMessage(err));
     }
     requests++;
     retryAt += retryMs;
   }
-
   ctx.steps.record('wait-stopped', 'failed', `not stopped after ${input.timeoutSeconds}s and ${requests} requests`);
-  try {
-    return result(false, requests, (await forceStop(deps, ctx, guest)).state);
-  } catch (err) {
-    throw toAppError(err, `domain '${guest.name}'`);
+  return { outcome: 'not-stopped', requests };
+}
+
+/**
+ * A CRASHED domain: libvirt reports it so while QEMU is kept (on_crash=
+ * preserve) and, for some drivers, after it is gone. Destroy it either way;
+ * force-stop treats "not running" as done. Returns the state it is left in.
+ */
+async function destroyCrashed(deps: FlowDeps, ctx: OpContext, guest: Guest): Promise<DomainState> {
+  if (!(await guest.isActive().catch(() => false))) {
+    ctx.steps.record('check-state', 'skipped', 'CRASHED, no process left: nothing to destroy');
+    return DomainState.CRASHED;
   }
+  ctx.steps.record('check-state', 'ok', 'CRASHED with its QEMU process still there (on_crash=preserve): destroying');
+  return (await forceStop(deps, ctx, guest)).state;
+}
+
+/** Nova's power_off: a clean shutdown within the timeout, else destroy. */
+export async function powerOff(deps: FlowDeps, ctx: OpContext, input: PowerOffInput): Promise<PowerOffResult> {
+  const started = deps.clock.now();
+  const result = (clean: boolean, shutdownRequests: number, powerState: DomainState): PowerOffResult =>
+    ({ clean, shutdownRequests, powerState, elapsedMs: Math.round(deps.clock.now() - started) });
+
+  const guest = await requireTarget(deps, ctx, input.ref);
+  const { state } = await guest.state();
+  if (state === DomainState.CRASHED) return result(false, 0, await destroyCrashed(deps, ctx, guest));
+  if (isStopped(state)) {
+    ctx.steps.record('check-state', 'skipped', `already ${DomainState[state]}`);
+    return result(true, 0, state);
+  }
+
+  const shutdown = await cleanShutdown(deps, ctx, guest, input, state, started);
+  if (shutdown.outcome === 'stopped') return result(true, shutdown.requests, shutdown.state);
+  if (shutdown.outcome === 'crashed') return result(false, shutdown.requests, await destroyCrashed(deps, ctx, guest));
+  return result(false, shutdown.requests, (await forceStop(deps, ctx, guest)).state);
 }

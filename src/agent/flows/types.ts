@@ -3,14 +3,15 @@
 // the one request it serves.
 import type { Logger } from 'pino';
 
-import type { Host } from '../../libvirt/host';
+import type { Guest } from '../../libvirt/guest';
+import type { DomainRef, Host } from '../../libvirt/host';
 import type { Clock } from '../clock';
 import type { AgentConfig } from '../config';
 import type { DomainStore } from '../domain-store';
 import type { CommandRunner } from '../exec';
 import type { StepRecorder } from '../steps';
 
-export type ShutdownMethodName = 'acpi' | 'guest_agent';
+export type { ShutdownMethodName } from '../config';
 
 export interface FlowDeps {
   host: Host;
@@ -27,4 +28,10 @@ export interface OpContext {
   requestId: string;
   steps: StepRecorder;
   logger: Logger;
+  /**
+   * The domain the operation manager found for the request's `ref`, as it is
+   * at the operation's turn: its Guest, or null when libvirt has none. Unset
+   * when a flow runs without the manager (tests); targetOf() then looks it up.
+   */
+  target?: { ref: DomainRef; guest: Guest | null };
 }

@@ -4,7 +4,7 @@
 // here is never removed on behalf of the instance being deleted.
 import { DomainXMLFlags } from '../../libvirt/constants';
 import { parseDomainXml } from '../../libvirt/domain-xml';
-import { ErrorCode, isLibvirtError } from '../../libvirt/errors';
+import { ErrorCode, hasLibvirtCode } from '../../libvirt/errors';
 import type { Host } from '../../libvirt/host';
 import { canonicalPath } from '../host-fs';
 import { isInside } from '../volume/validate';
@@ -29,7 +29,7 @@ function add(map: Map<string, string[]>, key: string, domain: string): void {
  */
 export async function otherDomainReferences(host: Host, excludeUuid: string): Promise<HostReferences> {
   const refs: HostReferences = { paths: new Map(), rbd: new Map() };
-  const guests = await host.call((c) => c.listAllDomains());
+  const guests = await host.domains();
   for (const g of guests) {
     if (g.uuid.toLowerCase() === excludeUuid.toLowerCase()) continue;
     const xmls: string[] = [];
@@ -37,7 +37,7 @@ export async function otherDomainReferences(host: Host, excludeUuid: string): Pr
       xmls.push(await g.xml());
       if (await g.isPersistent()) xmls.push(await g.xml(DomainXMLFlags.INACTIVE));
     } catch (err) {
-      if (isLibvirtError(err, ErrorCode.NO_DOMAIN)) continue;
+      if (hasLibvirtCode(err, ErrorCode.NO_DOMAIN)) continue;
       throw err;
     }
     const paths = new Set<string>();
