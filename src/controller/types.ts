@@ -102,25 +102,13 @@ export interface Outcome {
   warnings: string[];
 }
 
-/** Wall-clock time (epoch ms) as a dependency, so the reclaim can be tested with a fake clock. */
+/** Wall-clock time (epoch ms) as a dependency, so the reclaim can be tested with a fake clock (test/helpers/clocks.ts). */
 export interface Clock {
   now(): number;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-export class ManualClock implements Clock {
-  constructor(private t = Date.UTC(2030, 0, 1)) {}
-  now(): number {
-    return this.t;
-  }
-  advance(ms: number): void {
-    this.t += ms;
-  }
-  set(ms: number): void {
-    this.t = ms;
-  }
-}
 
 export interface QuotaLimits {
   /** -1 = unlimited. */

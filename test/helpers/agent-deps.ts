@@ -11,12 +11,13 @@ import os from 'node:os';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 
-import { FakeClock, systemClock } from '../../src/agent/clock';
+import { systemClock } from '../../src/agent/clock';
 import { defaultConfig, type AgentConfig } from '../../src/agent/config';
 import { DomainStore } from '../../src/agent/domain-store';
 import type { FlowDeps, OpContext } from '../../src/agent/flows/types';
 import { StepRecorder, type Step } from '../../src/agent/steps';
 import { DomainState } from '../../src/libvirt/constants';
+import { FakeClock } from './clocks';
 import { FaultyHost, type FaultPlan, type FaultSpec } from './fault-host';
 import { ScriptedRunner } from './scripted-runner';
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
-import { ManualClock } from '../../src/controller/types';
+import { ManualClock } from '../helpers/clocks';
 import {
   AgentProbe, createXml, nodeDomainXml, nodeXml, startTestAgent, startTestController, tempDir,
   type TestAgent, type TestController,

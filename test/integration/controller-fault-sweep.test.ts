@@ -24,7 +24,7 @@ import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
-import { ManualClock } from '../../src/controller/types';
+import { ManualClock } from '../helpers/clocks';
 import type { Fault } from '../helpers/agent-proxy';
 import { AgentProbe, startTestController, type Msg, type TestController } from './controller-helpers';
 import { startProcessAgent, type ProcessAgent } from './controller-processes';

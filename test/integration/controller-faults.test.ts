@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ManualClock } from '../../src/controller/types';
+import { ManualClock } from '../helpers/clocks';
 import { AgentProbe, startTestController, type TestController } from './controller-helpers';
 import { startProcessAgent, type ProcessAgent } from './controller-processes';
 

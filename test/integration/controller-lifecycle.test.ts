@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { FileDescriptorProto } from 'protobufjs/ext/descriptor';
 
-import { ManualClock } from '../../src/controller/types';
+import { ManualClock } from '../helpers/clocks';
 import {
   AgentProbe, controllerPackage, createXml, startTestAgent, startTestController, type TestAgent, type TestController,
 } from './controller-helpers';

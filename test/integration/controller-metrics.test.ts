@@ -7,7 +7,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
-import { ManualClock } from '../../src/controller/types';
+import { ManualClock } from '../helpers/clocks';
 import { createXml, startTestAgent, startTestController, type TestAgent, type TestController } from './controller-helpers';
 
 interface Sample {

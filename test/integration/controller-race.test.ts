@@ -4,7 +4,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
-import { ManualClock } from '../../src/controller/types';
+import { ManualClock } from '../helpers/clocks';
 import { AgentProbe, createXml, errorOf, startTestAgent, startTestController, type TestAgent, type TestController } from './controller-helpers';
 
 const INTERVAL = 60;

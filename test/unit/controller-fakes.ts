@@ -15,7 +15,8 @@ import { Quota, type QuotaConfig } from '../../src/controller/quota';
 import { PeriodicTasks } from '../../src/controller/reclaim';
 import { ControllerService } from '../../src/controller/service';
 import { Store } from '../../src/controller/store';
-import { ManualClock, type RequestContext } from '../../src/controller/types';
+import type { RequestContext } from '../../src/controller/types';
+import { ManualClock } from '../helpers/clocks';
 import { silentLogger } from '../../src/logging';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- scripted answers are loose on purpose */

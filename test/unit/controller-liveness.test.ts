@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { HealthWatch, HostLiveness } from '../../src/controller/liveness';
-import { ManualClock } from '../../src/controller/types';
+import { ManualClock } from '../helpers/clocks';
 import { LogCapture } from '../helpers/agent-client';
 import { bringBack, CTX, createActive, FakeAgents, harness, rejection, takeDown, type Harness } from './controller-fakes';
 

@@ -3,7 +3,7 @@
 // without breaking the queue. Plus KeyedQueue and FakeClock on their own.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { FakeClock } from '../../src/agent/clock';
+import { FakeClock } from '../helpers/clocks';
 import { destroy } from '../../src/agent/flows/destroy';
 import { powerOff } from '../../src/agent/flows/power-off';
 import { KeyedQueue } from '../../src/agent/locks';
