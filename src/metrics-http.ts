@@ -1,7 +1,7 @@
 // A Prometheus text-format endpoint for one prom-client registry: GET (or
 // HEAD) /metrics on HOST:PORT, 404 for other paths, 405 for other methods,
-// bounded header and request times. Used by the controller (the agent's
-// metrics.ts has the same endpoint inline; it can move onto this one).
+// bounded header and request times and at most 64 connections. The agent's
+// and the controller's metrics both serve through it.
 import http from 'node:http';
 
 import type { Registry } from 'prom-client';
@@ -14,6 +14,9 @@ export interface MetricsEndpoint {
 }
 
 /** Binds HOST:PORT (flag names the setting in errors) and serves the registry. */
+/** Scrapers are few: idle or slow connections beyond this are refused rather than piled up. */
+export const MAX_METRICS_CONNECTIONS = 64;
+
 export async function serveMetrics(registry: Registry, address: string, flag = '--metrics-listen'): Promise<MetricsEndpoint> {
   let host: string;
   let port: number;
@@ -22,7 +25,7 @@ export async function serveMetrics(registry: Registry, address: string, flag = '
     if (parsed.kind !== 'tcp') throw new Error('unix sockets are not supported');
     ({ host, port } = parsed);
   } catch (err) {
-    throw new Error(`${flag}: expected HOST:PORT (e.g. 127.0.0.1:9478), got ${JSON.stringify(address)}`, { cause: err });
+    throw new Error(`${flag}: expected HOST:PORT (e.g. 127.0.0.1:9477), got ${JSON.stringify(address)}`, { cause: err });
   }
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
@@ -46,6 +49,7 @@ export async function serveMetrics(registry: Registry, address: string, flag = '
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 10_000;
+  server.maxConnections = MAX_METRICS_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(new Error(`${flag} ${address}: ${err.code === 'EADDRINUSE' ? 'address in use' : err.message}`, { cause: err })));

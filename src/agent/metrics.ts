@@ -2,17 +2,16 @@
 // global one, so a process can hold many agents, as the tests do), fed by the
 // gRPC call observer, the operation observer and the Host's events, and an
 // HTTP endpoint (GET /metrics) on its own listen address.
-import http from 'node:http';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
 import * as grpc from '@grpc/grpc-js';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-import { parseListenAddress } from '../grpc/server';
 import type { ConnectionGuard } from '../grpc/connections';
 import type { CallObserver } from '../grpc/status';
 import type { Host } from '../libvirt/host';
 import { native } from '../libvirt/native';
+import { serveMetrics, type MetricsEndpoint } from '../metrics-http';
 import type { Journal } from './journal';
 import type { OperationObserver, Operations } from './operations';
 import type { Step } from './steps';
@@ -63,7 +62,7 @@ export class AgentMetrics {
   private ops: Operations | undefined;
   private parts: BoundedParts = {};
   private everConnected = false;
-  private server: http.Server | undefined;
+  private endpoint: MetricsEndpoint | undefined;
   /** The bound TCP port of the HTTP endpoint once serve() resolved. */
   port: number | undefined;
 
@@ -266,50 +265,11 @@ export class AgentMetrics {
     return this.registry.metrics();
   }
 
-  /** Serves GET /metrics on HOST:PORT (404 for other paths). */
+  /** Serves GET /metrics on HOST:PORT (src/metrics-http.ts). */
   async serve(address: string): Promise<number> {
-    let host: string;
-    let port: number;
-    try {
-      const parsed = parseListenAddress(address);
-      if (parsed.kind !== 'tcp') throw new Error('unix sockets are not supported');
-      ({ host, port } = parsed);
-    } catch (err) {
-      throw new Error(`--metrics-listen: expected HOST:PORT (e.g. 127.0.0.1:9477), got ${JSON.stringify(address)}`, { cause: err });
-    }
-    const server = http.createServer((req, res) => {
-      const path = (req.url ?? '').split('?')[0];
-      if (path !== '/metrics') {
-        res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found: try GET /metrics\n');
-        return;
-      }
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.writeHead(405, { 'content-type': 'text/plain; charset=utf-8', allow: 'GET, HEAD' }).end('method not allowed\n');
-        return;
-      }
-      this.text().then(
-        (body) => {
-          res.writeHead(200, { 'content-type': this.registry.contentType });
-          res.end(req.method === 'HEAD' ? undefined : body);
-        },
-        (err: unknown) => {
-          res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`collecting metrics failed: ${String(err)}\n`);
-        },
-      );
-    });
-    server.headersTimeout = 10_000;
-    server.requestTimeout = 10_000;
-    // Scrapers are few; idle or slow connections must not pile up.
-    server.maxConnections = 64;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) =>
-        reject(new Error(`--metrics-listen ${address}: ${err.code === 'EADDRINUSE' ? 'address in use' : err.message}`, { cause: err })));
-      server.listen({ host: host === '' ? undefined : host, port }, () => resolve());
-    });
-    this.server = server;
+    this.endpoint = await serveMetrics(this.registry, address);
     this.loopDelay.enable();
-    const bound = server.address();
-    this.port = typeof bound === 'object' && bound !== null ? bound.port : port;
+    this.port = this.endpoint.port;
     return this.port;
   }
 
@@ -320,12 +280,8 @@ export class AgentMetrics {
       this.host.off('connected', this.onConnected);
       this.host.off('disconnected', this.onDisconnected);
     }
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    const endpoint = this.endpoint;
+    this.endpoint = undefined;
+    await endpoint?.close();
   }
 }
