@@ -13,11 +13,11 @@ import type { Logger } from '../logging';
 import { AgentPool } from './agent-client';
 import type { ControllerConfig } from './config';
 import { openDatabase, type Db } from './db';
-import { NO_HOOKS, type Deps } from './lifecycle';
+import { NO_HOOKS, type Deps } from './deps';
 import { HealthWatch, HostLiveness } from './liveness';
 import { ControllerMetrics } from './metrics';
 import { Quota } from './quota';
-import { PeriodicTasks } from './reclaim';
+import { PeriodicTasks } from './periodic';
 import { controllerService, type CallerIdentity } from './server';
 import { ControllerService } from './service';
 import { Store } from './store';
@@ -78,7 +78,7 @@ export async function startController(config: ControllerConfig, logger: Logger, 
   });
   const deps: Deps = {
     store,
-    quota: new Quota(db, config.quota),
+    quota: new Quota(store, config.quota),
     agents,
     liveness,
     logger,

@@ -20,13 +20,12 @@
 //  - restore → back to soft deleted, no task, quota given back.
 import { Unavailable } from '../errors';
 import type { AgentResponse } from '../grpc/contract';
-import {
-  agentCall, agentNotFound, claim, clientError, complete, powerOff, powerOn, powerStateOf, precondition, reason, refusedByAgent,
-  retryDelayMs, seconds, noAnswer, type Claim, type Deps,
-} from './lifecycle';
+import * as agent from './agent-calls';
+import { agentNotFound, attachmentsOf, clientError, noAnswer, powerStateOf, reason, refusedByAgent } from './agent-calls';
+import { claim, complete, precondition, type Claim } from './claim';
+import { nextRetryAt, type Deps } from './deps';
 import type { InstanceChange } from './store';
 import type { InstanceRow, Outcome, RequestContext } from './types';
-import { attachmentsOf } from './volumes';
 
 /** Soft delete applies to instances that ran (Nova's must_have_launched) when the reclaim interval is > 0. */
 function softDeletable(deps: Deps, row: InstanceRow): boolean {
@@ -103,12 +102,12 @@ export async function restoreInstance(deps: Deps, uuid: string, ctx: RequestCont
   let offPending = c.row.pending_power_off === 1;
   try {
     if (offPending) {
-      await powerOff(deps, c.row, `${c.agentRequestId}:power_off`).catch((err: unknown) => {
+      await agent.powerOff(deps, c.row, `${c.agentRequestId}:power_off`).catch((err: unknown) => {
         if (!agentNotFound(err)) throw err; // NOT_FOUND: nothing runs, PowerOn will say so
       });
       offPending = false;
     }
-    const res = await powerOn(deps, c.row, c.agentRequestId);
+    const res = await agent.powerOn(deps, c.row, c.agentRequestId);
     return outcome(complete(deps, c, {
       vm_state: 'active', task_state: 'none', deleted_at: null, error: null, power_state: powerStateOf(res, 'RUNNING'),
       pending_power_off: 0, power_off_attempts: 0, power_off_error: null, power_off_next_at: null,
@@ -140,7 +139,7 @@ async function softDelete(deps: Deps, c: Claim): Promise<Outcome> {
   if (deps.liveness.isDown(host)) return softDeleteInRecords(deps, c, deps.liveness.describe(host));
   let res: AgentResponse<'PowerOff'>;
   try {
-    res = await powerOff(deps, c.row, c.agentRequestId);
+    res = await agent.powerOff(deps, c.row, c.agentRequestId);
   } catch (err) {
     if (noAnswer(err)) return softDeleteInRecords(deps, c, `host ${host} did not answer: ${reason(err)}`);
     // The agent answered with an error: the instance stays as it was; deleting again retries.
@@ -170,9 +169,7 @@ async function hardDelete(deps: Deps, c: Claim, mode: HardMode): Promise<Outcome
   if (mode !== 'reclaim' && deps.liveness.isDown(host)) return deleteInRecords(deps, c, deps.liveness.describe(host), []);
   let res: AgentResponse<'Destroy'>;
   try {
-    res = await agentCall(deps, host, 'Destroy', {
-      domain: { uuid }, destroy_disks: true, volumes: attachmentsOf(deps.store.volumesOf(uuid)), request_id: c.agentRequestId,
-    }, { deadlineMs: seconds(deps.config.agentTimeoutSeconds), idempotent: true });
+    res = await agent.destroy(deps, host, uuid, attachmentsOf(deps.store.volumesOf(uuid)), c.agentRequestId);
   } catch (err) {
     return hardDeleteFailed(deps, c, mode, err);
   }
@@ -191,7 +188,7 @@ function hardDeleteFailed(deps: Deps, c: Claim, mode: HardMode, err: unknown): O
   if (mode === 'reclaim') {
     // Still soft deleted (and restorable); the next attempt waits out the backoff.
     const attempts = c.row.reclaim_attempts + 1;
-    const next = deps.store.clock.now() + retryDelayMs(attempts, deps.config.retryBaseMs, deps.config.retryCapMs);
+    const next = nextRetryAt(deps, attempts);
     deps.hooks.reclaimFailed();
     deps.logger.warn({ uuid, host, attempts, next_at: new Date(next).toISOString(), err: why }, 'reclaim failed; retried later');
     return outcome(complete(deps, c, { task_state: 'none', reclaim_attempts: attempts, reclaim_error: why, reclaim_next_at: next }, 'error', why));

@@ -8,7 +8,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import type { CallObserver } from '../grpc/status';
 import { serveMetrics, type MetricsEndpoint } from '../metrics-http';
-import type { ControllerHooks } from './lifecycle';
+import type { ControllerHooks } from './deps';
 import type { HostLiveness } from './liveness';
 import type { Store } from './store';
 import { VM_STATES, VOLUME_STATUSES } from './types';

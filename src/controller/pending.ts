@@ -1,15 +1,16 @@
 // Host work the controller still owes once a host is back, one instance at a
-// time (reclaim.ts decides when and where):
+// time (periodic.ts decides when and where):
 //  - the pending power-off of an instance soft deleted in the records only;
 //  - the host cleanup of an instance deleted in the records only: Destroy
 //    with its disks and volumes, after which its volumes are released.
 // Failures keep the work pending with capped exponential backoff; the
 // attempts and last error are on the row.
-import {
-  agentCall, agentNotFound, claim, complete, powerOff, powerStateOf, reason, retryDelayMs, seconds, type Deps,
-} from './lifecycle';
+import type { VolumeAttachment } from '../generated/virtagent/v1';
+import * as agent from './agent-calls';
+import { agentNotFound, powerStateOf, reason } from './agent-calls';
+import { claim, complete } from './claim';
+import { nextRetryAt, type Deps } from './deps';
 import type { RequestContext } from './types';
-import type { VolumeAttachmentMsg } from './volumes';
 
 /**
  * The pending power-off of a soft-deleted instance: claimed (soft_deleted,
@@ -22,7 +23,7 @@ export async function runPendingPowerOff(deps: Deps, uuid: string, ctx: RequestC
   if ('ignored' in r) return false;
   const c = r.claimed;
   try {
-    const res = await powerOff(deps, c.row, c.agentRequestId);
+    const res = await agent.powerOff(deps, c.row, c.agentRequestId);
     complete(deps, c, { task_state: 'none', pending_power_off: 0, power_off_error: null, power_off_next_at: null, power_state: powerStateOf(res, 'SHUTOFF') },
       'success', res.clean === false ? 'the guest did not stop cleanly and was destroyed' : 'powered off');
     return true;
@@ -33,7 +34,7 @@ export async function runPendingPowerOff(deps: Deps, uuid: string, ctx: RequestC
       return true;
     }
     const attempts = c.row.power_off_attempts + 1;
-    const next = deps.store.clock.now() + retryDelayMs(attempts, deps.config.retryBaseMs, deps.config.retryCapMs);
+    const next = nextRetryAt(deps, attempts);
     complete(deps, c, { task_state: 'none', power_off_attempts: attempts, power_off_error: reason(err), power_off_next_at: next }, 'error', reason(err));
     return false;
   }
@@ -50,19 +51,16 @@ export async function runHostCleanup(deps: Deps, uuid: string, ctx: RequestConte
   const started = store.tx(() => {
     const row = store.getInstance(uuid);
     if (!row || row.vm_state !== 'deleted' || row.task_state !== 'none' || row.needs_host_cleanup !== 1) return undefined;
-    const { id, attempt } = store.startAction(uuid, 'host_cleanup', ctx);
-    const agentRequestId = `${uuid}:host_cleanup:${attempt}`;
-    store.setAgentRequestId(id, agentRequestId);
+    const { id, agentRequestId } = store.startAgentAction(uuid, 'host_cleanup', ctx);
     return { row, id, agentRequestId };
   });
   if (!started) return false;
   const { row, id, agentRequestId } = started;
   const attempt = row.cleanup_attempts + 1;
-  const volumes = row.cleanup_volumes ? (JSON.parse(row.cleanup_volumes) as VolumeAttachmentMsg[]) : [];
+  const volumes = row.cleanup_volumes ? (JSON.parse(row.cleanup_volumes) as VolumeAttachment[]) : [];
   const expect = { vm: ['deleted'] as const, task: ['none'] as const };
   try {
-    const res = await agentCall(deps, row.host, 'Destroy', { domain: { uuid }, destroy_disks: true, volumes, request_id: agentRequestId },
-      { deadlineMs: seconds(deps.config.agentTimeoutSeconds), idempotent: true });
+    const res = await agent.destroy(deps, row.host, uuid, volumes, agentRequestId);
     store.tx(() => {
       store.cas(uuid, expect, { needs_host_cleanup: 0, cleanup_volumes: null, cleanup_attempts: attempt, cleanup_error: null, cleanup_next_at: null });
       store.releaseVolumes(uuid);
@@ -71,7 +69,7 @@ export async function runHostCleanup(deps: Deps, uuid: string, ctx: RequestConte
     deps.logger.info({ uuid, host: row.host, found: res.found }, 'host cleanup done');
     return true;
   } catch (err) {
-    const next = store.clock.now() + retryDelayMs(attempt, deps.config.retryBaseMs, deps.config.retryCapMs);
+    const next = nextRetryAt(deps, attempt);
     store.tx(() => {
       store.cas(uuid, expect, { cleanup_attempts: attempt, cleanup_error: reason(err), cleanup_next_at: next });
       store.finishAction(id, 'error', reason(err));

@@ -1,10 +1,10 @@
 // Per-project quota: instances, vCPUs and memory. Usage is derived from the
-// instance rows (those with quota_held = 1), so it is exact by construction:
-// a reservation is setting quota_held = 1 and a release is clearing it, in
-// the same transaction as the state change that causes it. check() must be
-// called inside that transaction.
+// instance rows (those with quota_held = 1; Store.quotaUsage), so it is exact
+// by construction: a reservation is setting quota_held = 1 and a release is
+// clearing it, in the same transaction as the state change that causes it.
+// check() must be called inside that transaction.
 import { ResourceExhausted } from '../errors';
-import type { Db } from './db';
+import type { Store } from './store';
 import type { QuotaCounts, QuotaLimits } from './types';
 
 export const UNLIMITED = -1;
@@ -24,25 +24,17 @@ const RESOURCES: Array<[keyof QuotaCounts, string]> = [
 ];
 
 export class Quota {
-  private readonly usageStmt;
-
   constructor(
-    db: Db,
+    private readonly store: Store,
     private readonly config: QuotaConfig,
-  ) {
-    this.usageStmt = db.prepare<[string], { instances: number; vcpus: number; memory_mib: number }>(
-      `SELECT COUNT(*) AS instances, COALESCE(SUM(vcpus), 0) AS vcpus, COALESCE(SUM(memory_mib), 0) AS memory_mib
-         FROM instances WHERE project_id = ? AND quota_held = 1`,
-    );
-  }
+  ) {}
 
   limitsFor(projectId: string): QuotaLimits {
     return { ...this.config.defaults, ...(this.config.projects[projectId] ?? {}) };
   }
 
   usage(projectId: string): QuotaCounts {
-    const r = this.usageStmt.get(projectId)!;
-    return { instances: r.instances, vcpus: r.vcpus, memoryMib: r.memory_mib };
+    return this.store.quotaUsage(projectId);
   }
 
   /** Throws ResourceExhausted, naming every exceeded resource, when `want` does not fit. */

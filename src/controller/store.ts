@@ -1,12 +1,14 @@
-// The repository: every read and write of instances, volumes and the action
-// log. State changes are compare-and-swap updates (UPDATE ... WHERE the
-// current vm_state/task_state, or volume status, is what the caller saw):
-// callers run them inside tx() together with the reads and quota checks they
-// depend on, and treat "0 rows changed" as losing the race.
+// The repository: every read and write of instances, volumes, quota usage and
+// the action log, and the only module with SQL in it (besides the schema in
+// migrations.ts). State changes are compare-and-swap updates (UPDATE ...
+// WHERE the current vm_state/task_state, or volume status, is what the caller
+// saw): callers run them inside tx() together with the reads and quota checks
+// they depend on, and treat "0 rows changed" as losing the race. Another
+// database engine is another class with these methods.
 import { NotFound } from '../errors';
 import type { Db } from './db';
 import type {
-  ActionRow, Clock, InstanceRow, PowerState, RequestContext, TaskState, VmState, VolumeRow, VolumeStatus,
+  ActionRow, Clock, InstanceRow, PowerState, QuotaCounts, RequestContext, TaskState, VmState, VolumeRow, VolumeStatus,
 } from './types';
 
 /** The columns a transition may set. */
@@ -309,6 +311,17 @@ export class Store {
       .run(this.clock.now(), message);
   }
 
+  // ---------------------------------------------------------------- quota
+
+  /** What the project's instances hold now: those with quota_held = 1. */
+  quotaUsage(projectId: string): QuotaCounts {
+    const r = this.db.prepare<[string], { instances: number; vcpus: number; memory_mib: number }>(
+      `SELECT COUNT(*) AS instances, COALESCE(SUM(vcpus), 0) AS vcpus, COALESCE(SUM(memory_mib), 0) AS memory_mib
+         FROM instances WHERE project_id = ? AND quota_held = 1`,
+    ).get(projectId)!;
+    return { instances: r.instances, vcpus: r.vcpus, memoryMib: r.memory_mib };
+  }
+
   // ---------------------------------------------------------------- metrics
 
   /** Rows per vm_state (deleted ones included). */
@@ -343,6 +356,18 @@ export class Store {
       'INSERT INTO instance_actions (instance_uuid, action, request_id, user_id, started_at) VALUES (?, ?, ?, ?, ?)',
     ).run(uuid, action, ctx.requestId, ctx.user, this.clock.now());
     return { id: Number(r.lastInsertRowid), attempt: prior + 1 };
+  }
+
+  /**
+   * Opens an action record for work that calls an agent: its calls carry the
+   * request id uuid:action:attempt, so the retries of one attempt dedupe at
+   * the agent and the next attempt is a new request.
+   */
+  startAgentAction(uuid: string, action: string, ctx: RequestContext): { id: number; agentRequestId: string } {
+    const { id, attempt } = this.startAction(uuid, action, ctx);
+    const agentRequestId = `${uuid}:${action}:${attempt}`;
+    this.setAgentRequestId(id, agentRequestId);
+    return { id, agentRequestId };
   }
 
   setAgentRequestId(actionId: number, agentRequestId: string): void {

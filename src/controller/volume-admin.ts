@@ -7,9 +7,11 @@
 //    (DisconnectVolume without a domain, ignore_errors: failures come back as
 //    warnings), then available. The guest is not asked to release the device.
 import { FailedPrecondition, Unavailable } from '../errors';
-import { agentCall, clientError, noAnswer, reason, seconds, type Deps } from './lifecycle';
+import * as agent from './agent-calls';
+import { clientError, noAnswer, reason } from './agent-calls';
+import type { Deps } from './deps';
 import type { RequestContext, VolumeRow, VolumeStatus } from './types';
-import { attachmentOf, describeVolume } from './volumes';
+import { describeVolume } from './volumes';
 
 /** Statuses ResetVolumeState may set. */
 export const RESETTABLE_STATUSES: readonly VolumeStatus[] = ['available', 'in-use', 'error_detaching'];
@@ -50,9 +52,7 @@ export async function forceDetachVolume(deps: Deps, volumeId: string, ctx: Reque
     if (!store.casVolume(volumeId, vol.instance_uuid, [vol.status], { status: 'detaching', detach_pending: 0, error: 'force detach running' })) {
       throw new FailedPrecondition(`volume ${volumeId} changed concurrently; retry`);
     }
-    const { id, attempt } = store.startAction(vol.instance_uuid, 'force_detach_volume', ctx);
-    const agentRequestId = `${vol.instance_uuid}:force_detach_volume:${attempt}`;
-    store.setAgentRequestId(id, agentRequestId);
+    const { id, agentRequestId } = store.startAgentAction(vol.instance_uuid, 'force_detach_volume', ctx);
     return { vol, uuid: vol.instance_uuid, host: inst.host, actionId: id, agentRequestId };
   });
 
@@ -64,8 +64,7 @@ export async function forceDetachVolume(deps: Deps, volumeId: string, ctx: Reque
   });
   let res;
   try {
-    res = await agentCall(deps, c.host, 'DisconnectVolume', { volume: attachmentOf(c.vol), ignore_errors: true, request_id: c.agentRequestId },
-      { deadlineMs: seconds(deps.config.agentTimeoutSeconds), idempotent: true });
+    res = await agent.disconnectVolume(deps, c.host, c.vol, c.agentRequestId, 'host-only');
   } catch (err) {
     restore(reason(err));
     if (noAnswer(err)) throw new Unavailable(`host ${c.host} did not answer; volume ${volumeId} is unchanged (${c.vol.status}): ${reason(err)}`, { cause: err });

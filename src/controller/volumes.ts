@@ -11,29 +11,13 @@
 // The administrator's ResetVolumeState and ForceDetachVolume are in
 // volume-admin.ts.
 import { FailedPrecondition } from '../errors';
-import {
-  agentCall, agentNotFound, clientError, noAnswer, precondition, reason, retryDelayMs, seconds, type Deps,
-} from './lifecycle';
+import * as agent from './agent-calls';
+import { agentNotFound, clientError, noAnswer, reason } from './agent-calls';
+import { precondition } from './claim';
+import { nextRetryAt, type Deps } from './deps';
 import type { PendingDetach } from './store';
-import { parseConnectionInfo, type ConnectionInfo, type RequestContext, type VolumeRow } from './types';
+import type { RequestContext, VolumeRow } from './types';
 import type { VolumeSpec } from './validate';
-
-/** virtagent.v1.VolumeAttachment */
-export interface VolumeAttachmentMsg {
-  volume_id: string;
-  target_dev: string;
-  connection_info?: ConnectionInfo;
-}
-
-export function attachmentOf(v: VolumeRow): VolumeAttachmentMsg {
-  const info = parseConnectionInfo(v.connection_info);
-  return { volume_id: v.id, target_dev: v.target_dev ?? '', ...(info ? { connection_info: info } : {}) };
-}
-
-/** Every attached volume (any status but available) with connection info, for Destroy. */
-export function attachmentsOf(volumes: VolumeRow[]): VolumeAttachmentMsg[] {
-  return volumes.filter((v) => v.status !== 'available' && v.connection_info !== null).map(attachmentOf);
-}
 
 export function describeVolume(v: VolumeRow): string {
   return `volume ${v.id} is ${v.status}${v.instance_uuid ? ` (instance ${v.instance_uuid})` : ''}`;
@@ -89,9 +73,7 @@ export async function detachVolume(deps: Deps, uuid: string, volumeId: string, c
     store.casVolume(volumeId, uuid, [vol.status], {
       status: 'detaching', detach_pending: wait ? 1 : 0, detach_attempts: 0, detach_next_at: null, error: wait ? `detach pending: ${wait}` : null,
     });
-    const { id, attempt } = store.startAction(uuid, 'detach_volume', ctx);
-    const agentRequestId = `${uuid}:detach_volume:${attempt}`;
-    store.setAgentRequestId(id, agentRequestId);
+    const { id, agentRequestId } = store.startAgentAction(uuid, 'detach_volume', ctx);
     if (wait) store.finishAction(id, 'success', `detach pending (${wait}); done when the host is back`);
     return { run: { vol: { ...vol, instance_uuid: uuid, status: 'detaching' as const, detach_attempts: 0 }, host: row.host, actionId: id, agentRequestId }, wait };
   });
@@ -110,9 +92,7 @@ export async function runPendingDetach(deps: Deps, v: PendingDetach, ctx: Reques
     const inst = store.getInstance(v.instance_uuid);
     if (!inst || inst.pending_power_off === 1 || inst.task_state !== 'none') return undefined;
     if (!store.casVolume(v.id, v.instance_uuid, ['detaching'], { status: 'detaching', detach_pending: 0, error: v.error }, 1)) return undefined;
-    const { id, attempt } = store.startAction(v.instance_uuid, 'detach_volume', ctx);
-    const agentRequestId = `${v.instance_uuid}:detach_volume:${attempt}`;
-    store.setAgentRequestId(id, agentRequestId);
+    const { id, agentRequestId } = store.startAgentAction(v.instance_uuid, 'detach_volume', ctx);
     return { vol: store.requireVolume(v.id) as DetachRun['vol'], host: inst.host, actionId: id, agentRequestId };
   });
   if (!run) return false;
@@ -132,15 +112,14 @@ async function runDetach(deps: Deps, d: DetachRun, throwOnError: boolean): Promi
     return store.getVolume(vol.id) ?? { ...vol, status: 'available', instance_uuid: null };
   });
   try {
-    await agentCall(deps, host, 'DisconnectVolume', { domain: { uuid }, volume: attachmentOf(vol), request_id: d.agentRequestId },
-      { deadlineMs: seconds(deps.config.agentTimeoutSeconds), idempotent: true });
+    await agent.disconnectVolume(deps, host, vol, d.agentRequestId, { uuid });
     return finish('success', `volume ${vol.id} detached`, () => store.detachVolume(vol.id, uuid, ['detaching']));
   } catch (err) {
     const why = reason(err);
     if (noAnswer(err)) {
       // Whether the guest let go is unknown: the detach stays pending.
       const attempts = vol.detach_attempts + 1;
-      const next = store.clock.now() + retryDelayMs(attempts, deps.config.retryBaseMs, deps.config.retryCapMs);
+      const next = nextRetryAt(deps, attempts);
       return finish('error', `no answer; the detach is retried: ${why}`, () => store.casVolume(vol.id, uuid, ['detaching'], {
         status: 'detaching', detach_pending: 1, detach_attempts: attempts, detach_next_at: next, error: `host ${host} did not answer: ${why}`,
       }));
@@ -158,7 +137,7 @@ async function runDetach(deps: Deps, d: DetachRun, throwOnError: boolean): Promi
 /** Whether the domain still has a disk at target_dev (GetDomain); undefined when the agent cannot tell. */
 async function guestHoldsDevice(deps: Deps, host: string, uuid: string, targetDev: string | null): Promise<boolean | undefined> {
   try {
-    const dom = await agentCall(deps, host, 'GetDomain', { domain: { uuid } }, { deadlineMs: seconds(deps.config.agentTimeoutSeconds), idempotent: true });
+    const dom = await agent.getDomain(deps, host, uuid);
     return targetDev !== null && dom.disks.some((d) => d.target_dev === targetDev);
   } catch (err) {
     return agentNotFound(err) ? false : undefined;

@@ -9,10 +9,10 @@ import * as grpc from '@grpc/grpc-js';
 import { agentDefinitions, AgentError, type AgentApi, type CallOptions } from '../../src/controller/agent-client';
 import type { AgentMethod, AgentRequest, AgentResponse } from '../../src/grpc/contract';
 import { openDatabase, type Db } from '../../src/controller/db';
-import { NO_HOOKS, type Deps, type ServiceConfig } from '../../src/controller/lifecycle';
+import { NO_HOOKS, type Deps, type ServiceConfig } from '../../src/controller/deps';
 import { HostLiveness } from '../../src/controller/liveness';
 import { Quota, type QuotaConfig } from '../../src/controller/quota';
-import { PeriodicTasks } from '../../src/controller/reclaim';
+import { PeriodicTasks } from '../../src/controller/periodic';
 import { ControllerService } from '../../src/controller/service';
 import { Store } from '../../src/controller/store';
 import type { RequestContext } from '../../src/controller/types';
@@ -171,7 +171,7 @@ export function harness(opts: { config?: Partial<ServiceConfig>; quota?: Partial
   };
   const deps: Deps = {
     store,
-    quota: new Quota(db, { defaults: { instances: 3, vcpus: 6, memoryMib: 3072 }, projects: {}, ...opts.quota }),
+    quota: new Quota(store, { defaults: { instances: 3, vcpus: 6, memoryMib: 3072 }, projects: {}, ...opts.quota }),
     agents,
     liveness,
     logger: silentLogger(),

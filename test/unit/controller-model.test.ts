@@ -40,7 +40,7 @@ async function runSeed(seed: number, seen: Set<string>): Promise<void> {
   h?.close();
   h = harness({ config: { reclaimIntervalSeconds: INTERVAL } });
   const hh = h;
-  hh.deps.quota = new Quota(hh.db, { defaults: { instances: -1, vcpus: -1, memoryMib: -1 }, projects: {} });
+  hh.deps.quota = new Quota(hh.store, { defaults: { instances: -1, vcpus: -1, memoryMib: -1 }, projects: {} });
   const rnd = random(seed);
   const holds = new Map<string, number>(); // uuid -> vcpus, for instances that should hold quota
   const hardAsked = new Set<string>(); // instances whose hard delete (or force delete) was asked for

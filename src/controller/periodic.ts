@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 
 import { errorMessage } from '../errors';
 import { reclaimInstance } from './deletes';
-import type { Deps } from './lifecycle';
+import type { Deps } from './deps';
 import { runHostCleanup, runPendingPowerOff } from './pending';
 import type { RequestContext } from './types';
 import { runPendingDetach } from './volumes';
