@@ -87,7 +87,10 @@ export class Operations {
   readonly cache: ReplayCache;
   private readonly running = new Map<string, Identity & { outcome: Promise<Outcome<unknown>> }>();
   private inFlight = 0;
-  /** Operations finished since the start: a lookup older than the last one may be stale. */
+  /**
+   * Flows finished since the start, counted before their queue slot is freed:
+   * a domain looked up before the latest of them may have changed.
+   */
   private finished = 0;
   private idle: Array<() => void> = [];
   /**
@@ -246,7 +249,11 @@ export class Operations {
         }
         // The flow gets the domain as found here: no second lookup.
         const target = opts.ref ? { ref: opts.ref, guest } : undefined;
-        return { value: await flow({ ...ctx, target }) };
+        try {
+          return { value: await flow({ ...ctx, target }) };
+        } finally {
+          this.finished++;
+        }
       }, opts.signal);
       const queued = turn();
       admit(); // queue.run took its place synchronously
@@ -265,7 +272,6 @@ export class Operations {
       throw err;
     } finally {
       admit();
-      this.finished++;
       if (--this.inFlight === 0) for (const w of this.idle.splice(0)) w();
     }
   }
