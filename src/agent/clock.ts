@@ -13,7 +13,10 @@ export const systemClock: Clock = {
   now: () => performance.now(),
   sleep: (ms, signal) =>
     new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(abortReason(signal));
+      if (signal?.aborted) {
+        reject(abortReason(signal));
+        return;
+      }
       const onAbort = () => {
         clearTimeout(timer);
         reject(abortReason(signal!));

@@ -14,7 +14,7 @@
 // ownership is unknown and nothing is removed.
 import path from 'node:path';
 
-import { parseDomainXml, type DiskInfo } from '../libvirt/domain-xml';
+import { parseDomainXml } from '../libvirt/domain-xml';
 import { errorMessage } from '../errors';
 import { canonicalPath, pathExists, removeFile, removeTree } from './host-fs';
 import type { FlowDeps, OpContext } from './flows/types';

@@ -32,7 +32,7 @@ export async function describeDomain(guest: Guest): Promise<DomainInfo> {
     guest.state(), guest.isPersistent(), guest.hasManagedSaveImage(), guest.xml(),
   ]);
   const disks = parseDomainXml(xml).disks.map((d) => ({
-    targetDev: d.targetDev, source: d.source, type: d.type, device: d.device, bus: d.bus, protocol: d.protocol ?? '',
+    targetDev: d.targetDev, source: d.source, type: d.type, device: d.device, bus: d.bus, protocol: d.protocol,
   }));
   return { name: guest.name, uuid: guest.uuid, state, reason, persistent, hasManagedSave, id: guest.id, disks };
 }

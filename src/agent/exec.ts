@@ -114,10 +114,10 @@ export function execFileRunner(logger?: Log): CommandRunner {
               });
             } else {
               // Spawn failure (ENOENT, EACCES), a signal, or output overflow.
-              const reason = e.signal ? `was killed by ${e.signal}` : `failed to run (${String(e.code ?? e.message)})`;
+              const reason = e.signal ? `was killed by ${e.signal}` : `failed to run (${e.code ?? e.message})`;
               logger?.debug({ cmd, reason, ms }, 'exec failed');
               // execFile's error message repeats the whole command line: not kept when it holds a secret.
-              settle(() => reject(new CommandError(cmd, shown, -1, stderr ?? '', { cause: opts.redact?.length ? undefined : e, reason })));
+              settle(() => reject(new CommandError(cmd, shown, -1, stderr, { cause: opts.redact?.length ? undefined : e, reason })));
             }
           },
         );

@@ -10,6 +10,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ConnectionGuard } from '../grpc/connections';
 import type { CallObserver } from '../grpc/status';
 import type { Host } from '../libvirt/host';
+import { nameOf } from '../enums';
 import { native } from '../libvirt/native';
 import { serveMetrics, type MetricsEndpoint } from '../metrics-http';
 import type { Journal } from './journal';
@@ -221,7 +222,7 @@ export class AgentMetrics {
   /** For the gRPC wrappers (and the TLS allow-list's refusals). */
   readonly callObserver: CallObserver = (path, code, durationMs) => {
     const [service, method] = splitPath(path);
-    const labels = { service, method, code: grpc.status[code] ?? String(code) };
+    const labels = { service, method, code: nameOf(grpc.status, code) ?? String(code) };
     this.rpcTotal.inc(labels);
     this.rpcSeconds.observe(labels, durationMs / 1000);
   };

@@ -50,7 +50,8 @@ export function doneEntry(rec: DoneRecord): ReplayEntry {
 
 /** The stored result and steps of an entry. */
 export function replayOutcome(e: ReplayEntry): { value: unknown; steps: Step[] } {
-  const rec = JSON.parse(e.line) as DoneRecord;
+  // A line an older version wrote may have no steps.
+  const rec = JSON.parse(e.line) as Omit<DoneRecord, 'steps'> & { steps?: Step[] };
   return { value: rec.result, steps: rec.steps ?? [] };
 }
 
@@ -61,7 +62,8 @@ function canonicalJson(v: unknown): string {
     const keys = Object.keys(v as Record<string, unknown>).filter((k) => (v as Record<string, unknown>)[k] !== undefined).sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
   }
-  return JSON.stringify(v) ?? 'null';
+  // undefined (a function, a symbol) has no JSON text.
+  return v === undefined || typeof v === 'function' || typeof v === 'symbol' ? 'null' : JSON.stringify(v);
 }
 
 /**

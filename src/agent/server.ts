@@ -6,6 +6,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { Domain__Output, VolumeAttachment__Output } from '../generated/virtagent/v1';
 import type { AgentCallRequest, AgentMethod, AgentResponse, HostAgentHandlers } from '../grpc/contract';
 import { unary, type CallObserver, type UnaryHandler } from '../grpc/status';
+import { nameOf } from '../enums';
 import { DomainState, stateReasonName } from '../libvirt/constants';
 import { libraryVersion } from '../libvirt/connection';
 import { screenXml } from '../libvirt/domain-xml';
@@ -28,7 +29,7 @@ const MAX_WAIT_SECONDS = 3600;
 const MAX_VOLUMES = 256;
 
 export function powerState(state: DomainState): Domain__Output['power_state'] {
-  const name = `POWER_STATE_${DomainState[state] ?? 'NOSTATE'}`;
+  const name = `POWER_STATE_${nameOf(DomainState, state) ?? 'NOSTATE'}`;
   // DomainState's names are the proto's PowerState names without the prefix.
   return name as Domain__Output['power_state'];
 }

@@ -238,7 +238,7 @@ async function bounded<T>(op: string, p: string, start: () => Promise<T>, opts: 
 
 /** The binding's rejection (errno, syscall, path) as a StorageError. */
 function storageError(what: string, err: unknown): unknown {
-  const e = err as { errno?: unknown; syscall?: string; path?: string; message?: string };
+  const e = err as { errno?: unknown; syscall?: string; path?: string; message?: string } | null | undefined;
   if (typeof e?.errno !== 'number') return err;
   let code: string;
   try {

@@ -1,6 +1,5 @@
 // Glue between the flows and the volume connectors: the connectors' settings
 // and context from the agent's configuration.
-import { systemClock } from './clock';
 import type { AgentConfig } from './config';
 import type { FlowDeps, OpContext } from './flows/types';
 import type { ErrorPolicy, VolumeContext, VolumeHostConfig } from './volume';
@@ -35,7 +34,7 @@ export function volumeContext(deps: FlowDeps, ctx: OpContext, errors: ErrorPolic
     errors,
     usage: hostVolumeUsage(deps.host, exclude),
     config: volumeHostConfig(deps.config),
-    clock: deps.clock ?? systemClock,
+    clock: deps.clock,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   };
 }

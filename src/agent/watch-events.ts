@@ -16,6 +16,7 @@ import type { Event__Output, WatchEventsRequest__Output } from '../generated/vir
 import type { Timestamp__Output } from '../generated/google/protobuf/Timestamp';
 import { serverStreaming, type CallObserver } from '../grpc/status';
 import type { DeviceEventInfo, LifecycleEventInfo } from '../libvirt/connection';
+import { nameOf } from '../enums';
 import { lifecycleDetailName, LifecycleEvent } from '../libvirt/constants';
 import type { DomainRef, Host } from '../libvirt/host';
 import { optionalDomainRef } from './validate';
@@ -55,7 +56,7 @@ function http2StreamOf(call: unknown): http2.ServerHttp2Stream | undefined {
   let c = (call as { call?: unknown }).call as Record<string, unknown> | undefined;
   for (let i = 0; c && i < 16; i++) {
     const st = c.stream as { close?: unknown; respond?: unknown } | undefined;
-    if (st && typeof st.close === 'function' && typeof st.respond === 'function') return st as http2.ServerHttp2Stream;
+    if (st && typeof st.close === 'function' && typeof st.respond === 'function') return st as unknown as http2.ServerHttp2Stream;
     c = c.nextCall as Record<string, unknown> | undefined;
   }
   return undefined;
@@ -114,7 +115,7 @@ export class EventStreams {
     const onLifecycle = (e: LifecycleEventInfo) => matches(ref, e) && send({
       ...base(e),
       lifecycle: {
-        event: LifecycleEvent[e.event] ?? String(e.event), detail: lifecycleDetailName(e.event, e.detail),
+        event: nameOf(LifecycleEvent, e.event) ?? String(e.event), detail: lifecycleDetailName(e.event, e.detail),
         event_code: e.event, detail_code: e.detail,
       },
     });
@@ -134,7 +135,10 @@ export class EventStreams {
       // Stream until the client goes away, the server stops, or the client falls behind.
       await new Promise<void>((resolve) => {
         stop = resolve;
-        if (signal.aborted || this.stopping?.aborted) return resolve();
+        if (signal.aborted || this.stopping?.aborted) {
+          resolve();
+          return;
+        }
         signal.addEventListener('abort', () => resolve(), { once: true });
         this.stopping?.addEventListener('abort', stop, { once: true });
         void closed.then(resolve);

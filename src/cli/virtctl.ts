@@ -12,6 +12,7 @@ import { Command } from 'commander';
 
 import { AGENT_PROTO, AGENT_SERVICE, CONTROLLER_PROTO, CONTROLLER_SERVICE } from '../grpc/contract';
 import { loadProtos } from '../grpc/protos';
+import { nameOf } from '../enums';
 import { parseListenAddress } from '../grpc/server';
 import { packageVersion } from './version';
 
@@ -30,7 +31,7 @@ function readRequest(arg: string | undefined): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new Error(`request is not JSON: ${(err as Error).message}`);
+    throw new Error(`request is not JSON: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -81,9 +82,8 @@ async function main(): Promise<number> {
     return new Promise((resolve) => {
       call.on('data', (m) => process.stdout.write(`${JSON.stringify(m)}\n`));
       call.on('error', (e: grpc.ServiceError) => {
-        if (e.code === grpc.status.CANCELLED) return resolve(0);
-        process.stderr.write(`${grpc.status[e.code]}: ${e.details}\n`);
-        resolve(e.code);
+        if (e.code !== grpc.status.CANCELLED) process.stderr.write(`${nameOf(grpc.status, e.code) ?? e.code}: ${e.details}\n`);
+        resolve(e.code === grpc.status.CANCELLED ? 0 : e.code);
       });
       call.on('end', () => resolve(0));
     });
@@ -92,8 +92,9 @@ async function main(): Promise<number> {
   return new Promise((resolve) => {
     client.makeUnaryRequest(rpc.path, rpc.requestSerialize, rpc.responseDeserialize, req, { deadline }, (err, res) => {
       if (err) {
-        process.stderr.write(`${grpc.status[err.code] ?? err.code}: ${err.details}\n`);
-        return resolve(err.code || 1);
+        process.stderr.write(`${nameOf(grpc.status, err.code) ?? err.code}: ${err.details}\n`);
+        resolve(err.code || 1);
+        return;
       }
       process.stdout.write(`${JSON.stringify(res, null, 2)}\n`);
       resolve(0);

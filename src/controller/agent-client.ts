@@ -10,6 +10,7 @@ import {
   type HostAgentDefinition,
 } from '../grpc/contract';
 import { loadProtos } from '../grpc/protos';
+import { nameOf } from '../enums';
 import type { Logger } from '../logging';
 
 export interface RetryPolicy {
@@ -64,7 +65,7 @@ export class AgentError extends Error {
     readonly code: grpc.status,
     readonly details: string,
   ) {
-    super(`agent ${host} ${method}: ${grpc.status[code] ?? code}: ${details}`);
+    super(`agent ${host} ${method}: ${nameOf(grpc.status, code) ?? code}: ${details}`);
     this.name = 'AgentError';
   }
 
@@ -184,7 +185,8 @@ export class AgentPool implements AgentApi {
           this.observe(host, name, err ? err.code : grpc.status.OK);
           if (!err && res !== undefined) {
             if (contact(res)) this.contact(host);
-            return resolve(res);
+            resolve(res);
+            return;
           }
           const code = err?.code ?? grpc.status.INTERNAL;
           if (code === grpc.status.UNAVAILABLE) this.reset(host, e);

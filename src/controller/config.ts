@@ -117,7 +117,7 @@ export function parseHostsFile(text: string, where = '--hosts-file'): Map<string
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     const parsed = JSON.parse(trimmed) as unknown;
     const entries: Array<[unknown, unknown]> = Array.isArray(parsed)
-      ? parsed.map((e: { name?: unknown; address?: unknown }) => [e?.name, e?.address])
+      ? parsed.map((e: { name?: unknown; address?: unknown } | null) => [e?.name, e?.address])
       : Object.entries(parsed as Record<string, unknown>);
     for (const [name, address] of entries) {
       if (typeof name !== 'string' || typeof address !== 'string') throw new Error(`${where}: every host needs a string name and address`);
@@ -191,9 +191,13 @@ function mergeFile(cfg: ControllerConfig, file: unknown, readFile: (p: string) =
     if ((CONTROLLER_KEYS as readonly string[]).includes(k)) apply(cfg, k as ControllerKey, String(v), readFile);
     else if (k === 'agents') for (const [n, a] of parseHostsFile(JSON.stringify(v), 'config file agents')) cfg.hosts.set(n, a);
     else if (k === 'quota') {
-      const q = v as Record<string, unknown>;
+      const q = v as Record<string, unknown> | null;
       for (const [qk, key] of [['instances', 'quotaInstances'], ['vcpus', 'quotaVcpus'], ['memoryMib', 'quotaMemoryMib']] as const) {
-        if (q?.[qk] !== undefined) apply(cfg, key, String(q[qk]), readFile);
+        const value = q?.[qk];
+        if (value !== undefined) {
+          const text = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+          apply(cfg, key, text, readFile);
+        }
       }
     } else if (k === 'projectQuotas') cfg.quota.projects = projectQuotas(v);
     else throw new Error(`config file: unknown setting ${JSON.stringify(k)}`);

@@ -147,7 +147,7 @@ async function softDelete(deps: Deps, c: Claim): Promise<Outcome> {
     throw clientError(err, `soft-deleting instance ${uuid} failed; it is unchanged (${c.before.vm_state})`);
   }
   return outcome(complete(deps, c, { ...softDeletedChange(deps), pending_power_off: 0, power_state: powerStateOf(res, 'SHUTOFF') },
-    'success', res.clean === false ? 'the guest did not stop cleanly and was destroyed' : undefined));
+    'success', !res.clean ? 'the guest did not stop cleanly and was destroyed' : undefined));
 }
 
 /**

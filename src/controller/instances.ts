@@ -109,7 +109,7 @@ export async function stopInstance(deps: Deps, uuidIn: string | undefined, ctx: 
   try {
     const res = await agent.powerOff(deps, c.row, c.agentRequestId);
     return complete(deps, c, { vm_state: 'stopped', task_state: 'none', power_state: powerStateOf(res, 'SHUTOFF') }, 'success',
-      res.clean === false ? 'the guest did not stop cleanly and was destroyed' : undefined);
+      !res.clean ? 'the guest did not stop cleanly and was destroyed' : undefined);
   } catch (err) {
     return failed(deps, c, err, 'stop', `stopping instance ${uuid} failed`);
   }

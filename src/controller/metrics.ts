@@ -7,6 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import type { CallObserver } from '../grpc/status';
+import { nameOf } from '../enums';
 import { serveMetrics, type MetricsEndpoint } from '../metrics-http';
 import type { ControllerHooks } from './deps';
 import type { HostLiveness } from './liveness';
@@ -21,7 +22,7 @@ function splitPath(path: string): [string, string] {
   return m ? [m[1]!, m[2]!] : ['unknown', path.slice(0, 64)];
 }
 
-const codeName = (code: grpc.status): string => grpc.status[code] ?? String(code);
+const codeName = (code: grpc.status): string => nameOf(grpc.status, code) ?? String(code);
 
 export interface MetricSources {
   store: Store;

@@ -25,7 +25,7 @@ export async function runPendingPowerOff(deps: Deps, uuid: string, ctx: RequestC
   try {
     const res = await agent.powerOff(deps, c.row, c.agentRequestId);
     complete(deps, c, { task_state: 'none', pending_power_off: 0, power_off_error: null, power_off_next_at: null, power_state: powerStateOf(res, 'SHUTOFF') },
-      'success', res.clean === false ? 'the guest did not stop cleanly and was destroyed' : 'powered off');
+      'success', !res.clean ? 'the guest did not stop cleanly and was destroyed' : 'powered off');
     return true;
   } catch (err) {
     if (agentNotFound(err)) {
@@ -64,7 +64,7 @@ export async function runHostCleanup(deps: Deps, uuid: string, ctx: RequestConte
     store.tx(() => {
       store.cas(uuid, expect, { needs_host_cleanup: 0, cleanup_volumes: null, cleanup_attempts: attempt, cleanup_error: null, cleanup_next_at: null });
       store.releaseVolumes(uuid);
-      store.finishAction(id, 'success', res.found === false ? 'domain already gone' : 'leftover domain destroyed');
+      store.finishAction(id, 'success', !res.found ? 'domain already gone' : 'leftover domain destroyed');
     });
     deps.logger.info({ uuid, host: row.host, found: res.found }, 'host cleanup done');
     return true;

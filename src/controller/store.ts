@@ -126,9 +126,13 @@ export class Store {
   listInstances(filter: InstanceFilter): InstanceRow[] {
     const where: string[] = [];
     const args: string[] = [];
-    if (filter.project_id) (where.push('project_id = ?'), args.push(filter.project_id));
-    if (filter.host) (where.push('host = ?'), args.push(filter.host));
-    if (filter.vm_state) (where.push('vm_state = ?'), args.push(filter.vm_state));
+    const add = (clause: string, value: string) => {
+      where.push(clause);
+      args.push(value);
+    };
+    if (filter.project_id) add('project_id = ?', filter.project_id);
+    if (filter.host) add('host = ?', filter.host);
+    if (filter.vm_state) add('vm_state = ?', filter.vm_state);
     else where.push("vm_state <> 'deleted'");
     const sql = `SELECT * FROM instances WHERE ${where.join(' AND ')} ORDER BY created_at, uuid`;
     return this.db.prepare<string[], InstanceRow>(sql).all(...args);

@@ -119,7 +119,7 @@ function text(node: unknown): string | undefined {
   if (typeof node === 'string' || typeof node === 'number') return String(node).trim();
   if (node && typeof node === 'object' && !Array.isArray(node)) {
     const t = (node as Node)['#text'];
-    return t === undefined ? '' : String(t).trim();
+    return typeof t === 'string' || typeof t === 'number' || typeof t === 'boolean' ? String(t).trim() : '';
   }
   return '';
 }

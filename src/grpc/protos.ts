@@ -133,7 +133,6 @@ const [LABEL_OPTIONAL, LABEL_REQUIRED, LABEL_REPEATED] = [1, 2, 3];
 const EDITION_2023 = 1000;
 
 type Obj = Record<string, unknown>;
-type TopLevel = protobuf.Type | protobuf.Enum | protobuf.Service | protobuf.Field;
 
 interface FileBuild {
   name: string;
@@ -167,12 +166,12 @@ export function buildFileDescriptors(root: protobuf.Root, includeDirs: readonly 
         if (obj instanceof protobuf.Namespace) walk(obj);
         continue;
       }
-      const top = obj as TopLevel;
+      const top = obj;
       const name = fileOf(top);
       const pkg = top.parent === null ? '' : top.parent.fullName.replace(/^\./, '');
       let fb = builds.get(name);
       if (fb === undefined) {
-        const bundled = top.filename === null || top.filename === undefined;
+        const bundled = top.filename === null;
         fb = { name, pkg, edition: editionOf(top, name), bundled, messageType: [], enumType: [], service: [], extension: [], deps: new Set() };
         builds.set(name, fb);
       } else if (fb.pkg !== pkg) {
@@ -227,7 +226,7 @@ function topLevelOf(obj: protobuf.ReflectionObject): protobuf.ReflectionObject {
 
 function importPathOf(top: protobuf.ReflectionObject, includeDirs: readonly string[]): string {
   const filename = top.filename;
-  if (filename === null || filename === undefined) {
+  if (filename === null) {
     const wk = WELL_KNOWN_FILE.get(top.fullName.slice(1));
     if (wk !== undefined) return wk;
     if (top.fullName.startsWith('.google.protobuf.')) return 'google/protobuf/descriptor.proto';
@@ -269,7 +268,7 @@ function messageDescriptor(t: protobuf.Type, fb: FileBuild, ref: RefFn): Obj {
   const field: Obj[] = [];
   for (const f of t.fieldsArray) {
     // Extensions of this type declared elsewhere show up as copies here.
-    if (f.declaringField !== null && f.declaringField !== undefined) continue;
+    if (f.declaringField !== null) continue;
     const fd = fieldDescriptor(f, fb, ref, oneofs);
     if (f instanceof protobuf.MapField) {
       const entry = `${camel(fieldName(f, fb), true)}Entry`;
@@ -284,7 +283,9 @@ function messageDescriptor(t: protobuf.Type, fb: FileBuild, ref: RefFn): Obj {
   if (extension.length > 0) d['extension'] = extension;
   if (oneofs.length > 0) d['oneofDecl'] = oneofs.map((o) => ({ name: fb.bundled ? snakeCase(o.name) : o.name }));
   // protobufjs keeps ranges with an inclusive end; descriptors use exclusive ends.
-  if (t.extensions?.length) d['extensionRange'] = t.extensions.map(([start, end]) => ({ start, end: end! + 1 }));
+  // Unset (undefined) on a type without extension ranges, whatever the typings say.
+  const extensions = t.extensions as number[][] | undefined;
+  if (extensions?.length) d['extensionRange'] = extensions.map(([start, end]) => ({ start, end: end! + 1 }));
   setReserved(d, t.reserved, 1);
   setOptions(d, { deprecated: t.options?.['deprecated'] });
   return d;

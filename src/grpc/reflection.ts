@@ -72,8 +72,8 @@ export class ReflectionService {
   respond(req: ReflectionRequest, sent: Set<string>): ReflectionResponse {
     const kind = req.message_request;
     const base: ReflectionResponse = {
-      valid_host: req.host ?? '',
-      original_request: kind === undefined ? { host: req.host ?? '' } : { host: req.host ?? '', [kind]: req[kind] },
+      valid_host: req.host,
+      original_request: kind === undefined ? { host: req.host } : { host: req.host, [kind]: req[kind] },
     };
     const error = (code: number, message: string): ReflectionResponse => ({
       ...base,

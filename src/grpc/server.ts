@@ -34,7 +34,11 @@ export interface GrpcServer {
 const encodableStatus: grpc.ServerInterceptor = (_method, call) => new grpc.ServerInterceptingCall(
   call,
   new grpc.ResponderBuilder()
-    .withSendStatus((status, next) => next(status.details === undefined ? status : { ...status, details: clip(status.details) }))
+    .withSendStatus((status, next) => {
+      // grpc-js leaves the text unset on some statuses it builds itself.
+      const details = status.details as string | undefined;
+      next(details === undefined ? status : { ...status, details: clip(details) });
+    })
     .build(),
 );
 
@@ -157,7 +161,10 @@ export async function listen(
 function bind(server: grpc.Server, target: string, creds: grpc.ServerCredentials, address: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.bindAsync(target, creds, (err, port) => {
-      if (err === null) return resolve(port);
+      if (err === null) {
+        resolve(port);
+        return;
+      }
       const inUse = /EADDRINUSE/.test(err.message);
       reject(new Error(`--listen ${address}: ${inUse ? 'address in use' : err.message}`, { cause: err }));
     });

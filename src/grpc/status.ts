@@ -81,8 +81,8 @@ export function toGrpcStatus(err: unknown): GrpcStatus {
  */
 export type CallObserver = (method: string, code: grpc.status, durationMs: number) => void;
 
-/** `signal` aborts when the client cancels (or its deadline passes). */
-export type UnaryHandler<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, signal: AbortSignal) => Promise<Res>;
+/** `signal` aborts when the client cancels (or its deadline passes). A handler may answer at once or later. */
+export type UnaryHandler<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, signal: AbortSignal) => Res | Promise<Res>;
 /** Write with call.write(); resolve to end the stream with OK, throw to fail it. */
 export type ServerStreamingHandler<Req, Res> = (
   call: grpc.ServerWritableStream<Req, Res>,
@@ -137,9 +137,10 @@ export function serverStreaming<Req, Res>(
   };
 }
 
-function run<T>(fn: () => Promise<T>): Promise<T> {
+/** fn's result as a promise; a synchronous throw is a rejection. */
+function run<T>(fn: () => T | Promise<T>): Promise<T> {
   try {
-    return fn();
+    return Promise.resolve(fn());
   } catch (err) {
     return Promise.reject(err);
   }

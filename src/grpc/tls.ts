@@ -175,7 +175,7 @@ export function parseSubjectAltName(text: string | undefined): Array<[string, st
 const namesCache = new Map<string, CertNames>();
 
 function certNames(peer: PeerCertificate): CertNames {
-  const key = peer.fingerprint256 ?? '';
+  const key = (peer as Partial<PeerCertificate>).fingerprint256 ?? '';
   const hit = key ? namesCache.get(key) : undefined;
   if (hit) return hit;
   let dn: Array<[string, string]>;
@@ -198,7 +198,7 @@ function certNames(peer: PeerCertificate): CertNames {
 
 function subjectPairs(peer: PeerCertificate): Array<[string, string]> {
   const out: Array<[string, string]> = [];
-  for (const [k, v] of Object.entries(peer.subject ?? {})) {
+  for (const [k, v] of Object.entries((peer as Partial<PeerCertificate>).subject ?? {})) {
     for (const value of Array.isArray(v) ? v : [v]) out.push([k.toUpperCase(), String(value)]);
   }
   return out;
@@ -206,8 +206,10 @@ function subjectPairs(peer: PeerCertificate): Array<[string, string]> {
 
 /** The subject as /K=V/K=V, for messages and logs. */
 export function describeSubject(peer: PeerCertificate | undefined): string {
-  if (!peer?.subject) return '(no client certificate)';
-  const dn = peer.raw ? certNames(peer).dn : subjectPairs(peer);
+  // An empty object when the client sent no certificate, whatever the typings say.
+  const given = peer as Partial<PeerCertificate> | undefined;
+  if (!given?.subject || !peer) return '(no client certificate)';
+  const dn = given.raw ? certNames(peer).dn : subjectPairs(peer);
   return dn.map(([k, v]) => `/${k}=${v.replace(/\//g, '\\/')}`).join('');
 }
 
@@ -215,7 +217,8 @@ const SAN_TYPES = new Set(['DNS', 'URI', 'IP Address', 'email']);
 
 export function subjectAllowed(peer: PeerCertificate | undefined, rules: readonly SubjectRule[]): boolean {
   if (rules.length === 0) return peer !== undefined;
-  if (!peer?.subject || !peer.raw) return false;
+  const given = peer as Partial<PeerCertificate> | undefined;
+  if (!given?.subject || !given.raw || !peer) return false;
   const { dn, san } = certNames(peer);
   const sameDn = (want: Array<[string, string]>) => want.length === dn.length && want.every(([k, v], i) => dn[i]![0] === k && dn[i]![1] === v);
   return rules.some((r) => {

@@ -91,7 +91,7 @@ export class LibvirtConnection extends EventEmitter<ConnectionEvents> {
     const base = { name: e.name ?? '', uuid: e.uuid ?? '', id: e.id ?? -1, receivedAt: Date.now() };
     switch (e.kind) {
       case 'lifecycle':
-        this.emit('lifecycle', { ...base, event: e.event as LifecycleEvent, detail: e.detail ?? 0 });
+        this.emit('lifecycle', { ...base, event: e.event ?? LifecycleEvent.DEFINED, detail: e.detail ?? 0 });
         break;
       case 'deviceRemoved':
         this.emit('deviceRemoved', { ...base, alias: e.alias ?? '' });
@@ -100,7 +100,7 @@ export class LibvirtConnection extends EventEmitter<ConnectionEvents> {
         this.emit('deviceRemovalFailed', { ...base, alias: e.alias ?? '' });
         break;
       case 'close':
-        this.emit('close', (e.reason ?? CloseReason.ERROR) as CloseReason);
+        this.emit('close', e.reason ?? CloseReason.ERROR);
         break;
     }
   }

@@ -1,4 +1,5 @@
 // libvirt's numeric constants that the agent uses, named as in libvirt.
+import { nameOf } from '../enums';
 
 /** virDomainState */
 export enum DomainState {
@@ -13,7 +14,7 @@ export enum DomainState {
 }
 
 /** Reason names per state (virDomainRunningReason, virDomainShutoffReason, ...). */
-const STATE_REASONS: Record<DomainState, string[]> = {
+const STATE_REASONS: Partial<Record<number, string[]>> = {
   [DomainState.NOSTATE]: ['UNKNOWN'],
   [DomainState.RUNNING]: ['UNKNOWN', 'BOOTED', 'MIGRATED', 'RESTORED', 'FROM_SNAPSHOT', 'UNPAUSED',
     'MIGRATION_CANCELED', 'SAVE_CANCELED', 'WAKEUP', 'CRASHED', 'POSTCOPY', 'POSTCOPY_FAILED'],
@@ -31,7 +32,7 @@ const STATE_REASONS: Record<DomainState, string[]> = {
 /** e.g. stateReasonName(SHUTOFF, 2) === 'SHUTOFF_DESTROYED' */
 export function stateReasonName(state: DomainState, reason: number): string {
   const names = STATE_REASONS[state] ?? [];
-  return `${DomainState[state] ?? 'UNKNOWN'}_${names[reason] ?? String(reason)}`;
+  return `${nameOf(DomainState, state) ?? 'UNKNOWN'}_${names[reason] ?? String(reason)}`;
 }
 
 /**
@@ -63,7 +64,7 @@ export enum LifecycleEvent {
   CRASHED = 8,
 }
 
-const EVENT_DETAILS: Record<LifecycleEvent, string[]> = {
+const EVENT_DETAILS: Partial<Record<number, string[]>> = {
   [LifecycleEvent.DEFINED]: ['ADDED', 'UPDATED', 'RENAMED', 'FROM_SNAPSHOT'],
   [LifecycleEvent.UNDEFINED]: ['REMOVED', 'RENAMED'],
   [LifecycleEvent.STARTED]: ['BOOTED', 'MIGRATED', 'RESTORED', 'FROM_SNAPSHOT', 'WAKEUP', 'RECREATED'],
@@ -77,7 +78,7 @@ const EVENT_DETAILS: Record<LifecycleEvent, string[]> = {
 };
 
 export function lifecycleDetailName(event: LifecycleEvent, detail: number): string {
-  return `${LifecycleEvent[event] ?? 'UNKNOWN'}_${EVENT_DETAILS[event]?.[detail] ?? String(detail)}`;
+  return `${nameOf(LifecycleEvent, event) ?? 'UNKNOWN'}_${EVENT_DETAILS[event]?.[detail] ?? String(detail)}`;
 }
 
 /** virConnectCloseReason */

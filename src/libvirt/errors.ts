@@ -4,6 +4,7 @@
 import {
   AppError, FailedPrecondition, Internal, InvalidArgument, NotFound, Timeout, Unavailable,
 } from '../errors';
+import { nameOf } from '../enums';
 
 /** virErrorNumber values the agent reacts to. */
 export enum ErrorCode {
@@ -41,8 +42,8 @@ export enum ErrorCode {
 }
 
 export class LibvirtError extends Error {
-  /** virErrorNumber */
-  readonly code: number;
+  /** virErrorNumber (codes the agent does not name are still numbers here) */
+  readonly code: ErrorCode;
   /** virErrorDomain: which part of libvirt raised it */
   readonly domain: number;
   readonly level: number;
@@ -51,7 +52,7 @@ export class LibvirtError extends Error {
   /** the libvirt call that failed, e.g. "virDomainDestroyFlags" */
   readonly call: string;
 
-  constructor(call: string, raw: { message?: string; code?: number; domain?: number; level?: number; int1?: number }) {
+  constructor(call: string, raw: { message?: string; code?: ErrorCode; domain?: number; level?: number; int1?: number }) {
     super(raw.message ?? 'libvirt call failed');
     this.name = 'LibvirtError';
     this.call = call;
@@ -62,7 +63,7 @@ export class LibvirtError extends Error {
   }
 
   get codeName(): string {
-    return ErrorCode[this.code] ?? `CODE_${this.code}`;
+    return nameOf(ErrorCode, this.code) ?? `CODE_${this.code}`;
   }
 
   is(...codes: ErrorCode[]): boolean {
@@ -80,8 +81,8 @@ export async function wrap<T>(call: string, fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     if (err instanceof LibvirtError) throw err;
-    const raw = err as { name?: string; message?: string; code?: number };
-    if (raw && raw.name === 'LibvirtError') throw new LibvirtError(call, raw);
+    const raw = err as { name?: string; message?: string; code?: ErrorCode } | null;
+    if (raw?.name === 'LibvirtError') throw new LibvirtError(call, raw);
     throw err;
   }
 }

@@ -12,6 +12,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 
 import { NotFound, Unavailable } from '../errors';
+import { nameOf } from '../enums';
 import { CloseReason } from './constants';
 import {
   LibvirtConnection, type DeviceEventInfo, type LifecycleEventInfo, type OpenOptions,
@@ -96,7 +97,7 @@ export class Host extends EventEmitter<HostEvents> {
         c.on('lifecycle', (e) => this.emit('lifecycle', e));
         c.on('deviceRemoved', (e) => this.emit('deviceRemoved', e));
         c.on('deviceRemovalFailed', (e) => this.emit('deviceRemovalFailed', e));
-        c.on('close', (reason) => this.lost(c, `connection closed (${CloseReason[reason] ?? reason})`));
+        c.on('close', (reason) => this.lost(c, `connection closed (${nameOf(CloseReason, reason) ?? reason})`));
         const wasReconnect = this.reconnects > 0 || this.everConnected;
         this.conn = c;
         this.everConnected = true;

@@ -3,22 +3,24 @@
 // talks to this module; everything else uses LibvirtConnection and Guest.
 import path from 'node:path';
 
+import type { CloseReason, DomainState, LifecycleEvent } from './constants';
+
 export interface NativeEvent {
   kind: 'lifecycle' | 'deviceRemoved' | 'deviceRemovalFailed' | 'close';
   name?: string;
   uuid?: string;
   id?: number;
-  event?: number;
+  event?: LifecycleEvent;
   detail?: number;
   alias?: string;
-  reason?: number;
+  reason?: CloseReason;
 }
 
 export interface NativeDomain {
   getName(): string;
   getUUIDString(): string;
   getID(): number;
-  getState(): Promise<{ state: number; reason: number }>;
+  getState(): Promise<{ state: DomainState; reason: number }>;
   isActive(): Promise<number>;
   isPersistent(): Promise<number>;
   hasManagedSaveImage(flags?: number): Promise<number>;

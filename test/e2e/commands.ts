@@ -44,9 +44,9 @@ export function run(cmd: string, args: string[], opts: { timeoutMs?: number; okC
       env: opts.env ?? process.env, cwd: opts.cwd ?? REPO,
     }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      const res = { code, stdout: String(stdout), stderr: String(stderr) };
+      const res = { code, stdout, stderr };
       if (okCodes.includes(code)) resolve(res);
-      else reject(new Error(`${cmd} ${args.join(' ')} -> ${err?.killed ? 'killed (timeout)' : `exit ${code}`}: ${String(stderr).trim() || err?.message}`));
+      else reject(new Error(`${cmd} ${args.join(' ')} -> ${err?.killed ? 'killed (timeout)' : `exit ${code}`}: ${stderr.trim() || err?.message}`));
     });
   });
 }

@@ -79,8 +79,8 @@ export function serialHas(env: E2EEnv, name: string, line: string | RegExp): boo
 /** Waits for a console line; returns Date.now() when it was seen. */
 export async function waitSerial(env: E2EEnv, name: string, line: string | RegExp, ms = 60_000): Promise<number> {
   await pollUntil(() => serialHas(env, name, line), ms, `${name}: console line ${String(line)}\n--- console ---\n${serialText(env, name).slice(-1500)}`, 50)
-    .catch((err: Error) => {
-      throw new Error(`${err.message}\n--- ${name} console (tail) ---\n${serialText(env, name).slice(-1500)}`);
+    .catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}\n--- ${name} console (tail) ---\n${serialText(env, name).slice(-1500)}`, { cause: err });
     });
   return Date.now();
 }

@@ -16,7 +16,7 @@ import { defaultConfig, type AgentConfig } from '../../src/agent/config';
 import { LOADER_OPTIONS } from '../../src/grpc/protos';
 import { silentLogger, type Logger } from '../../src/logging';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- proto-loader messages are plain objects */
+
 export type Msg = Record<string, any>;
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');

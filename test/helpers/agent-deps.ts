@@ -248,8 +248,8 @@ export async function rejection(p: Promise<unknown>): Promise<Error & { kind?: s
   try {
     await p;
   } catch (err) {
-    if (err instanceof Error) return err as Error & { kind?: string };
-    throw new Error(`expected an Error, got ${String(err)}`);
+    if (err instanceof Error) return err;
+    throw new Error(`expected an Error, got ${String(err)}`, { cause: err });
   }
   throw new Error('expected a rejection, the promise resolved');
 }

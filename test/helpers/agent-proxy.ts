@@ -55,7 +55,7 @@ export class AgentProxy {
     let proxy!: AgentProxy;
     for (const service of SERVICES) {
       const def = protos.serviceDefinition(service);
-      const passthrough: grpc.ServiceDefinition = {};
+      const passthrough: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
       const impl: grpc.UntypedServiceImplementation = {};
       for (const [name, m] of Object.entries(def)) {
         if (m.requestStream || m.responseStream) continue;
@@ -102,7 +102,7 @@ export class AgentProxy {
       }
     };
     const status = (code: grpc.status, details: string): Partial<grpc.StatusObject> => ({ code, details, metadata: new grpc.Metadata() });
-    if (fault?.kind === 'error') return reply(status(fault.code, fault.details ?? `injected by the test proxy: ${grpc.status[fault.code]}`));
+    if (fault?.kind === 'error') { reply(status(fault.code, fault.details ?? `injected by the test proxy: ${grpc.status[fault.code]}`)); return; }
     if (fault?.kind === 'hang') {
       const release = () => {
         this.hung.delete(release);
@@ -115,7 +115,7 @@ export class AgentProxy {
     const forward = () => {
       const deadline = call.getDeadline();
       this.upstream.makeUnaryRequest(path, same, same, call.request, call.metadata, { deadline }, (err, res) => {
-        if (fault?.kind === 'lose-response') return reply(status(fault.code ?? grpc.status.UNAVAILABLE, 'connection lost after the request was sent (test proxy)'));
+        if (fault?.kind === 'lose-response') { reply(status(fault.code ?? grpc.status.UNAVAILABLE, 'connection lost after the request was sent (test proxy)')); return; }
         reply(err, res);
       });
     };

@@ -19,7 +19,7 @@ export class FakeClock implements Clock {
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(abortReason(signal));
+      if (signal?.aborted) { reject(abortReason(signal)); return; }
       const entry = { at: this.t + Math.max(0, ms), resolve };
       this.sleepers.push(entry);
       signal?.addEventListener(

@@ -29,6 +29,7 @@ export type Outcome =
   | LibvirtError
   /** Returned instead of calling libvirt (e.g. a state libvirt would report in a situation the test driver cannot reach). */
   | { value: unknown }
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- an async function that returns nothing is an outcome too
   | ((call: { args: unknown[]; real: () => Promise<unknown>; guest: Guest }) => Outcome | void | Promise<Outcome | void>);
 
 /** One outcome for every call, or a list consumed call by call ('pass' once it runs out). */
@@ -109,6 +110,7 @@ export function faults(guest: Guest, plan: FaultPlan): Guest {
     const planned = async (args: unknown[]): Promise<unknown> => {
       // XML reads are frequent: only faked and logged when the plan names them.
       if (method === 'xml' && !plan.has('xml')) return real(...args);
+      // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- what a planned function returned
       let outcome: Outcome | void = plan.next(method);
       let kind: CallRecord['outcome'] = 'custom';
       if (typeof outcome === 'function') outcome = await outcome({ args, real: () => real(...args), guest });

@@ -44,7 +44,7 @@ let probed = false;
 
 /** Unmounts mounts of earlier runs whose test process is gone. */
 function sweepStale(): void {
-  let text = '';
+  let text: string;
   try {
     text = fs.readFileSync('/proc/self/mountinfo', 'utf8');
   } catch {
@@ -56,7 +56,7 @@ function sweepStale(): void {
     const source = f[sep + 2] ?? '';
     if (sep < 0 || !source.startsWith(SOURCE_PREFIX)) continue;
     const pid = Number(source.slice(SOURCE_PREFIX.length));
-    let alive = false;
+    let alive: boolean;
     try {
       process.kill(pid, 0);
       alive = true;

@@ -48,7 +48,7 @@ export class Gen {
   }
   hex(n: number): string {
     let s = '';
-    for (let i = 0; i < n; i++) s += '0123456789abcdef'[this.int(0, 15)];
+    for (let i = 0; i < n; i++) s += '0123456789abcdef'.charAt(this.int(0, 15));
     return s;
   }
 }
@@ -263,7 +263,7 @@ function confused(g: Gen, depth = 0): Buffer {
     const wt = g.bool(0.9) ? g.pick([0, 1, 2, 5]) : g.pick([3, 4, 6, 7]);
     w.uint32(((field << 3) | wt) >>> 0);
     switch (wt) {
-      case 0: g.bool() ? w.uint64(g.int(0, 2 ** 53 - 1)) : w.int32(-g.int(1, 2 ** 31)); break;
+      case 0: if (g.bool()) w.uint64(g.int(0, 2 ** 53 - 1)); else w.int32(-g.int(1, 2 ** 31)); break;
       case 1: w.fixed64(g.int(0, 2 ** 32)); break;
       case 2: w.bytes(depth < 2 && g.bool(0.4) ? confused(g, depth + 1) : g.bool() ? Buffer.from(randomString(g).slice(0, 5000)) : g.bytes(g.int(0, 64))); break;
       case 5: w.fixed32(g.int(0, 2 ** 32 - 1)); break;
@@ -289,11 +289,11 @@ export interface Case {
 }
 
 const protos = loadProtos(['virtagent/v1/agent.proto']);
-/* eslint-disable @typescript-eslint/no-explicit-any */
+
 export const service = (protos.packageDefinition as any)[SERVICE] as Record<string, {
   path: string; requestSerialize: (m: Msg) => Buffer; responseDeserialize: (b: Buffer) => Msg;
 }>;
-/* eslint-enable @typescript-eslint/no-explicit-any */
+
 
 function short(x: unknown): string {
   const s = Buffer.isBuffer(x) ? `<${x.length} bytes ${x.subarray(0, 24).toString('hex')}>` : JSON.stringify(x, (_k, v: unknown) =>

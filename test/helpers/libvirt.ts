@@ -77,7 +77,7 @@ export async function libvirtError(p: Promise<unknown>): Promise<LibvirtError> {
     await p;
   } catch (err) {
     if (err instanceof LibvirtError) return err;
-    throw new Error(`expected a LibvirtError, got ${String(err)}`);
+    throw new Error(`expected a LibvirtError, got ${String(err)}`, { cause: err });
   }
   throw new Error('expected a LibvirtError, the call succeeded');
 }
@@ -117,7 +117,7 @@ export class EventRecorder {
     const since = opts.since ?? 0;
     const matching = (): LifecycleEventInfo[] => this.events.slice(since).filter(pred);
     const p = new Promise<void>((resolve) => {
-      if (matching().length >= count) return resolve();
+      if (matching().length >= count) { resolve(); return; }
       // Checked after each new event was recorded.
       this.waiters.push({ pred: (e) => pred(e) && matching().length >= count, resolve: () => resolve() });
     });
@@ -181,8 +181,8 @@ export function spawnScript(file: string, opts: { execArgv?: string[]; env?: Nod
   let stderr = '';
   let killed = false;
   const listeners = new Set<() => void>();
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; listeners.forEach((l) => l()); });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+  child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; listeners.forEach((l) => l()); });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
   const exited = new Promise<ChildResult>((resolve) => {
     child.on('close', (code, signal) => {
       listeners.forEach((l) => l());

@@ -178,8 +178,8 @@ export function typeSignatures(root: protobuf.Root): Record<string, string[]> {
         out[obj.fullName] = obj.fieldsArray.map((f) => {
           const entry = entryOf(f);
           if (entry !== undefined) entries.add(entry);
-          const value = entry?.fields['value']!;
-          const type = entry ? `map<${entry.fields['key']!.type}>${value.resolvedType?.fullName ?? value.type}` : f instanceof protobuf.MapField ? `map<${f.keyType}>${f.resolvedType?.fullName ?? f.type}` : f.resolvedType?.fullName ?? f.type;
+          const value = entry?.fields['value'];
+          const type = entry && value ? `map<${entry.fields['key']!.type}>${value.resolvedType?.fullName ?? value.type}` : f instanceof protobuf.MapField ? `map<${f.keyType}>${f.resolvedType?.fullName ?? f.type}` : f.resolvedType?.fullName ?? f.type;
           const rule = f.repeated && !entry && !(f instanceof protobuf.MapField) ? 'repeated ' : '';
           return `${f.name}=${f.id} ${rule}${type} ${f.partOf?.name ?? ''}`;
         }).sort(); // injected extension fields come in resolution order

@@ -50,7 +50,7 @@ function validClient(target: string): grpc.Client & Msg {
 
 function hostInfo(c: grpc.Client & Msg, ms = 5000): Promise<string> {
   return new Promise((resolve) => {
-    c.GetHostInfo({}, { deadline: Date.now() + ms }, (err: grpc.ServiceError | null) => resolve(err ? grpc.status[err.code]! : 'OK'));
+    c.GetHostInfo({}, { deadline: Date.now() + ms }, (err: grpc.ServiceError | null) => resolve(err ? grpc.status[err.code] : 'OK'));
   });
 }
 

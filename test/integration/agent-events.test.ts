@@ -244,7 +244,7 @@ describe('reflection through the agent', () => {
 
         // The served descriptors alone are enough to call the agent.
         const set = Buffer.from(descriptor.FileDescriptorSet.encode(descriptor.FileDescriptorSet.fromObject({ file: [...files.values()] })).finish());
-        const pkg = grpc.loadPackageDefinition(protoLoader.loadFileDescriptorSetFromBuffer(set, LOADER_OPTIONS)) as Msg;
+        const pkg: Msg = grpc.loadPackageDefinition(protoLoader.loadFileDescriptorSetFromBuffer(set, LOADER_OPTIONS));
         const client = new pkg.virtagent.v1.HostAgent(t.target, grpc.credentials.createInsecure()) as Msg;
         try {
           const info = await new Promise<Msg>((resolve, reject) =>

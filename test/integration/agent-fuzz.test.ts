@@ -52,7 +52,7 @@ function send(client: grpc.Client, c: Case): Promise<Result> {
       return;
     }
     client.makeUnaryRequest(c.path, identity, identity, c.body, new grpc.Metadata(), { deadline }, (err, res) => {
-      if (err) return resolve({ c, code: err.code, details: err.details });
+      if (err) { resolve({ c, code: err.code, details: err.details }); return; }
       const method = c.path.split('/').pop()!;
       let decodeError: string | undefined;
       try {

@@ -44,7 +44,7 @@ class AgentProcess {
     return this.stdout.split('\n').filter((l) => l.trim() !== '').map((l) => {
       const parsed = JSON.parse(l) as unknown;
       if (typeof parsed !== 'object' || parsed === null) throw new Error(`not a JSON object: ${l}`);
-      return parsed as Msg;
+      return parsed;
     });
   }
 

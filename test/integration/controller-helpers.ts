@@ -19,7 +19,7 @@ import { errorOf, PROTO_DIR, type RpcError } from '../helpers/agent-client';
 
 export { errorOf, type RpcError };
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- proto-loader messages are plain objects */
+
 export type Msg = Record<string, any>;
 
 

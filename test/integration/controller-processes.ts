@@ -85,7 +85,7 @@ export async function startProcessAgent(prefix = 'vc-proc-'): Promise<ProcessAge
     },
     async restart() {
       if (agent.paused) agent.resume();
-      const listed = (await agent.proc.client.call('ListDomains', {})) as Msg;
+      const listed: Msg = await agent.proc.client.call('ListDomains', {});
       fs.writeFileSync(nodeFile, nodeXml((listed.domains as Parameters<typeof domainFromListing>[0][]).map(domainFromListing)));
       await agent.proc.stop(5000);
       agent.proc = await AgentProcess.start(options);

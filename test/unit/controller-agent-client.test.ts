@@ -20,7 +20,7 @@ function handler(method: string, reply: Msg) {
     seen.push({ method, req: call.request });
     const next = script.get(method)?.shift();
     if (next === 'hang') return; // never answers: the client's deadline ends it
-    if (next !== undefined && next !== grpc.status.OK) return cb({ code: next, details: `scripted ${grpc.status[next]}` });
+    if (next !== undefined && next !== grpc.status.OK) { cb({ code: next, details: `scripted ${grpc.status[next]}` }); return; }
     cb(null, reply);
   };
 }

@@ -19,7 +19,7 @@ import type { RequestContext } from '../../src/controller/types';
 import { ManualClock } from '../helpers/clocks';
 import { silentLogger } from '../../src/logging';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- scripted answers are loose on purpose */
+
 export type Msg = Record<string, any>;
 
 export interface RecordedCall {
@@ -115,7 +115,7 @@ export class FakeAgents implements AgentApi {
     if (!handler) throw new AgentError(host, method, grpc.status.UNIMPLEMENTED, `no fake for ${method}`);
     // Through the real encoding, as a real agent's answer: unset fields get their defaults.
     const definition = agentDefinitions().agent[method];
-    const res = definition.responseDeserialize(definition.responseSerialize((await handler(req as Msg)) as never)) as AgentResponse<M>;
+    const res = definition.responseDeserialize(definition.responseSerialize((await handler(req as Msg)))) as AgentResponse<M>;
     this.onContact(host);
     return res;
   }

@@ -17,7 +17,6 @@ afterEach(() => h.close());
 
 const row = (uuid: string) => h.store.requireInstance(uuid);
 const usage = () => h.deps.quota.usage('p');
-const lastCall = () => h.agents.calls.at(-1)!;
 
 describe('reclaim', () => {
   it('reclaims only soft-deleted instances older than the interval', async () => {

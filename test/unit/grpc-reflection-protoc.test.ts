@@ -150,7 +150,7 @@ describe.skipIf(!GRPCURL)(GRPCURL ? 'grpcurl' : `grpcurl (skipped: ${GRPCURL_MIS
     // Asynchronous: the server under test runs in this process and must keep answering.
     const run = async (...args: string[]): Promise<string> => {
       const r = await execFileP(GRPCURL!, ['-plaintext', '-max-time', '10', ...args], { encoding: 'utf8' })
-        .catch((err: { code?: number; stderr?: string }) => ({ stdout: '', stderr: err.stderr ?? String(err), code: err.code ?? 1 }));
+        .catch((err: Error & { code?: number; stderr?: string }) => ({ stdout: '', stderr: err.stderr ?? String(err), code: err.code ?? 1 }));
       expect('code' in r ? r.code : 0, r.stderr).toBe(0);
       return r.stdout;
     };

@@ -120,10 +120,12 @@ describe('unix sockets', () => {
   });
 
   it('leaves the umask as it was', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- reading the umask is what this test is about
     const before = process.umask();
     const srv = plainServer();
     try {
       await listen(srv.server, `unix:${path.join(tmp, 'umask.sock')}`);
+      // eslint-disable-next-line @typescript-eslint/no-deprecated -- as above
       expect(process.umask()).toBe(before);
     } finally {
       await shutdown(srv.server, 2000);
@@ -194,7 +196,7 @@ describe('status mapping', () => {
             const name: string = call.request.domain.name;
             if (name === 'ok') return { name, id: -1 };
             if (name === 'plain') throw new Error('plain failure');
-            if (name === 'string') throw 'a string'; // eslint-disable-line no-throw-literal
+            if (name === 'string') throw 'a string'; // eslint-disable-line @typescript-eslint/only-throw-error -- a handler throwing a non-Error is the case tested  
             throw new AppError(name as ErrorKind, `${name} happened`);
           }, observer),
           // Runs until cancelled or past its deadline.

@@ -66,12 +66,12 @@ export function isQemuNativeNetworkDisk(diskType: string, protocol: string | und
 
 /** connection_info.data checked by its connector before anything happens (VolumeConnector.validate). */
 export function validateConnectionData(info: ConnectionInfo, opts: { connect?: boolean } = {}): void {
-  connectorFor(info.driver_volume_type).validate(info.data ?? {}, opts);
+  connectorFor(info.driver_volume_type).validate(info.data, opts);
 }
 
 /** The file-system checks of its connector, also before anything happens (VolumeConnector.checkPaths). */
 export async function checkVolumePaths(info: ConnectionInfo, localVolumeDirs: readonly string[]): Promise<void> {
-  await connectorFor(info.driver_volume_type).checkPaths(info.data ?? {}, localVolumeDirs);
+  await connectorFor(info.driver_volume_type).checkPaths(info.data, localVolumeDirs);
 }
 
 /** Which of a domain's disks the volume is: by target when the request names one, else by its connector. */
@@ -80,5 +80,5 @@ export function findVolumeDisk(vol: VolumeAttachment, disks: DiskInfo[], nfsMoun
   const info = vol.connection_info;
   if (!info) return undefined;
   const connector = connectorFor(info.driver_volume_type);
-  return disks.find((d) => connector.matchesDisk(info.data ?? {}, d, { nfsMountBase }));
+  return disks.find((d) => connector.matchesDisk(info.data, d, { nfsMountBase }));
 }

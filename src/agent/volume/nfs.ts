@@ -142,7 +142,7 @@ export class NfsConnector implements VolumeConnector {
 
   /** Keys read from data: `export` ("host:/path"); `name` (the file) is not needed to unmount. */
   async disconnect(vol: VolumeAttachment, ctx: VolumeContext): Promise<void> {
-    const raw = vol.connection_info?.data?.['export'];
+    const raw = vol.connection_info?.data['export'];
     if (raw === undefined || raw.trim() === '') throw new InvalidArgument(dataField('export'), 'is required');
     const exportSpec = validateExport(dataField('export'), raw);
     const base = nfsMountBase(ctx.config.nfsMountBase);
