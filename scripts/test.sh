@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Sets up what is missing and runs every test: the fast suite (libvirt test
-# driver, in-process), the Debian package check (build, lintian, apt install,
-# purge; needs root, skips itself otherwise; VIRT_AGENT_SKIP_PACKAGE=1 skips
-# it) and then the end-to-end suite against a real libvirtd with QEMU guests
-# (skipped with VIRT_AGENT_SKIP_E2E=1).
+# Sets up what is missing and runs every check and test: type checks (src and
+# test/), lint (typescript-eslint, import cycles), the contract's checks (buf
+# lint, buf breaking, generated types; scripts/proto-check.sh), the fast
+# suite (libvirt test driver, in-process), the Debian package check (build,
+# lintian, apt install, purge; needs root, skips itself otherwise;
+# VIRT_AGENT_SKIP_PACKAGE=1 skips it) and then the end-to-end suite against a
+# real libvirtd with QEMU guests (skipped with VIRT_AGENT_SKIP_E2E=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
+npm run --silent typecheck
+npm run --silent lint
+npm run --silent proto:check
 npx vitest run
 if [ "${VIRT_AGENT_SKIP_PACKAGE:-0}" != "1" ]; then
   bash scripts/package-check.sh

@@ -59,6 +59,11 @@ export interface ProtoGrpcType {
       GetDomainRequest: MessageTypeDefinition<_virtagent_v1_GetDomainRequest, _virtagent_v1_GetDomainRequest__Output>
       GetHostInfoRequest: MessageTypeDefinition<_virtagent_v1_GetHostInfoRequest, _virtagent_v1_GetHostInfoRequest__Output>
       HardRebootRequest: MessageTypeDefinition<_virtagent_v1_HardRebootRequest, _virtagent_v1_HardRebootRequest__Output>
+      /**
+       * The agent of one compute host. Every operation on a domain is idempotent
+       * (destroying what is gone is success) and runs one at a time per domain, in
+       * arrival order; reads answer at once.
+       */
       HostAgent: SubtypeConstructor<typeof grpc.Client, _virtagent_v1_HostAgentClient> & { service: _virtagent_v1_HostAgentDefinition }
       HostInfo: MessageTypeDefinition<_virtagent_v1_HostInfo, _virtagent_v1_HostInfo__Output>
       LifecycleEvent: MessageTypeDefinition<_virtagent_v1_LifecycleEvent, _virtagent_v1_LifecycleEvent__Output>

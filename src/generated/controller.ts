@@ -42,6 +42,9 @@ export interface ProtoGrpcType {
     v1: {
       AttachVolumeRequest: MessageTypeDefinition<_virtcontroller_v1_AttachVolumeRequest, _virtcontroller_v1_AttachVolumeRequest__Output>
       ConnectionInfo: MessageTypeDefinition<_virtcontroller_v1_ConnectionInfo, _virtcontroller_v1_ConnectionInfo__Output>
+      /**
+       * The controller: decides, and has each host's agent carry it out.
+       */
       Controller: SubtypeConstructor<typeof grpc.Client, _virtcontroller_v1_ControllerClient> & { service: _virtcontroller_v1_ControllerDefinition }
       CreateInstanceRequest: MessageTypeDefinition<_virtcontroller_v1_CreateInstanceRequest, _virtcontroller_v1_CreateInstanceRequest__Output>
       DeleteInstanceRequest: MessageTypeDefinition<_virtcontroller_v1_DeleteInstanceRequest, _virtcontroller_v1_DeleteInstanceRequest__Output>

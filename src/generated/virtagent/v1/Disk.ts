@@ -1,56 +1,62 @@
 // Original file: proto/virtagent/v1/agent.proto
 
 
+/**
+ * One disk of a domain, as its XML describes it.
+ */
 export interface Disk {
   /**
-   * e.g. "vda"
+   * The guest's device name, e.g. "vda".
    */
   'target_dev'?: (string);
   /**
-   * file path, block device, "pool/image" or iSCSI IQN/LUN
+   * File path, block device, "pool/image" (RBD) or iSCSI IQN/LUN; empty for an empty drive.
    */
   'source'?: (string);
   /**
-   * libvirt disk type: file, block, network, volume
+   * libvirt disk type: file, block, network, volume or dir.
    */
   'type'?: (string);
   /**
-   * disk, cdrom, lun
+   * disk, cdrom, floppy or lun.
    */
   'device'?: (string);
   /**
-   * virtio, scsi, sata, ...
+   * virtio, scsi, sata, ide, usb, ...
    */
   'bus'?: (string);
   /**
-   * for network disks: rbd, iscsi, nbd, ...
+   * For network disks: rbd, iscsi, nbd, ...; empty otherwise.
    */
   'protocol'?: (string);
 }
 
+/**
+ * One disk of a domain, as its XML describes it.
+ */
 export interface Disk__Output {
   /**
-   * e.g. "vda"
+   * The guest's device name, e.g. "vda".
    */
   'target_dev': (string);
   /**
-   * file path, block device, "pool/image" or iSCSI IQN/LUN
+   * File path, block device, "pool/image" (RBD) or iSCSI IQN/LUN; empty for an empty drive.
    */
   'source': (string);
   /**
-   * libvirt disk type: file, block, network, volume
+   * libvirt disk type: file, block, network, volume or dir.
    */
   'type': (string);
   /**
-   * disk, cdrom, lun
+   * disk, cdrom, floppy or lun.
    */
   'device': (string);
   /**
-   * virtio, scsi, sata, ...
+   * virtio, scsi, sata, ide, usb, ...
    */
   'bus': (string);
   /**
-   * for network disks: rbd, iscsi, nbd, ...
+   * For network disks: rbd, iscsi, nbd, ...; empty otherwise.
    */
   'protocol': (string);
 }

@@ -23,6 +23,11 @@ import type { PowerOnRequest as _virtagent_v1_PowerOnRequest, PowerOnRequest__Ou
 import type { PowerOnResponse as _virtagent_v1_PowerOnResponse, PowerOnResponse__Output as _virtagent_v1_PowerOnResponse__Output } from '../../virtagent/v1/PowerOnResponse';
 import type { WatchEventsRequest as _virtagent_v1_WatchEventsRequest, WatchEventsRequest__Output as _virtagent_v1_WatchEventsRequest__Output } from '../../virtagent/v1/WatchEventsRequest';
 
+/**
+ * The agent of one compute host. Every operation on a domain is idempotent
+ * (destroying what is gone is success) and runs one at a time per domain, in
+ * arrival order; reads answer at once.
+ */
 export interface HostAgentClient extends grpc.Client {
   /**
    * Make a volume available on this host (iSCSI login + device + multipath map, krbd map, NFS mount,
@@ -88,10 +93,16 @@ export interface HostAgentClient extends grpc.Client {
   disconnectVolume(argument: _virtagent_v1_DisconnectVolumeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_virtagent_v1_DisconnectVolumeResponse__Output>): grpc.ClientUnaryCall;
   disconnectVolume(argument: _virtagent_v1_DisconnectVolumeRequest, callback: grpc.requestCallback<_virtagent_v1_DisconnectVolumeResponse__Output>): grpc.ClientUnaryCall;
   
+  /**
+   * One domain's state, persistence, managed-save image and disks; NOT_FOUND when libvirt has none.
+   */
   GetDomain(argument: _virtagent_v1_GetDomainRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_virtagent_v1_Domain__Output>): grpc.ClientUnaryCall;
   GetDomain(argument: _virtagent_v1_GetDomainRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtagent_v1_Domain__Output>): grpc.ClientUnaryCall;
   GetDomain(argument: _virtagent_v1_GetDomainRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_virtagent_v1_Domain__Output>): grpc.ClientUnaryCall;
   GetDomain(argument: _virtagent_v1_GetDomainRequest, callback: grpc.requestCallback<_virtagent_v1_Domain__Output>): grpc.ClientUnaryCall;
+  /**
+   * One domain's state, persistence, managed-save image and disks; NOT_FOUND when libvirt has none.
+   */
   getDomain(argument: _virtagent_v1_GetDomainRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_virtagent_v1_Domain__Output>): grpc.ClientUnaryCall;
   getDomain(argument: _virtagent_v1_GetDomainRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtagent_v1_Domain__Output>): grpc.ClientUnaryCall;
   getDomain(argument: _virtagent_v1_GetDomainRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_virtagent_v1_Domain__Output>): grpc.ClientUnaryCall;
@@ -130,14 +141,14 @@ export interface HostAgentClient extends grpc.Client {
   hardReboot(argument: _virtagent_v1_HardRebootRequest, callback: grpc.requestCallback<_virtagent_v1_PowerOnResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Every domain libvirt knows (running and defined).
+   * Every domain libvirt knows (running and defined); one undefined while being read is left out.
    */
   ListDomains(argument: _virtagent_v1_ListDomainsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_virtagent_v1_ListDomainsResponse__Output>): grpc.ClientUnaryCall;
   ListDomains(argument: _virtagent_v1_ListDomainsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtagent_v1_ListDomainsResponse__Output>): grpc.ClientUnaryCall;
   ListDomains(argument: _virtagent_v1_ListDomainsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_virtagent_v1_ListDomainsResponse__Output>): grpc.ClientUnaryCall;
   ListDomains(argument: _virtagent_v1_ListDomainsRequest, callback: grpc.requestCallback<_virtagent_v1_ListDomainsResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * Every domain libvirt knows (running and defined).
+   * Every domain libvirt knows (running and defined); one undefined while being read is left out.
    */
   listDomains(argument: _virtagent_v1_ListDomainsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_virtagent_v1_ListDomainsResponse__Output>): grpc.ClientUnaryCall;
   listDomains(argument: _virtagent_v1_ListDomainsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtagent_v1_ListDomainsResponse__Output>): grpc.ClientUnaryCall;
@@ -176,17 +187,26 @@ export interface HostAgentClient extends grpc.Client {
   
   /**
    * Lifecycle and device events as libvirt reports them, until the client cancels.
+   * A client more than the agent's watchEvents.maxBuffered (default 1000) events behind
+   * is ended with RESOURCE_EXHAUSTED.
    */
   WatchEvents(argument: _virtagent_v1_WatchEventsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_virtagent_v1_Event__Output>;
   WatchEvents(argument: _virtagent_v1_WatchEventsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_virtagent_v1_Event__Output>;
   /**
    * Lifecycle and device events as libvirt reports them, until the client cancels.
+   * A client more than the agent's watchEvents.maxBuffered (default 1000) events behind
+   * is ended with RESOURCE_EXHAUSTED.
    */
   watchEvents(argument: _virtagent_v1_WatchEventsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_virtagent_v1_Event__Output>;
   watchEvents(argument: _virtagent_v1_WatchEventsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_virtagent_v1_Event__Output>;
   
 }
 
+/**
+ * The agent of one compute host. Every operation on a domain is idempotent
+ * (destroying what is gone is success) and runs one at a time per domain, in
+ * arrival order; reads answer at once.
+ */
 export interface HostAgentHandlers extends grpc.UntypedServiceImplementation {
   /**
    * Make a volume available on this host (iSCSI login + device + multipath map, krbd map, NFS mount,
@@ -210,6 +230,9 @@ export interface HostAgentHandlers extends grpc.UntypedServiceImplementation {
    */
   DisconnectVolume: grpc.handleUnaryCall<_virtagent_v1_DisconnectVolumeRequest__Output, _virtagent_v1_DisconnectVolumeResponse>;
   
+  /**
+   * One domain's state, persistence, managed-save image and disks; NOT_FOUND when libvirt has none.
+   */
   GetDomain: grpc.handleUnaryCall<_virtagent_v1_GetDomainRequest__Output, _virtagent_v1_Domain>;
   
   /**
@@ -224,7 +247,7 @@ export interface HostAgentHandlers extends grpc.UntypedServiceImplementation {
   HardReboot: grpc.handleUnaryCall<_virtagent_v1_HardRebootRequest__Output, _virtagent_v1_PowerOnResponse>;
   
   /**
-   * Every domain libvirt knows (running and defined).
+   * Every domain libvirt knows (running and defined); one undefined while being read is left out.
    */
   ListDomains: grpc.handleUnaryCall<_virtagent_v1_ListDomainsRequest__Output, _virtagent_v1_ListDomainsResponse>;
   
@@ -240,6 +263,8 @@ export interface HostAgentHandlers extends grpc.UntypedServiceImplementation {
   
   /**
    * Lifecycle and device events as libvirt reports them, until the client cancels.
+   * A client more than the agent's watchEvents.maxBuffered (default 1000) events behind
+   * is ended with RESOURCE_EXHAUSTED.
    */
   WatchEvents: grpc.handleServerStreamingCall<_virtagent_v1_WatchEventsRequest__Output, _virtagent_v1_Event>;
   

@@ -1,18 +1,33 @@
 // Original file: proto/virtagent/v1/agent.proto
 
 
+/**
+ * The host and the agent as they are now.
+ */
 export interface HostInfo {
+  /**
+   * The host's name, as libvirt last reported it (the OS's until libvirt answers).
+   */
   'hostname'?: (string);
+  /**
+   * The libvirt connection URI the agent uses (--libvirt-uri), e.g. "qemu:///system".
+   */
   'libvirt_uri'?: (string);
   /**
-   * of the library the agent runs with, e.g. "9.0.0"
+   * Version of the libvirt library the agent runs with, e.g. "9.0.0".
    */
   'libvirt_version'?: (string);
   /**
-   * of the driver behind the connection
+   * Version of the driver behind the connection (e.g. QEMU's), as last reported; empty until known.
    */
   'hypervisor_version'?: (string);
+  /**
+   * The agent's package version.
+   */
   'agent_version'?: (string);
+  /**
+   * The agent holds an open libvirt connection (it reconnects by itself otherwise).
+   */
   'connected'?: (boolean);
   /**
    * The agent's instances directory: a file disk of instance U must lie in <instances_path>/<U>/.
@@ -29,18 +44,33 @@ export interface HostInfo {
   'health_detail'?: (string);
 }
 
+/**
+ * The host and the agent as they are now.
+ */
 export interface HostInfo__Output {
+  /**
+   * The host's name, as libvirt last reported it (the OS's until libvirt answers).
+   */
   'hostname': (string);
+  /**
+   * The libvirt connection URI the agent uses (--libvirt-uri), e.g. "qemu:///system".
+   */
   'libvirt_uri': (string);
   /**
-   * of the library the agent runs with, e.g. "9.0.0"
+   * Version of the libvirt library the agent runs with, e.g. "9.0.0".
    */
   'libvirt_version': (string);
   /**
-   * of the driver behind the connection
+   * Version of the driver behind the connection (e.g. QEMU's), as last reported; empty until known.
    */
   'hypervisor_version': (string);
+  /**
+   * The agent's package version.
+   */
   'agent_version': (string);
+  /**
+   * The agent holds an open libvirt connection (it reconnects by itself otherwise).
+   */
   'connected': (boolean);
   /**
    * The agent's instances directory: a file disk of instance U must lie in <instances_path>/<U>/.

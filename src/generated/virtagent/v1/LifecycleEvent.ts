@@ -1,6 +1,9 @@
 // Original file: proto/virtagent/v1/agent.proto
 
 
+/**
+ * libvirt's lifecycle event of a domain.
+ */
 export interface LifecycleEvent {
   /**
    * libvirt's virDomainEventType as its symbolic name: DEFINED, UNDEFINED, STARTED,
@@ -11,10 +14,19 @@ export interface LifecycleEvent {
    * The event's detail as its symbolic name (e.g. "STOPPED_SHUTDOWN").
    */
   'detail'?: (string);
+  /**
+   * virDomainEventType as libvirt's number.
+   */
   'event_code'?: (number);
+  /**
+   * The detail as libvirt's number (its meaning depends on the event).
+   */
   'detail_code'?: (number);
 }
 
+/**
+ * libvirt's lifecycle event of a domain.
+ */
 export interface LifecycleEvent__Output {
   /**
    * libvirt's virDomainEventType as its symbolic name: DEFINED, UNDEFINED, STARTED,
@@ -25,6 +37,12 @@ export interface LifecycleEvent__Output {
    * The event's detail as its symbolic name (e.g. "STOPPED_SHUTDOWN").
    */
   'detail': (string);
+  /**
+   * virDomainEventType as libvirt's number.
+   */
   'event_code': (number);
+  /**
+   * The detail as libvirt's number (its meaning depends on the event).
+   */
   'detail_code': (number);
 }

@@ -22,6 +22,9 @@ import type { StartInstanceRequest as _virtcontroller_v1_StartInstanceRequest, S
 import type { StopInstanceRequest as _virtcontroller_v1_StopInstanceRequest, StopInstanceRequest__Output as _virtcontroller_v1_StopInstanceRequest__Output } from '../../virtcontroller/v1/StopInstanceRequest';
 import type { Volume as _virtcontroller_v1_Volume, Volume__Output as _virtcontroller_v1_Volume__Output } from '../../virtcontroller/v1/Volume';
 
+/**
+ * The controller: decides, and has each host's agent carry it out.
+ */
 export interface ControllerClient extends grpc.Client {
   /**
    * Records an attachment (the volume is already connected): status in-use.
@@ -172,19 +175,31 @@ export interface ControllerClient extends grpc.Client {
   getInstance(argument: _virtcontroller_v1_GetInstanceRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_Instance__Output>): grpc.ClientUnaryCall;
   getInstance(argument: _virtcontroller_v1_GetInstanceRequest, callback: grpc.requestCallback<_virtcontroller_v1_Instance__Output>): grpc.ClientUnaryCall;
   
+  /**
+   * A project's quota limits and what its instances hold now.
+   */
   GetQuotaUsage(argument: _virtcontroller_v1_GetQuotaUsageRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_QuotaUsage__Output>): grpc.ClientUnaryCall;
   GetQuotaUsage(argument: _virtcontroller_v1_GetQuotaUsageRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtcontroller_v1_QuotaUsage__Output>): grpc.ClientUnaryCall;
   GetQuotaUsage(argument: _virtcontroller_v1_GetQuotaUsageRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_QuotaUsage__Output>): grpc.ClientUnaryCall;
   GetQuotaUsage(argument: _virtcontroller_v1_GetQuotaUsageRequest, callback: grpc.requestCallback<_virtcontroller_v1_QuotaUsage__Output>): grpc.ClientUnaryCall;
+  /**
+   * A project's quota limits and what its instances hold now.
+   */
   getQuotaUsage(argument: _virtcontroller_v1_GetQuotaUsageRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_QuotaUsage__Output>): grpc.ClientUnaryCall;
   getQuotaUsage(argument: _virtcontroller_v1_GetQuotaUsageRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtcontroller_v1_QuotaUsage__Output>): grpc.ClientUnaryCall;
   getQuotaUsage(argument: _virtcontroller_v1_GetQuotaUsageRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_QuotaUsage__Output>): grpc.ClientUnaryCall;
   getQuotaUsage(argument: _virtcontroller_v1_GetQuotaUsageRequest, callback: grpc.requestCallback<_virtcontroller_v1_QuotaUsage__Output>): grpc.ClientUnaryCall;
   
+  /**
+   * The action log of one instance (also of a deleted one), oldest first.
+   */
   ListInstanceActions(argument: _virtcontroller_v1_ListInstanceActionsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_ListInstanceActionsResponse__Output>): grpc.ClientUnaryCall;
   ListInstanceActions(argument: _virtcontroller_v1_ListInstanceActionsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtcontroller_v1_ListInstanceActionsResponse__Output>): grpc.ClientUnaryCall;
   ListInstanceActions(argument: _virtcontroller_v1_ListInstanceActionsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_ListInstanceActionsResponse__Output>): grpc.ClientUnaryCall;
   ListInstanceActions(argument: _virtcontroller_v1_ListInstanceActionsRequest, callback: grpc.requestCallback<_virtcontroller_v1_ListInstanceActionsResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * The action log of one instance (also of a deleted one), oldest first.
+   */
   listInstanceActions(argument: _virtcontroller_v1_ListInstanceActionsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_ListInstanceActionsResponse__Output>): grpc.ClientUnaryCall;
   listInstanceActions(argument: _virtcontroller_v1_ListInstanceActionsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtcontroller_v1_ListInstanceActionsResponse__Output>): grpc.ClientUnaryCall;
   listInstanceActions(argument: _virtcontroller_v1_ListInstanceActionsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_ListInstanceActionsResponse__Output>): grpc.ClientUnaryCall;
@@ -247,24 +262,34 @@ export interface ControllerClient extends grpc.Client {
   restoreInstance(argument: _virtcontroller_v1_RestoreInstanceRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_Instance__Output>): grpc.ClientUnaryCall;
   restoreInstance(argument: _virtcontroller_v1_RestoreInstanceRequest, callback: grpc.requestCallback<_virtcontroller_v1_Instance__Output>): grpc.ClientUnaryCall;
   
+  /**
+   * stopped -> active: the agent's PowerOn (connecting the instance's volumes first).
+   * Needs the host: UNAVAILABLE (nothing changed) while it is down.
+   */
   StartInstance(argument: _virtcontroller_v1_StartInstanceRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_Instance__Output>): grpc.ClientUnaryCall;
   StartInstance(argument: _virtcontroller_v1_StartInstanceRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtcontroller_v1_Instance__Output>): grpc.ClientUnaryCall;
   StartInstance(argument: _virtcontroller_v1_StartInstanceRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_Instance__Output>): grpc.ClientUnaryCall;
   StartInstance(argument: _virtcontroller_v1_StartInstanceRequest, callback: grpc.requestCallback<_virtcontroller_v1_Instance__Output>): grpc.ClientUnaryCall;
+  /**
+   * stopped -> active: the agent's PowerOn (connecting the instance's volumes first).
+   * Needs the host: UNAVAILABLE (nothing changed) while it is down.
+   */
   startInstance(argument: _virtcontroller_v1_StartInstanceRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_Instance__Output>): grpc.ClientUnaryCall;
   startInstance(argument: _virtcontroller_v1_StartInstanceRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtcontroller_v1_Instance__Output>): grpc.ClientUnaryCall;
   startInstance(argument: _virtcontroller_v1_StartInstanceRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_Instance__Output>): grpc.ClientUnaryCall;
   startInstance(argument: _virtcontroller_v1_StartInstanceRequest, callback: grpc.requestCallback<_virtcontroller_v1_Instance__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Stop and start need the host: UNAVAILABLE (nothing changed) while it is down.
+   * active -> stopped: the agent's PowerOff with the clean-shutdown budget, then a destroy.
+   * Needs the host: UNAVAILABLE (nothing changed) while it is down.
    */
   StopInstance(argument: _virtcontroller_v1_StopInstanceRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_Instance__Output>): grpc.ClientUnaryCall;
   StopInstance(argument: _virtcontroller_v1_StopInstanceRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtcontroller_v1_Instance__Output>): grpc.ClientUnaryCall;
   StopInstance(argument: _virtcontroller_v1_StopInstanceRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_Instance__Output>): grpc.ClientUnaryCall;
   StopInstance(argument: _virtcontroller_v1_StopInstanceRequest, callback: grpc.requestCallback<_virtcontroller_v1_Instance__Output>): grpc.ClientUnaryCall;
   /**
-   * Stop and start need the host: UNAVAILABLE (nothing changed) while it is down.
+   * active -> stopped: the agent's PowerOff with the clean-shutdown budget, then a destroy.
+   * Needs the host: UNAVAILABLE (nothing changed) while it is down.
    */
   stopInstance(argument: _virtcontroller_v1_StopInstanceRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_Instance__Output>): grpc.ClientUnaryCall;
   stopInstance(argument: _virtcontroller_v1_StopInstanceRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtcontroller_v1_Instance__Output>): grpc.ClientUnaryCall;
@@ -273,6 +298,9 @@ export interface ControllerClient extends grpc.Client {
   
 }
 
+/**
+ * The controller: decides, and has each host's agent carry it out.
+ */
 export interface ControllerHandlers extends grpc.UntypedServiceImplementation {
   /**
    * Records an attachment (the volume is already connected): status in-use.
@@ -331,8 +359,14 @@ export interface ControllerHandlers extends grpc.UntypedServiceImplementation {
    */
   GetInstance: grpc.handleUnaryCall<_virtcontroller_v1_GetInstanceRequest__Output, _virtcontroller_v1_Instance>;
   
+  /**
+   * A project's quota limits and what its instances hold now.
+   */
   GetQuotaUsage: grpc.handleUnaryCall<_virtcontroller_v1_GetQuotaUsageRequest__Output, _virtcontroller_v1_QuotaUsage>;
   
+  /**
+   * The action log of one instance (also of a deleted one), oldest first.
+   */
   ListInstanceActions: grpc.handleUnaryCall<_virtcontroller_v1_ListInstanceActionsRequest__Output, _virtcontroller_v1_ListInstanceActionsResponse>;
   
   /**
@@ -356,10 +390,15 @@ export interface ControllerHandlers extends grpc.UntypedServiceImplementation {
    */
   RestoreInstance: grpc.handleUnaryCall<_virtcontroller_v1_RestoreInstanceRequest__Output, _virtcontroller_v1_Instance>;
   
+  /**
+   * stopped -> active: the agent's PowerOn (connecting the instance's volumes first).
+   * Needs the host: UNAVAILABLE (nothing changed) while it is down.
+   */
   StartInstance: grpc.handleUnaryCall<_virtcontroller_v1_StartInstanceRequest__Output, _virtcontroller_v1_Instance>;
   
   /**
-   * Stop and start need the host: UNAVAILABLE (nothing changed) while it is down.
+   * active -> stopped: the agent's PowerOff with the clean-shutdown budget, then a destroy.
+   * Needs the host: UNAVAILABLE (nothing changed) while it is down.
    */
   StopInstance: grpc.handleUnaryCall<_virtcontroller_v1_StopInstanceRequest__Output, _virtcontroller_v1_Instance>;
   

@@ -1,7 +1,13 @@
 // Original file: proto/virtcontroller/v1/controller.proto
 
 
+/**
+ * The instance to delete now.
+ */
 export interface ForceDeleteInstanceRequest {
+  /**
+   * The instance's UUID.
+   */
   'uuid'?: (string);
   /**
    * true: the record ends VM_STATE_DELETED whatever the agent says; every
@@ -13,7 +19,13 @@ export interface ForceDeleteInstanceRequest {
   'force'?: (boolean);
 }
 
+/**
+ * The instance to delete now.
+ */
 export interface ForceDeleteInstanceRequest__Output {
+  /**
+   * The instance's UUID.
+   */
   'uuid': (string);
   /**
    * true: the record ends VM_STATE_DELETED whatever the agent says; every

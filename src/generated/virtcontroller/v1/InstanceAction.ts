@@ -2,14 +2,23 @@
 
 import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../google/protobuf/Timestamp';
 
+/**
+ * One entry of an instance's action log.
+ */
 export interface InstanceAction {
+  /**
+   * The instance.
+   */
   'instance_uuid'?: (string);
   /**
-   * create, soft_delete, delete, force_delete, reclaim, restore, stop, start,
+   * What was done: create, soft_delete, delete, force_delete, reclaim, restore, stop, start,
    * attach_volume, detach_volume, pending_power_off, host_cleanup,
-   * reset_volume_state, force_detach_volume
+   * reset_volume_state, force_detach_volume.
    */
   'action'?: (string);
+  /**
+   * The request id of the call (x-request-id, generated when absent) or the periodic task's.
+   */
   'request_id'?: (string);
   /**
    * Who asked: the client certificate's subject (mutual TLS), x-user on a
@@ -17,15 +26,21 @@ export interface InstanceAction {
    * the periodic tasks.
    */
   'user'?: (string);
+  /**
+   * When the action began.
+   */
   'started_at'?: (_google_protobuf_Timestamp | null);
   /**
-   * Unset while running.
+   * When it ended; unset while running.
    */
   'finished_at'?: (_google_protobuf_Timestamp | null);
   /**
    * "success", "error", or empty while running.
    */
   'result'?: (string);
+  /**
+   * What happened, e.g. the agent's error, or warnings; may be empty.
+   */
   'message'?: (string);
   /**
    * The request id of this action's agent calls (uuid:action:attempt; retries
@@ -34,14 +49,23 @@ export interface InstanceAction {
   'agent_request_id'?: (string);
 }
 
+/**
+ * One entry of an instance's action log.
+ */
 export interface InstanceAction__Output {
+  /**
+   * The instance.
+   */
   'instance_uuid': (string);
   /**
-   * create, soft_delete, delete, force_delete, reclaim, restore, stop, start,
+   * What was done: create, soft_delete, delete, force_delete, reclaim, restore, stop, start,
    * attach_volume, detach_volume, pending_power_off, host_cleanup,
-   * reset_volume_state, force_detach_volume
+   * reset_volume_state, force_detach_volume.
    */
   'action': (string);
+  /**
+   * The request id of the call (x-request-id, generated when absent) or the periodic task's.
+   */
   'request_id': (string);
   /**
    * Who asked: the client certificate's subject (mutual TLS), x-user on a
@@ -49,15 +73,21 @@ export interface InstanceAction__Output {
    * the periodic tasks.
    */
   'user': (string);
+  /**
+   * When the action began.
+   */
   'started_at': (_google_protobuf_Timestamp__Output | null);
   /**
-   * Unset while running.
+   * When it ended; unset while running.
    */
   'finished_at': (_google_protobuf_Timestamp__Output | null);
   /**
    * "success", "error", or empty while running.
    */
   'result': (string);
+  /**
+   * What happened, e.g. the agent's error, or warnings; may be empty.
+   */
   'message': (string);
   /**
    * The request id of this action's agent calls (uuid:action:attempt; retries

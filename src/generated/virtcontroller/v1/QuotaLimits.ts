@@ -3,19 +3,37 @@
 import type { Long } from '@grpc/proto-loader';
 
 /**
- * -1 = unlimited.
+ * A project's limits; -1 = unlimited.
  */
 export interface QuotaLimits {
+  /**
+   * Instances at most (default 10).
+   */
   'instances'?: (number | string | Long);
+  /**
+   * Virtual CPUs at most (default 20).
+   */
   'vcpus'?: (number | string | Long);
+  /**
+   * Memory at most, in MiB (default 51200).
+   */
   'memory_mib'?: (number | string | Long);
 }
 
 /**
- * -1 = unlimited.
+ * A project's limits; -1 = unlimited.
  */
 export interface QuotaLimits__Output {
+  /**
+   * Instances at most (default 10).
+   */
   'instances': (number);
+  /**
+   * Virtual CPUs at most (default 20).
+   */
   'vcpus': (number);
+  /**
+   * Memory at most, in MiB (default 51200).
+   */
   'memory_mib': (number);
 }
