@@ -11,6 +11,7 @@ import * as protobuf from 'protobufjs';
 import * as descriptor from 'protobufjs/ext/descriptor';
 
 import type { KnownServices } from './contract';
+import { sourceLocations } from './source-info';
 
 /** Served by every server (src/grpc/health.ts, src/grpc/reflection.ts). */
 export const BUILTIN_PROTOS: readonly string[] = ['grpc/health/v1/health.proto', 'grpc/reflection/v1/reflection.proto', 'grpc/reflection/v1alpha/reflection.proto'];
@@ -185,12 +186,13 @@ export function buildFileDescriptors(root: protobuf.Root, includeDirs: readonly 
   };
   walk(root);
 
-  const declared = declaredImports(root, includeDirs);
+  const parsed = parsedFiles(root, includeDirs);
   const out = new Map<string, FileDescriptor>();
   for (const fb of builds.values()) {
     // protoc's order and unused imports where we know them, then whatever
     // else is referenced (e.g. through a public import) so clients resolve it.
-    const dependency = (declared.get(fb.name) ?? []).filter((d) => builds.has(d));
+    const source = parsed.get(fb.name);
+    const dependency = (source?.imports ?? []).filter((d) => builds.has(d));
     for (const d of fb.deps) if (!dependency.includes(d)) dependency.push(d);
     const proto: FileDescriptorObject = { name: fb.name, dependency };
     if (fb.pkg !== '') proto['package'] = fb.pkg;
@@ -199,19 +201,23 @@ export function buildFileDescriptors(root: protobuf.Root, includeDirs: readonly 
     }
     if (fb.edition === 'proto3') proto['syntax'] = 'proto3';
     else if (fb.edition !== 'proto2') Object.assign(proto, { syntax: 'editions', edition: EDITION_2023 });
+    // The .proto comments, for clients that show them (grpcurl describe).
+    const locations = source ? sourceLocations(source.text, proto) : [];
+    if (locations.length > 0) proto['sourceCodeInfo'] = { location: locations };
     const bytes = descriptor.FileDescriptorProto.encode(descriptor.FileDescriptorProto.fromObject(proto)).finish();
     out.set(fb.name, { name: fb.name, package: fb.pkg, dependencies: dependency, proto, bytes });
   }
   return out;
 }
 
-/** Import lists of the parsed (non-bundled) files, keyed by import path. */
-function declaredImports(root: protobuf.Root, includeDirs: readonly string[]): Map<string, string[]> {
-  const out = new Map<string, string[]>();
+/** The parsed (non-bundled) files, keyed by import path: their text and import lists. */
+function parsedFiles(root: protobuf.Root, includeDirs: readonly string[]): Map<string, { text: string; imports: string[] }> {
+  const out = new Map<string, { text: string; imports: string[] }>();
   for (const file of root.files) {
     if (!path.isAbsolute(file)) continue;
-    const parsed = protobuf.parse(fs.readFileSync(file, 'utf8'), new protobuf.Root(), { keepCase: true });
-    out.set(relativeImportPath(file, includeDirs), [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])]);
+    const text = fs.readFileSync(file, 'utf8');
+    const parsed = protobuf.parse(text, new protobuf.Root(), { keepCase: true });
+    out.set(relativeImportPath(file, includeDirs), { text, imports: [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])] });
   }
   return out;
 }

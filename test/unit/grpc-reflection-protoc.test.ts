@@ -1,6 +1,7 @@
 // Server reflection against the reference tools: protoc's descriptors for the
-// same files must equal ours and it must link ours; grpcurl (where installed)
-// must list, describe and call through reflection. Split from
+// same files must equal ours (the comments we serve, SourceCodeInfo, too) and
+// it must link ours; grpcurl (where installed) must list, describe (showing
+// the comments) and call through reflection. Split from
 // grpc-reflection.test.ts.
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -31,22 +32,58 @@ describe.skipIf(!PROTOC || PROTOC_INCLUDE.length === 0)('against protoc', () => 
     if (r.status !== 0) throw new Error(`protoc ${args.join(' ')}: ${r.stderr}`);
   }
 
-  /** protoc's --include_imports set, without file-level options (we do not carry those). */
-  function protocFiles(includeDirs: string[], file: string): Map<string, Obj> {
+  /** protoc's --include_imports set, without file-level options (we do not carry those); with its source info when asked. */
+  function protocFiles(includeDirs: string[], file: string, sourceInfo = false): Map<string, Obj> {
     const out = path.join(tmp, 'protoc.pb');
-    protoc([...includeDirs.map((d) => `-I${d}`), ...PROTOC_INCLUDE.map((d) => `-I${d}`), '--include_imports', `--descriptor_set_out=${out}`, file]);
+    protoc([...includeDirs.map((d) => `-I${d}`), ...PROTOC_INCLUDE.map((d) => `-I${d}`), '--include_imports',
+      ...(sourceInfo ? ['--include_source_info'] : []), `--descriptor_set_out=${out}`, file]);
     const set = descriptor.FileDescriptorSet.toObject(descriptor.FileDescriptorSet.decode(fs.readFileSync(out)), { arrays: true });
     return new Map(set.file.map((f: Obj) => [f.name, { ...f, options: undefined }]));
   }
 
+  /** The descriptors alone (the comments are compared in their own test below). */
   function expectSameAsProtoc(protos: ProtoSet, includeDirs: string[], file: string): void {
     const reference = protocFiles(includeDirs, file);
     for (const [name, ref] of reference) {
       const ours = protos.files.get(name);
       expect(ours, name).toBeDefined();
-      expect({ ...decodeFile(ours!.bytes), options: undefined }).toEqual(ref);
+      expect({ ...decodeFile(ours!.bytes), options: undefined, sourceCodeInfo: undefined }).toEqual(ref);
     }
   }
+
+  /**
+   * protoc's locations that carry a comment, of declarations (what we serve
+   * comments for: not options, which the served descriptors do not carry),
+   * next to ours, both as [path, location] sorted by path.
+   */
+  function commentLocations(protos: ProtoSet, includeDirs: string[], file: string): { ours: Obj[]; protoc: Obj[] } {
+    const keep = (l: Obj): Obj => ({
+      path: l.path, span: l.span, leading: l.leadingComments ?? '', trailing: l.trailingComments ?? '', detached: l.leadingDetachedComments ?? [],
+    });
+    const sorted = (ls: Obj[]): Obj[] => ls.map(keep).sort((a, b) => String(a.path).localeCompare(String(b.path)));
+    const ref = protocFiles(includeDirs, file, true).get(file)!;
+    const commented = (ref.sourceCodeInfo.location as Obj[]).filter((l) => isDeclaration(l.path)
+      && (l.leadingComments || l.trailingComments || l.leadingDetachedComments?.length));
+    return { ours: sorted(decodeFile(protos.files.get(file)!.bytes).sourceCodeInfo?.location ?? []), protoc: sorted(commented) };
+  }
+
+  it('the served comments (SourceCodeInfo) are protoc\'s, declaration by declaration: path, span and comments', () => {
+    const protos = loadProtos([AGENT_FILE, 'virtcontroller/v1/controller.proto']);
+    for (const file of [AGENT_FILE, 'virtcontroller/v1/controller.proto', 'grpc/health/v1/health.proto', 'grpc/reflection/v1/reflection.proto',
+      'grpc/reflection/v1alpha/reflection.proto']) {
+      const { ours, protoc: reference } = commentLocations(protos, [protoDir()], file);
+      expect(reference.length, file).toBeGreaterThan(0);
+      expect(ours, file).toEqual(reference);
+    }
+    // protoc's rules for whose a comment is: same line, block after, blank lines, block comments, tabs, ends of scopes.
+    const dir = path.join(tmp, 'comments');
+    fs.mkdirSync(path.join(dir, 'c'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'c/comments.proto'), COMMENTS);
+    const file = 'c/comments.proto';
+    const { ours, protoc: reference } = commentLocations(loadProtos([file], { includeDirs: [dir, protoDir()] }), [dir], file);
+    expect(reference.length).toBeGreaterThan(15);
+    expect(ours).toEqual(reference);
+  });
 
   it('the agent proto and the built-in protos match protoc', () => {
     const protos = loadProtos([AGENT_FILE]);
@@ -85,6 +122,70 @@ describe.skipIf(!PROTOC || PROTOC_INCLUDE.length === 0)('against protoc', () => 
     expect(notWellKnown(typeSignatures(rebuilt))).toEqual(notWellKnown(typeSignatures(protos.root)));
   });
 });
+
+/** Paths of the declarations comments are served for (FileDescriptorProto field numbers). */
+function isDeclaration(path: number[]): boolean {
+  const message = (p: number[]): boolean => p.length === 0 || (p.length === 2 && [2, 6, 8].includes(p[0]!))
+    || (p[0] === 3 && message(p.slice(2))) || (p[0] === 4 && enumeration(p.slice(2)));
+  const enumeration = (p: number[]): boolean => p.length === 0 || (p.length === 2 && p[0] === 2);
+  const [head, , ...rest] = path;
+  if (path.length === 1) return head === 12 || head === 2;
+  if (head === 3 || head === 7) return path.length === 2;
+  if (head === 4) return message(rest);
+  if (head === 5) return enumeration(rest);
+  if (head === 6) return rest.length === 0 || (rest.length === 2 && rest[0] === 2);
+  return false;
+}
+
+// Whose comment is whose, by protoc's rules (google/protobuf/io/tokenizer.h).
+const COMMENTS = `// Detached from syntax: a blank line follows.
+
+// Leading syntax.
+syntax = "proto3";  // trailing syntax
+
+package c;
+import "google/protobuf/empty.proto"; // trailing import
+
+/* A block comment
+ * leading Msg. */
+message Msg {  // trailing Msg, after its "{"
+  // leading a
+  int32 a = 1;  // trailing a
+  int32 b = 2;
+  // trailing b: a blank line follows
+
+  // detached from c
+
+  // leading c
+  int32 c = 3; /* block trailing c */
+  oneof choice {  // trailing choice
+    // leading x
+    string x = 4;
+  }
+  map<string, int32> counts = 5;  // trailing counts
+\tint32 tabbed = 6;\t// trailing tabbed, after tabs
+  message Inner { int32 i = 1; } // trailing Inner
+  // the last comment of a scope
+}
+
+// leading E
+enum E {
+  // leading E_ZERO
+  E_ZERO = 0;
+  E_ONE = 1; E_TWO = 2;  // on the line of two values
+}
+
+// leading S
+service S {
+  // leading M
+  rpc M(Msg) returns (Msg);  // trailing M
+  rpc N(google.protobuf.Empty) returns (Msg) {
+    option deprecated = true;  // trailing an option
+  }
+  // leading O
+  rpc O(Msg) returns (stream Msg);
+}
+`;
 
 const TORTURE_ONE = `syntax = "proto3";
 package a.b;
@@ -158,6 +259,12 @@ describe.skipIf(!GRPCURL)(GRPCURL ? 'grpcurl' : `grpcurl (skipped: ${GRPCURL_MIS
       expect(await run(`127.0.0.1:${port}`, 'list')).toContain('virtagent.v1.HostAgent');
       expect(await run(`127.0.0.1:${port}`, 'describe', 'virtagent.v1.HostAgent')).toContain('rpc WatchEvents');
       expect(await run(`127.0.0.1:${port}`, 'describe', 'virtagent.v1.Event')).toContain('.google.protobuf.Timestamp time = 1');
+      // The .proto comments come with the descriptors: a message's, its fields', a method's.
+      const request = await run(`127.0.0.1:${port}`, 'describe', 'virtagent.v1.PowerOffRequest');
+      expect(request).toContain('// A clean power-off, then a destroy if the guest does not stop in time.\nmessage PowerOffRequest {');
+      expect(request).toMatch(/ {2}\/\/ Clean-shutdown budget, in seconds, at most 3600\. Unset = the agent's default \(60 s\);\n {2}\/\/ 0 = destroy at once\.\n {2}optional uint32 timeout_seconds = 2;/);
+      expect(await run(`127.0.0.1:${port}`, 'describe', 'virtagent.v1.HostAgent.PowerOff'))
+        .toContain('// Clean shutdown with re-sent requests, then destroy when the timeout passes.');
       expect(JSON.parse(await run('-d', '{}', `127.0.0.1:${port}`, 'virtagent.v1.HostAgent/GetHostInfo'))).toMatchObject({ hostname: 'h1' });
     } finally {
       await shutdown(srv.server, 2000, srv.health);
