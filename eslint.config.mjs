@@ -13,7 +13,7 @@ export default defineConfig(
     extends: [js.configs.recommended, tseslint.configs.strictTypeChecked],
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['vitest.config.mts', 'vitest.e2e.config.mts'] },
+        projectService: { allowDefaultProject: ['vitest.config.mts', 'vitest.e2e.config.mts', 'deploy/grafana/build-dashboard.d.mts'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -71,6 +71,6 @@ export default defineConfig(
   {
     files: ['**/*.mjs'],
     extends: [js.configs.recommended],
-    languageOptions: { sourceType: 'module' },
+    languageOptions: { sourceType: 'module', globals: { URL: 'readonly', process: 'readonly', console: 'readonly' } },
   },
 );

@@ -8,7 +8,7 @@ import { openDatabase } from '../../src/controller/db';
 import { HostLiveness } from '../../src/controller/liveness';
 import { ControllerMetrics } from '../../src/controller/metrics';
 import { Store } from '../../src/controller/store';
-import { ManualClock } from '../../src/controller/types';
+import { ManualClock } from './clocks';
 import type { Matcher, Selector } from './promql-selectors';
 import { literalValues } from './promql-selectors';
 

@@ -22,7 +22,7 @@ const KEYWORDS = new Set(['and', 'or', 'unless', 'offset', 'bool', 'atan2', 'inf
 export function selectorsOf(expr: string): Selector[] {
   const strings: string[] = [];
   let text = expr
-    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, (s) => `\u0001${strings.push(JSON.parse(s.startsWith('"') ? s : JSON.stringify(s.slice(1, -1)))) - 1}\u0001`)
+    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, (s) => `\uE000${strings.push(JSON.parse(s.startsWith('"') ? s : JSON.stringify(s.slice(1, -1)))) - 1}\uE000`)
     .replace(/#[^\n]*/g, ' ')
     .replace(/\[[^\]]*\]/g, ' ')
     .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ');
@@ -31,7 +31,7 @@ export function selectorsOf(expr: string): Selector[] {
     if (!name || KEYWORDS.has(name)) throw new Error(`a selector without a metric name in ${JSON.stringify(expr)}`);
     const matchers: Matcher[] = [];
     for (const part of body.split(',').map((s) => s.trim()).filter(Boolean)) {
-      const m = /^([A-Za-z_]\w*)\s*(=~|!~|!=|=)\s*\u0001(\d+)\u0001$/.exec(part);
+      const m = /^([A-Za-z_]\w*)\s*(=~|!~|!=|=)\s*\uE000(\d+)\uE000$/.exec(part);
       if (!m) throw new Error(`cannot read the matcher ${JSON.stringify(part)} in ${JSON.stringify(expr)}`);
       matchers.push({ label: m[1]!, op: m[2] as Matcher['op'], value: strings[Number(m[3])]! });
     }
@@ -42,7 +42,7 @@ export function selectorsOf(expr: string): Selector[] {
   text = text.replace(/(^|[^\w:])\d[\w.]*/g, '$1 ');
   for (const m of text.matchAll(/[A-Za-z_:][\w:]*/g)) {
     const name = m[0];
-    const after = text.slice(m.index! + name.length).trimStart();
+    const after = text.slice(m.index + name.length).trimStart();
     if (KEYWORDS.has(name) || after.startsWith('(')) continue; // a keyword or a function
     found.push({ metric: name, matchers: [] });
   }
