@@ -45,7 +45,7 @@ mkdir -p "$app/build/Release" "$stage/DEBIAN"
 cp package.json package-lock.json "$app/"
 cp -r proto "$app/"
 npx tsc -p tsconfig.json --outDir "$app/dist" --sourceMap false
-install -m 0644 build/Release/virt_libvirt.node "$app/build/Release/"
+install -m 0644 build/Release/virt_libvirt.node build/Release/virt_notify.node "$app/build/Release/"
 
 # Production node_modules: the development tree minus devDependencies (npm
 # prune works from the lock file, offline), then what only building needed.

@@ -54,7 +54,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 # The binding is built by npm's install script; rebuild if it is missing or stale.
-if [ ! -f build/Release/virt_libvirt.node ] || [ -n "$(find src/native binding.gyp -newer build/Release/virt_libvirt.node 2>/dev/null)" ]; then
+if [ ! -f build/Release/virt_libvirt.node ] || [ ! -f build/Release/virt_notify.node ] || [ -n "$(find src/native binding.gyp -newer build/Release/virt_libvirt.node 2>/dev/null)" ]; then
   echo "setup: building the libvirt binding"
   npm run --silent install
 fi

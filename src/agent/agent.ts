@@ -14,6 +14,7 @@ import { AGENT_PROTO, AGENT_SERVICE } from '../grpc/contract';
 import { loadProtos } from '../grpc/protos';
 import { serverCredentialsFromFlags } from '../grpc/tls';
 import type { Logger } from '../logging';
+import { ServiceNotifier } from '../service-notify';
 import { systemClock, type Clock } from './clock';
 import type { AgentConfig } from './config';
 import { DomainStore } from './domain-store';
@@ -23,6 +24,7 @@ import { Journal } from './journal';
 import { AgentMetrics } from './metrics';
 import { Operations } from './operations';
 import { recover, type RecoveryReport } from './recovery';
+import { notifyServiceManager } from './service-manager';
 import { hostAgentService } from './server';
 import { lockStateDir } from './state-lock';
 import { configureStorageIo } from './storage-io';
@@ -55,6 +57,8 @@ export interface AgentOverrides {
   runner?: CommandRunner;
   /** Fail start-up when libvirt cannot be reached at once (tests); default: keep retrying. */
   requireLibvirt?: boolean;
+  /** Where NOTIFY_SOCKET / WATCHDOG_USEC / WATCHDOG_PID are read (default process.env): systemd notifications. */
+  serviceEnv?: NodeJS.ProcessEnv;
 }
 
 export function agentVersion(): string {
@@ -186,6 +190,11 @@ async function start(config: AgentConfig, logger: Logger, overrides: AgentOverri
     tls: credentials !== undefined, allow_subjects: config.tlsAllowSubjects.length > 0 ? config.tlsAllowSubjects : undefined,
     libvirt_threads: config.libvirtThreads, max_connections: config.connections.max,
   }, 'virt-agent listening');
+  const notifier = ServiceNotifier.fromEnv({
+    env: overrides.serviceEnv,
+    onError: (err) => logger.warn({ err: err.message }, 'systemd notification failed'),
+  });
+  const notifications = notifier && notifyServiceManager(notifier, { host, watchdog, inFlight: () => ops.active }, logger);
 
   let stopped = false;
   return {
@@ -201,6 +210,7 @@ async function start(config: AgentConfig, logger: Logger, overrides: AgentOverri
     async stop(drainMs = config.drainSeconds * 1000) {
       if (stopped) return;
       stopped = true;
+      notifications?.stopping();
       stopping.abort();
       watchdog.stop();
       const closing = shutdown(grpcServer.server, drainMs, grpcServer.health);

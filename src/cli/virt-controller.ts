@@ -10,6 +10,7 @@ import { CONTROLLER_KEYS, controllerEnvName, resolveControllerConfig, type Contr
 import { startController } from '../controller/controller';
 import { createLogger, parseLogLevel } from '../logging';
 import { kebabCase } from '../config-values';
+import { ServiceNotifier } from '../service-notify';
 import { runUntilSignalled } from './daemon';
 
 const HELP: Record<ControllerKey, string> = {
@@ -60,7 +61,22 @@ async function main(): Promise<void> {
   });
   const logger = createLogger({ service: 'virt-controller', level: parseLogLevel(config.logLevel) });
   if (config.hosts.size === 0) logger.warn('no hosts configured (--agent NAME=ADDRESS or --hosts-file)');
-  await runUntilSignalled(logger, () => startController(config, logger));
+  // systemd (Type=notify): READY=1 once listening; the watchdog is fed while the event loop runs.
+  const notifier = ServiceNotifier.fromEnv({ onError: (err) => logger.warn({ err: err.message }, 'systemd notification failed') });
+  await runUntilSignalled(logger, async () => {
+    const controller = await startController(config, logger);
+    if (!notifier) return controller;
+    const status = `listening on ${config.listen}, ${config.hosts.size} host${config.hosts.size === 1 ? '' : 's'}`;
+    notifier.notify({ ready: true, status, watchdog: notifier.watchdogMs !== undefined });
+    const stopTimer = notifier.every(() => ({ healthy: true, status }));
+    return {
+      stop: () => {
+        stopTimer();
+        notifier.notify({ stopping: true, status: 'stopping: draining calls' });
+        return controller.stop();
+      },
+    };
+  });
 }
 
 main().catch((err: unknown) => {

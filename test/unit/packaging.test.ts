@@ -55,6 +55,15 @@ describe('default configuration files (/etc/virt-agent)', () => {
     expect(fs.readFileSync(path.join(UNITS, 'virt-controller.service'), 'utf8'))
       .toMatch(/^ExecStart=\/usr\/bin\/virt-controller --config \/etc\/virt-agent\/controller\.json$/m);
   });
+
+  it('both units are Type=notify with a watchdog (the daemons send READY=1 and WATCHDOG=1: test/integration/systemd-notify.test.ts)', () => {
+    for (const unit of ['virt-agent.service', 'virt-controller.service']) {
+      const text = fs.readFileSync(path.join(UNITS, unit), 'utf8');
+      expect(text).toMatch(/^Type=notify$/m);
+      expect(text).toMatch(/^NotifyAccess=main$/m);
+      expect(text).toMatch(/^WatchdogSec=\d+s$/m);
+    }
+  });
 });
 
 describe.skipIf(!analyze)('systemd units', () => {
