@@ -3,21 +3,25 @@
 # test driver with a small node of domains in different states (no hypervisor
 # needed) on 127.0.0.1:50051, and virt-controller with a SQLite database on
 # 127.0.0.1:50052 feeding that agent as host "host-1". Ctrl-C stops both.
+# VIRT_AGENT_DEMO_DIR, VIRT_AGENT_LISTEN and VIRT_CONTROLLER_LISTEN move it;
+# VIRT_AGENT_SKIP_SETUP=1 skips setup.sh (the README test runs it that way).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+[ "${VIRT_AGENT_SKIP_SETUP:-}" = 1 ] || bash scripts/setup.sh
 
 DEMO_DIR=${VIRT_AGENT_DEMO_DIR:-/tmp/virt-agent-demo}
 LISTEN=${VIRT_AGENT_LISTEN:-127.0.0.1:50051}
 CONTROLLER=${VIRT_CONTROLLER_LISTEN:-127.0.0.1:50052}
-mkdir -p "$DEMO_DIR/instances" "$DEMO_DIR/state"
-# The node's disks point into the demo instances directory, so PowerOn's disk
-# check passes and Destroy with destroy_disks has real files to remove.
-sed "s#/var/lib/virt-agent/instances#$DEMO_DIR/instances#g" examples/test-node.xml > "$DEMO_DIR/node.xml"
+mkdir -p "$DEMO_DIR/instances" "$DEMO_DIR/state" "$DEMO_DIR/volumes"
+# The node's disks point into the demo directory (instances, and web-1's volume
+# vol-1 as a local file), so PowerOn's disk check passes and Destroy with
+# destroy_disks has real files to remove.
+sed "s#/var/lib/virt-agent/#$DEMO_DIR/#g" examples/test-node.xml > "$DEMO_DIR/node.xml"
 for uuid in 11111111-1111-4111-8111-111111111111 22222222-2222-4222-8222-222222222222; do
   mkdir -p "$DEMO_DIR/instances/$uuid"
   [ -f "$DEMO_DIR/instances/$uuid/disk" ] || truncate -s 64M "$DEMO_DIR/instances/$uuid/disk"
 done
+[ -f "$DEMO_DIR/volumes/volume-1" ] || truncate -s 16M "$DEMO_DIR/volumes/volume-1"
 
 cat <<MSG
 virt-agent      on $LISTEN   libvirt test://$DEMO_DIR/node.xml (web-1, db-1, saved-1, paused-1, transient-1)
@@ -34,8 +38,12 @@ Through the controller (create, soft delete, restore, force delete):
   grpcurl -plaintext -d '{"uuid":"UUID"}' $CONTROLLER virtcontroller.v1.Controller/RestoreInstance
   grpcurl -plaintext -d '{"uuid":"UUID"}' $CONTROLLER virtcontroller.v1.Controller/ForceDeleteInstance
   grpcurl -plaintext -d '{"project_id":"p1"}' $CONTROLLER virtcontroller.v1.Controller/GetQuotaUsage
-Or with the bundled CLI: node dist/cli/virtctl.js agent GetDomain '{"domain":{"name":"web-1"}}'
-                         node dist/cli/virtctl.js controller ListInstances
+Or with the bundled CLI (README "The CLI"):
+  node dist/cli/virtctl.js domains
+  node dist/cli/virtctl.js stop web-1 --timeout 30
+  node dist/cli/virtctl.js agent PowerOn '{"domain":{"name":"web-1"}}'
+  node dist/cli/virtctl.js instances list
+  node dist/cli/virtctl.js controller ListInstances
 Each start begins from the node file again. Logs are JSON lines below.
 MSG
 node dist/cli/virt-agent.js \

@@ -9,7 +9,7 @@
 // never reads holds nothing for long. At most maxStreams streams at once.
 import * as http2 from 'node:http2';
 
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 
 import { ResourceExhausted } from '../errors';
 import type { Event__Output, WatchEventsRequest__Output } from '../generated/virtagent/v1';
@@ -126,6 +126,9 @@ export class EventStreams {
     this.host.on('lifecycle', onLifecycle);
     this.host.on('deviceRemoved', onRemoved);
     this.host.on('deviceRemovalFailed', onFailed);
+    // Subscribed: the response headers tell a client that every later event reaches it
+    // (virtctl starts the operation it shows the progress of only then).
+    call.sendMetadata(new grpc.Metadata());
     const closed = new Promise<void>((resolve) => {
       call.once('close', resolve);
       call.once('finish', resolve);

@@ -21,10 +21,11 @@ export type Msg = Record<string, any>;
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const PROTO_DIR = path.join(REPO_ROOT, 'proto');
-export const EXAMPLE_NODE = path.join(REPO_ROOT, 'examples', 'test-node.xml');
+/** The node the integration tests start from (web-1's vdb: an iSCSI disk that cannot exist here). */
+export const EXAMPLE_NODE = path.join(REPO_ROOT, 'test', 'fixtures', 'test-node.xml');
 const ORIGINAL_INSTANCES = '/var/lib/virt-agent/instances';
 
-/** What examples/test-node.xml holds. */
+/** What test/fixtures/test-node.xml holds. */
 export const NODE_DOMAINS = {
   'web-1': { uuid: '11111111-1111-4111-8111-111111111111', power_state: 'POWER_STATE_RUNNING', persistent: true, has_managed_save: false, disks: ['vda', 'vdb'] },
   'db-1': { uuid: '22222222-2222-4222-8222-222222222222', power_state: 'POWER_STATE_SHUTOFF', persistent: true, has_managed_save: false, disks: ['vda'] },

@@ -1,5 +1,5 @@
 // Every HostAgent RPC through a real gRPC client against an in-process agent
-// on a fresh test-driver node (examples/test-node.xml) per test.
+// on a fresh test-driver node (test/fixtures/test-node.xml) per test.
 import fs from 'node:fs';
 import path from 'node:path';
 
