@@ -78,7 +78,7 @@ for cmd in virt-agent virt-controller virtctl; do
   got=$("$cmd" --version) || fail "$cmd --version exited $?"
   [ "$got" = "$version" ] || fail "$cmd --version printed '$got', expected '$version'"
 done
-virtctl --help | grep -q 'agent or controller' || fail "virtctl --help"
+virtctl --help | grep -qF 'stop [options] <domain>' || fail "virtctl --help"
 getent passwd virt-controller | grep -q ':/var/lib/virt-controller:/usr/sbin/nologin$' || fail "system user virt-controller"
 [ "$(stat -c '%U %a' /var/lib/virt-controller)" = "virt-controller 700" ] || fail "/var/lib/virt-controller owner/mode"
 conffiles=$(dpkg-query -W -f='${Conffiles}' virt-agent | awk '{print $1}' | sort | tr '\n' ' ')

@@ -80,6 +80,10 @@ install -D -m 0644 -t "$stage/usr/share/man/man1" packaging/man/virtctl.1
 doc="$stage/usr/share/doc/virt-agent"
 install -D -m 0644 packaging/deb/changelog "$doc/changelog"   # native package: changelog.gz
 install -m 0644 README.md "$doc/README.md"
+# Grafana dashboard and Prometheus alert rules (+ their promtool tests, a scrape config) as examples.
+install -D -m 0644 -t "$doc/examples/grafana" deploy/grafana/virt-agent-fleet.json
+install -D -m 0644 -t "$doc/examples/prometheus" deploy/prometheus/virt-agent-alerts.yml \
+  deploy/prometheus/virt-agent-alerts.test.yml deploy/prometheus/prometheus.example.yml
 gzip -9n "$doc/changelog" "$doc/README.md" "$stage"/usr/share/man/man*/*
 node packaging/deb/copyright.js "$app" "${PREFIX#/}" >"$doc/copyright"
 if [ -f packaging/deb/lintian-overrides ]; then # each override with a comment saying why
