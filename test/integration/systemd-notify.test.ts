@@ -70,8 +70,10 @@ describe('systemd notify', () => {
       '--listen', `unix://${dir}/agent.sock`, '--libvirt-uri', 'test:///default', '--state-dir', `${dir}/state`,
       '--instances-path', `${dir}/instances`, '--nfs-mount-base', `${dir}/mnt`,
     ], { NOTIFY_SOCKET: sock.address, WATCHDOG_USEC: '400000' });
+    const spawnedAt = performance.now();
 
     const ready = await sock.waitFor((d) => d.fields.READY === '1', 20_000, 'READY=1');
+    console.log(`virt-agent process: READY=1 ${(ready.at - spawnedAt).toFixed(0)} ms after spawn`);
     expect(ready.fields.STATUS).toBe('connected to test:///default, 0 operations in flight');
     expect(fs.existsSync(`${dir}/agent.sock`)).toBe(true); // it listens before it says so
     // Fed every 200 ms (half of 400 ms): three more pings arrive.
