@@ -8,6 +8,7 @@
         "src/native/event_loop.cc",
         "src/native/connect.cc",
         "src/native/domain.cc",
+        "src/native/describe.cc",
         "src/native/pool.cc",
         "src/native/storage.cc",
         "src/native/lock.cc"

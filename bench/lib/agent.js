@@ -95,7 +95,7 @@ function procStatus(pid) {
  * `dir` (transport 'unix') or a loopback port ('tcp'). threadpool: value for
  * UV_THREADPOOL_SIZE, or undefined to leave it unset (libuv default 4).
  */
-async function spawnAgent({ dir, uri, transport = 'unix', threadpool, logLevel = 'info', tag = 'agent', config }) {
+async function spawnAgent({ dir, uri, transport = 'unix', threadpool, logLevel = 'info', tag = 'agent', config, nodeArgs = [] }) {
   const stateDir = path.join(dir, `${tag}-state`);
   const instancesPath = path.join(dir, `${tag}-instances`);
   fs.mkdirSync(instancesPath, { recursive: true });
@@ -114,6 +114,7 @@ async function spawnAgent({ dir, uri, transport = 'unix', threadpool, logLevel =
   delete env.UV_THREADPOOL_SIZE;
   if (threadpool !== undefined) env.UV_THREADPOOL_SIZE = String(threadpool);
   const args = [
+    ...nodeArgs,
     '-r', path.join(__dirname, 'lag-probe.js'),
     path.join(DIST, 'cli', 'virt-agent.js'),
     '--listen', listen, '--plaintext-loopback', 'true', '--libvirt-uri', uri, '--state-dir', stateDir, '--instances-path', instancesPath,

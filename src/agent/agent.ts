@@ -6,6 +6,7 @@ import path from 'node:path';
 
 import * as grpc from '@grpc/grpc-js';
 
+import { libvirtAdmission } from '../libvirt/admission';
 import { Host } from '../libvirt/host';
 import { native } from '../libvirt/native';
 import { ConnectionGuard } from '../grpc/connections';
@@ -88,6 +89,9 @@ export async function startAgent(config: AgentConfig, logger: Logger, overrides:
 async function start(config: AgentConfig, logger: Logger, overrides: AgentOverrides, cleanups: Array<() => unknown>): Promise<AgentHandle> {
   // Process-wide: libvirt calls and storage I/O each on threads of their own (src/native/pool.h).
   native().libvirtPool.setMaxThreads(config.libvirtThreads);
+  // No more calls in the binding than it has threads: the rest wait in order,
+  // reads first (libvirt/admission.ts).
+  libvirtAdmission.configure({ limit: config.libvirtThreads });
   configureStorageIo(config.storageIo);
   const metrics = config.metricsListen !== '' ? new AgentMetrics(agentVersion()) : undefined;
   cleanups.push(() => metrics?.stop());

@@ -1,9 +1,11 @@
 // What the agent reports about one domain (GetDomain, ListDomains, and
 // DefineDomain's answer): its state and reason, persistence, managed-save
-// image, runtime id and disks, read from libvirt in one go.
+// image, runtime id and disks, read from libvirt in one binding job
+// (Guest.describe / Host.describe), the disks parsed once per distinct XML
+// (xml-cache.ts).
 import type { DomainState } from '../libvirt/constants';
-import { parseDomainXml } from '../libvirt/domain-xml';
-import type { Guest } from '../libvirt/guest';
+import type { DomainFacts, Guest } from '../libvirt/guest';
+import { parseDomainXmlCached } from '../libvirt/xml-cache';
 
 /** One disk as reported (the proto's Disk). */
 export interface DiskSummary {
@@ -24,15 +26,17 @@ export interface DomainInfo {
   hasManagedSave: boolean;
   /** libvirt's runtime id when the Guest was looked up; -1 when not running. */
   id: number;
-  disks: DiskSummary[];
+  disks: readonly DiskSummary[];
+}
+
+/** The report of a domain from what Guest.describe() read (live XML). */
+export function domainInfo(guest: Guest, facts: DomainFacts): DomainInfo {
+  const { state, reason, persistent, managedSave } = facts;
+  // The parsed DiskInfo objects are shared by the cache: read, not copied.
+  const disks = parseDomainXmlCached(facts.xml).disks;
+  return { name: guest.name, uuid: guest.uuid, state, reason, persistent, hasManagedSave: managedSave, id: guest.id, disks };
 }
 
 export async function describeDomain(guest: Guest): Promise<DomainInfo> {
-  const [{ state, reason }, persistent, hasManagedSave, xml] = await Promise.all([
-    guest.state(), guest.isPersistent(), guest.hasManagedSaveImage(), guest.xml(),
-  ]);
-  const disks = parseDomainXml(xml).disks.map((d) => ({
-    targetDev: d.targetDev, source: d.source, type: d.type, device: d.device, bus: d.bus, protocol: d.protocol,
-  }));
-  return { name: guest.name, uuid: guest.uuid, state, reason, persistent, hasManagedSave, id: guest.id, disks };
+  return domainInfo(guest, await guest.describe());
 }

@@ -11,7 +11,7 @@ import { DomainState, stateReasonName } from '../libvirt/constants';
 import { libraryVersion } from '../libvirt/connection';
 import { screenXml } from '../libvirt/domain-xml';
 import { InvalidArgument } from '../errors';
-import { describeDomain, type DomainInfo } from './domain-info';
+import { domainInfo, type DomainInfo } from './domain-info';
 import { connectVolume } from './flows/connect-volume';
 import { defineDomain, definedDomain } from './flows/define-domain';
 import { destroy } from './flows/destroy';
@@ -135,14 +135,17 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, options: Servi
     }),
 
     ListDomains: rpc<'ListDomains'>(async () => {
-      const guests = await host.domains();
-      // A domain undefined while being read is left out.
-      const domains = await Promise.all(guests.map((g) => describeDomain(g).catch(() => null)));
-      return { domains: domains.filter((d) => d !== null).map(domainMessage) };
+      // One binding job for the listing and every domain's reads; a domain
+      // undefined while being read is left out.
+      const domains = (await host.describeAll()).flatMap((d) => (d.facts ? [domainMessage(domainInfo(d.guest, d.facts))] : []));
+      return { domains };
     }),
 
     // A domain undefined between its lookup and its reads: NOT_FOUND naming it.
-    GetDomain: rpc<'GetDomain'>(async (call) => domainMessage(await describeDomain(await host.lookup(domainRef(call.request.domain))))),
+    GetDomain: rpc<'GetDomain'>(async (call) => {
+      const { guest, facts } = await host.describe(domainRef(call.request.domain));
+      return domainMessage(domainInfo(guest, facts));
+    }),
 
     // In the domain's queue (by the XML's name): never concurrent with a
     // Destroy or power operation of the same domain.

@@ -3,8 +3,8 @@
 import { EventEmitter } from 'node:events';
 
 import { CloseReason, EventId, LifecycleEvent } from './constants';
-import { ErrorCode, isLibvirtError, wrap } from './errors';
-import { Guest } from './guest';
+import { asLibvirtError, ErrorCode, isLibvirtError, wrap } from './errors';
+import { Guest, type DomainFacts, type XmlWanted } from './guest';
 import { native, type NativeConnect, type NativeEvent } from './native';
 
 export interface DomainEventBase {
@@ -139,6 +139,29 @@ export class LibvirtConnection extends EventEmitter<ConnectionEvents> {
 
   async lookupByUUID(uuid: string): Promise<Guest> {
     return new Guest(await wrap('virDomainLookupByUUIDString', () => this.conn.lookupByUUIDString(uuid)));
+  }
+
+  /** Looks a domain up and describes it (Guest.describe) in one binding job. */
+  async lookupDescribed(ref: { name?: string; uuid?: string }, xml: XmlWanted = {}): Promise<{ guest: Guest; facts: DomainFacts }> {
+    const byUuid = ref.uuid !== undefined;
+    const r = await wrap(byUuid ? 'virDomainLookupByUUIDString' : 'virDomainLookupByName',
+      () => native().describe.lookup(this.conn, byUuid, ref.uuid ?? ref.name ?? '', xml.flags ?? 0, xml.inactiveIfPersistent ?? false));
+    return { guest: new Guest(r.domain), facts: r.facts };
+  }
+
+  /**
+   * Every domain, each described (Guest.describe, live XML; with
+   * `withInactive` a persistent domain's definition too) in the same one
+   * binding job; a domain whose reads failed (undefined meanwhile) carries
+   * its LibvirtError instead.
+   */
+  async listDescribed(withInactive = false): Promise<Array<{ guest: Guest; facts?: DomainFacts; error?: unknown }>> {
+    const list = await wrap('virConnectListAllDomains', () => native().describe.all(this.conn, 0, 0, withInactive));
+    return list.map((e) => {
+      const guest = new Guest(e.domain);
+      if (e.facts) return { guest, facts: e.facts };
+      return { guest, error: asLibvirtError(e.error, 'virDomainGetState') };
+    });
   }
 
   async defineXML(xml: string, flags = 0): Promise<Guest> {

@@ -5,6 +5,7 @@ import {
   AppError, FailedPrecondition, Internal, InvalidArgument, NotFound, Timeout, Unavailable,
 } from '../errors';
 import { nameOf } from '../enums';
+import { laneOf, libvirtAdmission } from './admission';
 
 /** virErrorNumber values the agent reacts to. */
 export enum ErrorCode {
@@ -75,15 +76,25 @@ export function isLibvirtError(err: unknown, ...codes: ErrorCode[]): err is Libv
   return err instanceof LibvirtError && (codes.length === 0 || codes.includes(err.code));
 }
 
-/** Runs a binding call and rethrows its failure as a LibvirtError. */
+/** A binding failure as a LibvirtError (`call` unless the binding named the failing call itself); anything else as is. */
+export function asLibvirtError(err: unknown, call: string): unknown {
+  if (err instanceof LibvirtError) return err;
+  const raw = err as { name?: string; message?: string; code?: ErrorCode; call?: unknown } | null;
+  // A job of several libvirt calls (describe) names the one that failed.
+  if (raw?.name === 'LibvirtError') return new LibvirtError(typeof raw.call === 'string' && raw.call !== '' ? raw.call : call, raw);
+  return err;
+}
+
+/**
+ * Runs a binding call, admitted by the process's libvirt admission
+ * (admission.ts: bounded in flight, reads first), and rethrows its failure as
+ * a LibvirtError.
+ */
 export async function wrap<T>(call: string, fn: () => Promise<T>): Promise<T> {
   try {
-    return await fn();
+    return await libvirtAdmission.run(laneOf(call), fn);
   } catch (err) {
-    if (err instanceof LibvirtError) throw err;
-    const raw = err as { name?: string; message?: string; code?: ErrorCode } | null;
-    if (raw?.name === 'LibvirtError') throw new LibvirtError(call, raw);
-    throw err;
+    throw asLibvirtError(err, call);
   }
 }
 

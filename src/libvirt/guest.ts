@@ -5,11 +5,20 @@
 // domainError), with the LibvirtError as its cause.
 import type { DomainState } from './constants';
 import { domainError, wrap } from './errors';
-import type { NativeDomain } from './native';
+import { native, type NativeDomain, type NativeFacts } from './native';
 
 export interface GuestState {
   state: DomainState;
   reason: number;
+}
+
+/** A domain's state, activity, persistence, managed-save image and XML, read in one binding job. */
+export type DomainFacts = NativeFacts;
+
+/** Which XML describe() reads: `flags` (DomainXMLFlags), plus INACTIVE for a persistent domain when asked. */
+export interface XmlWanted {
+  flags?: number;
+  inactiveIfPersistent?: boolean;
 }
 
 /** How a Guest reports a failed call. */
@@ -49,6 +58,16 @@ export class Guest {
 
   async hasManagedSaveImage(): Promise<boolean> {
     return (await this.call('virDomainHasManagedSaveImage', () => this.dom.hasManagedSaveImage(0))) === 1;
+  }
+
+  /**
+   * state(), isActive(), isPersistent(), hasManagedSaveImage() and xml() in
+   * one binding job (one thread hop, one completion); a failure names the
+   * libvirt call that failed, as if it had been made alone.
+   */
+  describe(xml: XmlWanted = {}): Promise<DomainFacts> {
+    return this.call('virDomainGetState',
+      () => native().describe.domain(this.dom, xml.flags ?? 0, xml.inactiveIfPersistent ?? false));
   }
 
   xml(flags = 0): Promise<string> {

@@ -17,13 +17,16 @@ import { CloseReason } from './constants';
 import {
   LibvirtConnection, type DeviceEventInfo, type LifecycleEventInfo, type OpenOptions,
 } from './connection';
-import { connectionError, isConnectionError } from './errors';
-import type { Guest } from './guest';
+import { connectionError, domainError, isConnectionError } from './errors';
+import type { DomainFacts, Guest, XmlWanted } from './guest';
 
 export interface DomainRef {
   name?: string;
   uuid?: string;
 }
+
+/** A domain of describeAll(): its facts, or why they could not be read. */
+export type DescribedDomain = { guest: Guest; facts: DomainFacts; error?: undefined } | { guest: Guest; facts?: undefined; error: unknown };
 
 export interface HostEvents {
   lifecycle: [LifecycleEventInfo];
@@ -173,6 +176,31 @@ export class Host extends EventEmitter<HostEvents> {
   async lookup(ref: DomainRef): Promise<Guest> {
     // NO_DOMAIN becomes NotFound("domain 'x' not found").
     return this.adopt(await this.call((c) => (ref.uuid ? c.lookupByUUID(ref.uuid) : c.lookupByName(ref.name ?? '')), describeRef(ref)));
+  }
+
+  /**
+   * lookup() and Guest.describe() in one binding job: what GetDomain reports.
+   * NotFound when libvirt has no such domain (also when it went away between
+   * the lookup and the reads).
+   */
+  async describe(ref: DomainRef, xml: XmlWanted = {}): Promise<{ guest: Guest; facts: DomainFacts }> {
+    const r = await this.call((c) => c.lookupDescribed(ref, xml), describeRef(ref));
+    return { guest: this.adopt(r.guest), facts: r.facts };
+  }
+
+  /**
+   * Every domain libvirt knows, each described (live XML; with `withInactive`
+   * also a persistent domain's definition, Facts.inactiveXml), all in one
+   * binding job. A domain whose reads failed carries its error (in the
+   * taxonomy, naming it) instead of facts: undefined while being read
+   * (NotFound), or worse.
+   */
+  async describeAll(withInactive = false): Promise<DescribedDomain[]> {
+    const list = await this.call((c) => c.listDescribed(withInactive), 'listing domains');
+    return list.map((e) => {
+      const guest = e.guest.inTaxonomy();
+      return e.facts ? { guest, facts: e.facts } : { guest, error: domainError(e.error, guest.name) };
+    });
   }
 
   /** Every domain libvirt knows (running and defined). */

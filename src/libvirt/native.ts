@@ -97,12 +97,40 @@ export interface NativeStorage extends NativePool {
   writeFile(path: string, data: string): Promise<void>;
 }
 
+/** What GetDomain / ListDomains report about a domain, read in one job (src/native/describe.cc). */
+export interface NativeFacts {
+  state: DomainState;
+  reason: number;
+  active: boolean;
+  persistent: boolean;
+  managedSave: boolean;
+  xml: string;
+  /** describe.all(..., withInactive): a persistent domain's definition; "" for a transient one. */
+  inactiveXml?: string;
+}
+
+/**
+ * One pool job per call instead of one per libvirt call. A failed step
+ * rejects with the LibvirtError fields and `call`: the libvirt function that
+ * failed. `inactiveIfPersistent` adds VIR_DOMAIN_XML_INACTIVE to xmlFlags for
+ * a persistent domain.
+ */
+export interface NativeDescribe {
+  domain(domain: NativeDomain, xmlFlags: number, inactiveIfPersistent: boolean): Promise<NativeFacts>;
+  lookup(conn: NativeConnect, byUuid: boolean, key: string, xmlFlags: number, inactiveIfPersistent: boolean):
+    Promise<{ domain: NativeDomain; facts: NativeFacts }>;
+  /** Every domain virConnectListAllDomains(listFlags) returns; one whose reads failed carries `error` instead of `facts`. */
+  all(conn: NativeConnect, listFlags: number, xmlFlags: number, withInactive: boolean):
+    Promise<Array<{ domain: NativeDomain; facts?: NativeFacts; error?: unknown }>>;
+}
+
 export interface NativeAddon {
   open(uri: string, readonly?: boolean): Promise<NativeConnect>;
   getLibraryVersion(): number;
   /** The threads every libvirt call runs on (default 8). */
   libvirtPool: NativePool;
   storage: NativeStorage;
+  describe: NativeDescribe;
   /** Opens (creating 0600) and flock(LOCK_EX|LOCK_NB)s path; returns the fd. Throws with `holder` (the file's content) when locked. */
   lockFile(path: string): number;
   unlockFile(fd: number): void;

@@ -1,6 +1,7 @@
 // Entry point of the project-owned libvirt binding (see README: why not node-libvirt).
 #include "common.h"
 #include "connect.h"
+#include "describe.h"
 #include "domain.h"
 #include "event_loop.h"
 #include "pool.h"
@@ -61,6 +62,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Domain", domain);
   exports.Set("libvirtPool", LibvirtPoolExports(env));
   exports.Set("storage", StorageExports(env));
+  exports.Set("describe", DescribeExports(env));
   exports.Set("lockFile", Napi::Function::New(env, LockFile, "lockFile"));
   exports.Set("unlockFile", Napi::Function::New(env, UnlockFile, "unlockFile"));
   return exports;

@@ -25,6 +25,9 @@ class Connect : public Napi::ObjectWrap<Connect> {
   explicit Connect(const Napi::CallbackInfo& info);
   ~Connect() override;
 
+  // Takes a reference on the connection for one pool call; nullptr when closed.
+  virConnectPtr Acquire();
+
  private:
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value IsAlive(const Napi::CallbackInfo& info);
@@ -43,8 +46,6 @@ class Connect : public Napi::ObjectWrap<Connect> {
   Napi::Value CreateXML(const Napi::CallbackInfo& info);
   Napi::Value ListAllDomains(const Napi::CallbackInfo& info);
 
-  // Takes a reference on the connection for one pool call; nullptr when closed.
-  virConnectPtr Acquire();
   // Connection calls returning a string libvirt allocates / a version number.
   Napi::Value StringCall(const Napi::CallbackInfo& info, char* (*fn)(virConnectPtr));
   Napi::Value VersionCall(const Napi::CallbackInfo& info, int (*fn)(virConnectPtr, unsigned long*));

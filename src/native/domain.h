@@ -12,6 +12,12 @@ class Domain : public Napi::ObjectWrap<Domain> {
   explicit Domain(const Napi::CallbackInfo& info);
   ~Domain() override;
 
+  // Takes a reference on the domain for one pool call (released with virDomainFree).
+  virDomainPtr Acquire() {
+    virDomainRef(dom_);
+    return dom_;
+  }
+
  private:
   Napi::Value GetName(const Napi::CallbackInfo& info);
   Napi::Value GetUUIDString(const Napi::CallbackInfo& info);

@@ -6,7 +6,7 @@
 // still cleaned up after, as Nova's cleanup is: the listed volumes are
 // disconnected on the host and, addressed by uuid with destroy_disks, the
 // instance directory and the <uuid>_* RBD images and LVs are removed.
-import { DomainXMLFlags, UndefineFlags } from '../../libvirt/constants';
+import { UndefineFlags } from '../../libvirt/constants';
 import { ErrorCode, hasLibvirtCode, isFlagRejection, libvirtErrorOf } from '../../libvirt/errors';
 import type { Guest } from '../../libvirt/guest';
 import type { DomainRef } from '../../libvirt/host';
@@ -45,13 +45,16 @@ export function undefineFlagNames(flags: number): string {
   return FLAG_NAMES.filter(([bit]) => flags & bit).map(([, n]) => n).join('|') || 'none';
 }
 
+/** The flags libvirt names as unsupported in `message` ("unsupported flags (0x..)"), of `flags`; 0 when it names none. */
+function namedUnsupported(message: string, flags: number): number {
+  const m = /unsupported flags \(0x([0-9a-f]+)\)/i.exec(message);
+  return m ? parseInt(m[1]!, 16) & flags : 0;
+}
+
 /** Which flags to drop after a rejection: the ones libvirt names (in `message`), else the least essential one left. */
 function rejectedBits(message: string, flags: number): number {
-  const m = /unsupported flags \(0x([0-9a-f]+)\)/i.exec(message);
-  if (m) {
-    const bits = parseInt(m[1]!, 16) & flags;
-    if (bits) return bits;
-  }
+  const bits = namedUnsupported(message, flags);
+  if (bits) return bits;
   for (const bit of [UndefineFlags.CHECKPOINTS_METADATA, UndefineFlags.NVRAM, UndefineFlags.KEEP_NVRAM,
     UndefineFlags.SNAPSHOTS_METADATA, UndefineFlags.MANAGED_SAVE]) {
     if (flags & bit) return bit;
@@ -59,14 +62,42 @@ function rejectedBits(message: string, flags: number): number {
   return flags;
 }
 
+/**
+ * Undefine flags a connection's driver refused by name ("unsupported flags
+ * (0x..)": its virCheckFlags, the same for every domain), by connection: the
+ * next Destroy on it does not offer them again, one undefine call instead of
+ * two. A new connection (a reconnect, maybe a newer libvirtd) starts afresh.
+ */
+const refusedByDriver = new WeakMap<object, number>();
+
+/** The connection the memo is kept for; undefined when libvirt is not connected (the call fails anyway). */
+function connectionKey(deps: FlowDeps): object | undefined {
+  try {
+    return deps.host.connection();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Without the flag libvirt refuses to undefine a domain with a managed-save image: remove it first. */
+async function removeSaveImageFirst(ctx: OpContext, guest: Guest): Promise<void> {
+  if (await guest.hasManagedSaveImage()) await ctx.steps.run('managed-save-remove', () => guest.managedSaveRemove());
+}
+
 /** Undefine with the full flag set, stepping down on rejected flags. */
-async function undefineGuest(ctx: OpContext, guest: Guest, keepNvram: boolean): Promise<void> {
-  let flags = UndefineFlags.MANAGED_SAVE | UndefineFlags.SNAPSHOTS_METADATA | UndefineFlags.CHECKPOINTS_METADATA
+async function undefineGuest(deps: FlowDeps, ctx: OpContext, guest: Guest, keepNvram: boolean): Promise<void> {
+  const key = connectionKey(deps);
+  const refused = key ? (refusedByDriver.get(key) ?? 0) : 0;
+  const full = UndefineFlags.MANAGED_SAVE | UndefineFlags.SNAPSHOTS_METADATA | UndefineFlags.CHECKPOINTS_METADATA
     | (keepNvram ? UndefineFlags.KEEP_NVRAM : UndefineFlags.NVRAM);
+  let flags = full & ~refused;
+  const known = full & refused;
+  if (known & UndefineFlags.MANAGED_SAVE) await removeSaveImageFirst(ctx, guest);
+  const earlier = known ? ` (${undefineFlagNames(known)} refused earlier by this connection's driver)` : '';
   for (;;) {
     try {
       await guest.undefine(flags);
-      ctx.steps.record('undefine', 'ok', `flags ${undefineFlagNames(flags)}`);
+      ctx.steps.record('undefine', 'ok', `flags ${undefineFlagNames(flags)}${earlier}`);
       return;
     } catch (err) {
       if (hasLibvirtCode(err, ErrorCode.NO_DOMAIN)) {
@@ -75,11 +106,10 @@ async function undefineGuest(ctx: OpContext, guest: Guest, keepNvram: boolean): 
       }
       if (!isFlagRejection(err) || flags === 0) throw err;
       const message = libvirtErrorOf(err)?.message ?? errorMessage(err);
+      const named = namedUnsupported(message, flags);
+      if (key && named) refusedByDriver.set(key, (refusedByDriver.get(key) ?? 0) | named);
       const drop = rejectedBits(message, flags);
-      if (drop & UndefineFlags.MANAGED_SAVE && (await guest.hasManagedSaveImage())) {
-        // Without the flag libvirt refuses to undefine a domain with an image: remove it first.
-        await ctx.steps.run('managed-save-remove', () => guest.managedSaveRemove());
-      }
+      if (drop & UndefineFlags.MANAGED_SAVE) await removeSaveImageFirst(ctx, guest);
       const next = flags & ~drop;
       ctx.steps.record('undefine', 'fallback',
         `flags ${undefineFlagNames(flags)} rejected (${message}); retrying with ${undefineFlagNames(next)}`);
@@ -130,14 +160,15 @@ export async function destroy(deps: FlowDeps, ctx: OpContext, input: DestroyInpu
   const guest = await targetOf(deps, ctx, input.ref);
   if (!guest) return cleanupWithoutDomain(deps, ctx, input, volumes, result);
   result.found = true;
-  const persistent = await guest.isPersistent();
-  // Read before the domain changes: the disks to remove and the save image.
-  const xml = persistent ? await guest.xml(DomainXMLFlags.INACTIVE) : await guest.xml();
-  const hadManagedSave = persistent && (await guest.hasManagedSaveImage());
+  // Read before the domain changes, in one binding job: the disks to remove
+  // (the definition's when persistent), the save image, whether it runs.
+  const facts = await guest.describe({ inactiveIfPersistent: true });
+  const { persistent, xml } = facts;
+  const hadManagedSave = persistent && facts.managedSave;
 
   // 1. stop — by activity, not state: a CRASHED domain kept for debugging
   // (on_crash=preserve) still has a QEMU process.
-  if (await guest.isActive()) {
+  if (facts.active) {
     result.wasRunning = true;
     await forceStop(deps, ctx, guest);
   }
@@ -153,7 +184,7 @@ export async function destroy(deps: FlowDeps, ctx: OpContext, input: DestroyInpu
 
   // 4. undefine last (a transient domain has no definition and is gone once stopped)
   if (persistent) {
-    await undefineGuest(ctx, guest, input.keepNvram);
+    await undefineGuest(deps, ctx, guest, input.keepNvram);
     result.undefined = true;
     result.managedSaveRemoved = hadManagedSave;
   } else {

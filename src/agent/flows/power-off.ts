@@ -7,7 +7,7 @@
 import { DomainState, LifecycleEvent, ShutdownFlags, isStopped } from '../../libvirt/constants';
 import { ErrorCode, hasLibvirtCode, isFlagRejection } from '../../libvirt/errors';
 import type { Guest } from '../../libvirt/guest';
-import { parseDomainXml } from '../../libvirt/domain-xml';
+import { parseDomainXmlCached } from '../../libvirt/xml-cache';
 import type { DomainRef } from '../../libvirt/host';
 import { errorMessage } from '../../errors';
 import { forceStop } from './force-stop';
@@ -78,7 +78,7 @@ async function cleanShutdown(deps: FlowDeps, ctx: OpContext, guest: Guest, input
   const { clock } = deps;
   if (input.timeoutSeconds === 0) return { outcome: 'not-stopped', requests: 0 };
   const hasAgent = input.methods.includes('guest_agent')
-    && parseDomainXml(await guest.xml()).hasGuestAgentChannel;
+    && parseDomainXmlCached(await guest.xml()).hasGuestAgentChannel;
   const deadlineAt = started + input.timeoutSeconds * 1000;
   const retryMs = Math.max(1, input.retryIntervalSeconds) * 1000;
   let requests = 0;

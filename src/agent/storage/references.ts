@@ -2,10 +2,9 @@
 // file and block paths (canonical, backing chains included) and RBD images,
 // from both the live XML and the persistent definition. A disk that appears
 // here is never removed on behalf of the instance being deleted.
-import { DomainXMLFlags } from '../../libvirt/constants';
-import { parseDomainXml } from '../../libvirt/domain-xml';
 import { ErrorCode, hasLibvirtCode } from '../../libvirt/errors';
 import type { Host } from '../../libvirt/host';
+import { parseDomainXmlCached } from '../../libvirt/xml-cache';
 import { canonicalPath } from '../host-fs';
 import { isInside } from '../volume/validate';
 
@@ -29,20 +28,17 @@ function add(map: Map<string, string[]>, key: string, domain: string): void {
  */
 export async function otherDomainReferences(host: Host, excludeUuid: string): Promise<HostReferences> {
   const refs: HostReferences = { paths: new Map(), rbd: new Map() };
-  const guests = await host.domains();
-  for (const g of guests) {
+  // Every domain's live XML and definition in one binding job.
+  for (const { guest: g, facts, error } of await host.describeAll(true)) {
     if (g.uuid.toLowerCase() === excludeUuid.toLowerCase()) continue;
-    const xmls: string[] = [];
-    try {
-      xmls.push(await g.xml());
-      if (await g.isPersistent()) xmls.push(await g.xml(DomainXMLFlags.INACTIVE));
-    } catch (err) {
-      if (hasLibvirtCode(err, ErrorCode.NO_DOMAIN)) continue;
-      throw err;
+    if (!facts) {
+      if (hasLibvirtCode(error, ErrorCode.NO_DOMAIN)) continue;
+      throw error;
     }
+    const xmls = facts.persistent && facts.inactiveXml ? [facts.xml, facts.inactiveXml] : [facts.xml];
     const paths = new Set<string>();
     for (const xml of xmls) {
-      for (const d of parseDomainXml(xml).disks) {
+      for (const d of parseDomainXmlCached(xml).disks) {
         for (const p of [d.path, ...d.backingPaths]) if (p) paths.add(p);
         if (d.type === 'network' && d.protocol === 'rbd' && d.source) add(refs.rbd, d.source, g.name);
       }
