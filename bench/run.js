@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // virt-agent benchmarks. Usage: node bench/run.js [--quick] [--cases 1,2,3]
-//   [--threadpools default,16] [--out bench/results/latest.json]
+//   [--libvirt-threads default,2] [--out bench/results/latest.json]
 // Needs a built tree (npx tsc -p tsconfig.json, and the addon in build/Release).
 const fs = require('node:fs');
 const os = require('node:os');
@@ -21,7 +21,7 @@ const CASES = [
 ];
 
 function parseArgs(argv) {
-  const opts = { quick: false, cases: null, threadpools: [undefined, 16], out: path.join(__dirname, 'results', 'latest.json') };
+  const opts = { quick: false, cases: null, libvirtThreads: [undefined, 2], out: path.join(__dirname, 'results', 'latest.json') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -31,10 +31,10 @@ function parseArgs(argv) {
     };
     if (a === '--quick') opts.quick = true;
     else if (a === '--cases') opts.cases = val().split(',').map(Number);
-    else if (a === '--threadpools') opts.threadpools = val().split(',').map((v) => (v === 'default' ? undefined : Number(v)));
+    else if (a === '--libvirt-threads') opts.libvirtThreads = val().split(',').map((v) => (v === 'default' ? undefined : Number(v)));
     else if (a === '--out') opts.out = path.resolve(val());
     else if (a === '-h' || a === '--help') {
-      process.stdout.write('node bench/run.js [--quick] [--cases 1,2,...] [--threadpools default,16] [--out FILE]\n');
+      process.stdout.write('node bench/run.js [--quick] [--cases 1,2,...] [--libvirt-threads default,2] [--out FILE]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -108,7 +108,7 @@ async function main() {
     process.stdout.write(`\n== case ${c.id}: ${c.title}\n`);
     const ctx = {
       quick: opts.quick,
-      threadpools: opts.threadpools,
+      libvirtThreads: opts.libvirtThreads,
       log: (msg) => process.stderr.write(`  [${c.id}] ${msg}\n`),
     };
     let out;

@@ -2,13 +2,17 @@
 // Case 2: throughput under concurrency. PowerOff+PowerOn pairs over 1,000
 // running test-driver domains, 1/16/256/1,000 pairs in flight, against a
 // child-process agent. Full mode: a fresh agent per run (so its peak RSS is
-// per level) and 3 interleaved rounds per thread-pool size (the machine is
-// shared: interleaving spreads the noise evenly). --quick: 1 round and one
-// agent per thread-pool size shared by the levels (RSS cumulative).
+// per level) and 3 interleaved rounds per --libvirt-threads setting (the
+// machine is shared: interleaving spreads the noise evenly). --quick: 1 round
+// and one agent per setting shared by the levels (RSS cumulative). At 1,000,
+// the same agent first answers 2,000 Health.Checks 1,000 in flight: what
+// grpc-js alone does to the event loop at that concurrency (the floor).
 // The agent's event-loop lag comes from lag-probe.js preloaded into it.
 const { spawnAgent } = require('../lib/agent');
 const { tempDir, cleanup, writeNode } = require('../lib/node-xml');
 const { summarize, nowMs, pool } = require('../lib/stats');
+
+const threadsName = (t) => (t === undefined ? 'default (8)' : String(t));
 
 const median = (xs) => summarize(xs).p50;
 
@@ -45,6 +49,23 @@ async function runLevel(ctx, agent, names, c, pairs) {
   return { off, on, pairMs, failures, elapsed, lag, st, opsPerSec: ((off.length + on.length) / elapsed) * 1000 };
 }
 
+/**
+ * The gRPC floor at the same concurrency: 2 x `c` Health.Checks, `c` in
+ * flight, on the same agent (no agent logic: grpc-js and HTTP/2 alone).
+ */
+async function grpcFloor(agent, c) {
+  await agent.resetLag();
+  const t0 = nowMs();
+  const lat = [];
+  await pool(2 * c, c, async () => {
+    const s = nowMs();
+    await agent.client.healthCheck(30_000);
+    lat.push(nowMs() - s);
+  });
+  const elapsed = nowMs() - t0;
+  return { lag: await agent.lag(), perSec: (lat.length / elapsed) * 1000, p99: summarize(lat).p99 };
+}
+
 module.exports = {
   id: 2,
   title: 'Throughput: concurrent PowerOff/PowerOn pairs (child agent)',
@@ -61,15 +82,19 @@ module.exports = {
     try {
       for (let round = 0; round < rounds; round++) {
         for (const c of levels) {
-          const tps = round % 2 === 0 ? ctx.threadpools : [...ctx.threadpools].reverse();
+          const tps = round % 2 === 0 ? ctx.libvirtThreads : [...ctx.libvirtThreads].reverse();
           for (const tp of tps) {
             const agent = shared.get(tp)
-              ?? await spawnAgent({ dir, uri, transport: 'unix', threadpool: tp, tag: `tput-${tp ?? 'def'}-${c}-${round}` });
+              ?? await spawnAgent({ dir, uri, transport: 'unix', libvirtThreads: tp, tag: `tput-${tp ?? 'def'}-${c}-${round}` });
             if (ctx.quick) shared.set(tp, agent);
             try {
+              // At the goal's level, first what grpc-js alone does at that concurrency.
+              const floor = c === 1000 ? await grpcFloor(agent, c) : undefined;
               const r = await runLevel(ctx, agent, names, c, pairsFor(c));
               r.startupMs = agent.startupMs;
-              ctx.log(`round ${round + 1} pool=${tp ?? 'default'} c=${c}: ${r.opsPerSec.toFixed(0)} RPC/s, `
+              r.floor = floor;
+              if (floor) ctx.log(`round ${round + 1} threads=${threadsName(tp)} floor: ${c} Health.Checks in flight, lag p99 ${floor.lag.p99.toFixed(1)} ms`);
+              ctx.log(`round ${round + 1} threads=${threadsName(tp)} c=${c}: ${r.opsPerSec.toFixed(0)} RPC/s, `
                 + `p99 ${summarize([...r.off, ...r.on]).p99.toFixed(1)} ms, lag p99 ${r.lag.p99.toFixed(1)} ms, `
                 + `HWM ${r.st.hwmMiB.toFixed(0)} MiB, ${r.failures} failures`);
               const key = `${tp}|${c}`;
@@ -86,7 +111,7 @@ module.exports = {
     }
 
     const rows = [];
-    for (const tp of ctx.threadpools) {
+    for (const tp of ctx.libvirtThreads) {
       for (const c of levels) {
         const rs = runs.get(`${tp}|${c}`) ?? [];
         const off = rs.flatMap((r) => r.off);
@@ -97,8 +122,12 @@ module.exports = {
         const hwm = Math.max(...rs.map((r) => r.st.hwmMiB));
         const failures = rs.reduce((a, r) => a + r.failures, 0);
         const atGoal = c === 1000;
+        const floors = rs.map((r) => r.floor).filter((f) => f !== undefined);
+        const floorText = floors.length === 0 ? '' : `; gRPC floor (${c * 2} Health.Checks, ${c} in flight, same agent just before): lag p99 `
+          + `[${floors.map((f) => f.lag.p99.toFixed(1)).join(', ')}] ms, max ${Math.max(...floors.map((f) => f.lag.max)).toFixed(1)} ms, `
+          + `${median(floors.map((f) => f.perSec)).toFixed(0)} calls/s`;
         rows.push({
-          name: `${c} concurrent pairs, UV_THREADPOOL_SIZE=${tp ?? 'unset(4)'}`,
+          name: `${c} concurrent pairs, libvirt threads ${threadsName(tp)}`,
           unit: 'RPC/s', ours: opsPerSec, p50: rpc.p50, p99: rpc.p99, opsPerSec, lagP99, rssMiB: hwm,
           goal: atGoal ? 'lag p99 <= 20 ms, RSS <= 200 MB' : undefined,
           goalMet: atGoal ? lagP99 <= 20 && hwm * 1.048576 <= 200 : undefined,
@@ -106,9 +135,13 @@ module.exports = {
             + `[${rs.map((r) => r.opsPerSec.toFixed(0)).join(', ')}] / [${rs.map((r) => r.lag.p99.toFixed(1)).join(', ')}]; `
             + `latency over all RPCs: PowerOff p99 ${summarize(off).p99.toFixed(1)} ms, PowerOn p99 ${summarize(on).p99.toFixed(1)} ms, `
             + `pair p99 ${summarize(rs.flatMap((r) => r.pairMs)).p99.toFixed(1)} ms; lag max ${Math.max(...rs.map((r) => r.lag.max)).toFixed(1)} ms`
-            + `${ctx.quick ? '; quick: one agent for all levels, RSS cumulative' : ''}`,
+            + `${floorText}${ctx.quick ? '; quick: one agent for all levels, RSS cumulative' : ''}`,
           extra: {
-            concurrency: c, threadpool: tp ?? 4, rounds: rs.length, pairs_per_round: pairsFor(c), failures,
+            ...(floors.length > 0 ? {
+              grpc_floor_lag_p99_ms: median(floors.map((f) => f.lag.p99)), grpc_floor_lag_max_ms: Math.max(...floors.map((f) => f.lag.max)),
+              grpc_floor_calls_per_s: median(floors.map((f) => f.perSec)),
+            } : {}),
+            concurrency: c, libvirt_threads: tp ?? 8, rounds: rs.length, pairs_per_round: pairsFor(c), failures,
             rpc_per_s_rounds: rs.map((r) => Math.round(r.opsPerSec)),
             lag_p99_ms_rounds: rs.map((r) => Number(r.lag.p99.toFixed(2))),
             poweroff_p99_ms: summarize(off).p99, poweron_p99_ms: summarize(on).p99,
@@ -118,11 +151,11 @@ module.exports = {
       }
     }
     const summary = [];
-    if (ctx.threadpools.length > 1) {
+    if (ctx.libvirtThreads.length > 1) {
       for (const c of levels) {
         const parts = rows.filter((r) => r.extra.concurrency === c)
-          .map((r) => `pool ${r.extra.threadpool}: ${r.ours.toFixed(0)} RPC/s, p99 ${r.p99.toFixed(0)} ms, lag p99 ${r.lagP99.toFixed(1)} ms`);
-        summary.push(`threadpool @${c}: ${parts.join(' | ')}`);
+          .map((r) => `${r.extra.libvirt_threads} threads: ${r.ours.toFixed(0)} RPC/s, p99 ${r.p99.toFixed(0)} ms, lag p99 ${r.lagP99.toFixed(1)} ms`);
+        summary.push(`libvirt threads @${c}: ${parts.join(' | ')}`);
       }
     }
     return { rows, summary };

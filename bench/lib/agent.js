@@ -92,10 +92,13 @@ function procStatus(pid) {
 
 /**
  * Spawns `node dist/cli/virt-agent.js` on `uri`, listening on a unix socket in
- * `dir` (transport 'unix') or a loopback port ('tcp'). threadpool: value for
- * UV_THREADPOOL_SIZE, or undefined to leave it unset (libuv default 4).
+ * `dir` (transport 'unix') or a loopback port ('tcp'). libvirtThreads: the
+ * agent's --libvirt-threads (the binding's libvirt pool, and the libvirt calls
+ * admitted at once), undefined for its default (8). UV_THREADPOOL_SIZE is left
+ * unset: libvirt calls and storage I/O do not run on libuv's pool.
+ * nodeArgs: extra node options (e.g. --cpu-prof) before the script.
  */
-async function spawnAgent({ dir, uri, transport = 'unix', threadpool, logLevel = 'info', tag = 'agent', config, nodeArgs = [] }) {
+async function spawnAgent({ dir, uri, transport = 'unix', libvirtThreads, logLevel = 'info', tag = 'agent', config, nodeArgs = [] }) {
   const stateDir = path.join(dir, `${tag}-state`);
   const instancesPath = path.join(dir, `${tag}-instances`);
   fs.mkdirSync(instancesPath, { recursive: true });
@@ -112,13 +115,13 @@ async function spawnAgent({ dir, uri, transport = 'unix', threadpool, logLevel =
   }
   const env = { ...process.env };
   delete env.UV_THREADPOOL_SIZE;
-  if (threadpool !== undefined) env.UV_THREADPOOL_SIZE = String(threadpool);
   const args = [
     ...nodeArgs,
     '-r', path.join(__dirname, 'lag-probe.js'),
     path.join(DIST, 'cli', 'virt-agent.js'),
     '--listen', listen, '--plaintext-loopback', 'true', '--libvirt-uri', uri, '--state-dir', stateDir, '--instances-path', instancesPath,
     '--log-level', logLevel, '--drain-seconds', '2',
+    ...(libvirtThreads === undefined ? [] : ['--libvirt-threads', String(libvirtThreads)]),
   ];
   if (config) {
     // Settings without a flag (nested groups such as storageIo) go in a config file.

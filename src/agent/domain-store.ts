@@ -43,7 +43,12 @@ export class DomainStore {
     }
   }
 
+  /** Removes the stored copy; none stored is fine (one unlink, no stat first). */
   async remove(uuid: string): Promise<void> {
-    await fs.rm(this.file(uuid), { force: true });
+    try {
+      await fs.unlink(this.file(uuid));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
   }
 }

@@ -81,6 +81,9 @@ function queueKeys(ref: DomainRef | undefined, also: DomainRef | undefined, key:
   return keys.length > 0 ? keys : [`key:${key}`];
 }
 
+/** Queue keys whose last finish is remembered (see Operations.lastFinish). */
+const LAST_FINISH_KEYS = 10_000;
+
 export class Operations {
   private readonly queue = new KeyedQueue();
   /** Finished results by request id: the journal's when there is one. */
@@ -88,10 +91,17 @@ export class Operations {
   private readonly running = new Map<string, Identity & { outcome: Promise<Outcome<unknown>> }>();
   private inFlight = 0;
   /**
-   * Flows finished since the start, counted before their queue slot is freed:
-   * a domain looked up before the latest of them may have changed.
+   * Flows finished since the start, counted before their queue slot is freed;
+   * `lastFinish` holds, per queue key, the count when a flow queued on it
+   * last finished: a domain looked up before that may have changed. Only
+   * flows sharing a key (the domain's uuid or name) can change the domain,
+   * so operations on other domains do not force a second lookup. Bounded:
+   * past LAST_FINISH_KEYS keys the map is cleared and lookups older than the
+   * clearing are treated as stale.
    */
   private finished = 0;
+  private readonly lastFinish = new Map<string, number>();
+  private forgottenBefore = 0;
   private idle: Array<() => void> = [];
   /**
    * Operations enter the per-domain queue in the order they arrived, although
@@ -235,7 +245,7 @@ export class Operations {
       // runs alongside.
       let recheck = !guest && opts.ref !== undefined;
       const turn = () => this.queue.run(keys, async (): Promise<{ value: T } | undefined> => {
-        if (opts.ref && (recheck || this.finished !== lookedUpAfter)) {
+        if (opts.ref && (recheck || this.changedSince(keys, lookedUpAfter))) {
           // Another operation finished since the lookup (it may have undefined,
           // redefined or restarted the domain): look it up again, at our turn.
           lookedUpAfter = this.finished;
@@ -252,7 +262,7 @@ export class Operations {
         try {
           return { value: await flow({ ...ctx, target }) };
         } finally {
-          this.finished++;
+          this.noteFinish(keys);
         }
       }, opts.signal);
       const queued = turn();
@@ -274,6 +284,21 @@ export class Operations {
       admit();
       if (--this.inFlight === 0) for (const w of this.idle.splice(0)) w();
     }
+  }
+
+  /** Whether a flow queued on any of `keys` finished after the count was `since`. */
+  private changedSince(keys: readonly string[], since: number): boolean {
+    if (since < this.forgottenBefore) return true;
+    return keys.some((k) => (this.lastFinish.get(k) ?? 0) > since);
+  }
+
+  private noteFinish(keys: readonly string[]): void {
+    this.finished++;
+    if (this.lastFinish.size >= LAST_FINISH_KEYS) {
+      this.lastFinish.clear();
+      this.forgottenBefore = this.finished;
+    }
+    for (const k of keys) this.lastFinish.set(k, this.finished);
   }
 
   /** Resolves true once nothing runs, false when `ms` passes first. */

@@ -211,6 +211,54 @@ describe('Operations: the domain handed to the flow', () => {
     expect((await second).value).toMatchObject({ found: false });
     expect(lookups.mock.calls.map((c) => c[0])).toEqual([{ uuid: A }, { uuid: A }]);
   });
+
+  it('an operation on ANOTHER domain finished meanwhile: no second lookup (it cannot have changed this one)', async () => {
+    await setup();
+    const gate = deferred();
+    const onB = ops.run('PowerOff', { ref: { uuid: B }, requestId: '' }, async () => {
+      await gate.promise;
+      return 'b';
+    });
+    // A's lookup is done while B's operation still runs; B finishes before A's turn.
+    const blocker = deferred();
+    const holdA = ops.run('PowerOff', { ref: { uuid: A }, requestId: '' }, () => blocker.promise);
+    await eventually(() => ops.queued(A) === 1, 'A held');
+    const lookups = vi.spyOn(env.host, 'lookup');
+    const second = ops.run('PowerOff', { ref: { name: 'a' }, requestId: '' }, () => Promise.resolve('a'));
+    await eventually(() => ops.queued(A) === 2, 'second queued on A');
+    gate.resolve();
+    await onB;
+    blocker.resolve('held');
+    await holdA;
+    // holdA (on A) finished after the second's lookup: that one does count.
+    expect((await second).value).toBe('a');
+    expect(lookups.mock.calls.map((c) => c[0])).toEqual([{ name: 'a' }, { name: 'a' }]);
+
+    // Now only B's operation finishes between a lookup of A and A's turn: A's
+    // turn waits for an earlier arrival (X) whose lookup is slow, not for A.
+    const gate2 = deferred();
+    const onB2 = ops.run('PowerOff', { ref: { uuid: B }, requestId: '' }, async () => {
+      await gate2.promise;
+      return 'b';
+    });
+    const slowLookup = deferred();
+    const realFind = env.host.find.bind(env.host);
+    const finds = vi.spyOn(env.host, 'find').mockImplementation(async (ref) => {
+      if (ref.name === 'x') await slowLookup.promise;
+      return realFind(ref);
+    });
+    const x = ops.run('PowerOff', { ref: { name: 'x' }, requestId: '' }, () => Promise.resolve('x'));
+    lookups.mockClear();
+    const third = ops.run('PowerOff', { ref: { uuid: A }, requestId: '' }, () => Promise.resolve('a'));
+    await eventually(() => lookups.mock.calls.some((c) => c[0].uuid === A), 'A looked up');
+    gate2.resolve();
+    await onB2; // B finished after A's lookup, before A's turn
+    slowLookup.resolve();
+    expect((await x).value).toBe('x');
+    expect((await third).value).toBe('a');
+    finds.mockRestore();
+    expect(lookups.mock.calls.map((c) => c[0]).filter((r) => r.uuid === A)).toEqual([{ uuid: A }]);
+  });
 });
 
 describe('Operations: per-domain serialization', () => {
