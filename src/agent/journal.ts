@@ -168,6 +168,21 @@ class JournalModel {
   }
 }
 
+/** Appends acknowledged per turn of the event loop (see settle). */
+const SETTLE_SLICE = 64;
+
+/**
+ * Acknowledges a batch's appends: a slice at a time, each later slice on a
+ * later turn of the event loop (setImmediate), so a batch of a thousand does
+ * not resume a thousand operations in one turn while requests and timers
+ * wait.
+ */
+function settle(batch: Array<{ done: (err?: Error) => void }>, err?: Error): void {
+  const slice = batch.splice(0, SETTLE_SLICE);
+  for (const b of slice) b.done(err);
+  if (batch.length > 0) setImmediate(() => settle(batch, err));
+}
+
 export class Journal {
   readonly file: string;
   readonly cache: ReplayCache;
@@ -252,9 +267,9 @@ export class Journal {
           await new Promise<void>((res, rej) => fs.write(fd, text, (e) => (e ? rej(e) : res())));
           await new Promise<void>((res, rej) => fs.fdatasync(fd, (e) => (e ? rej(e) : res())));
           this.size += Buffer.byteLength(text);
-          for (const b of batch) b.done();
+          settle(batch);
         } catch (err) {
-          for (const b of batch) b.done(err as Error);
+          settle(batch, err as Error);
         }
         // Past the cap, compact — unless what must be kept (operations in
         // flight) is so large that a rewrite would win back less than a
