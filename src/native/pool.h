@@ -12,13 +12,16 @@
 #pragma once
 
 #include <napi.h>
+#include <uv.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 namespace virt {
 
@@ -75,6 +78,15 @@ WorkPool& StoragePool();
 // event loop alive while it has jobs in flight (like a pending libuv request)
 // and lets it exit once none is left. After the environment is torn down,
 // finished jobs are dropped, never delivered.
+//
+// Finished jobs go into a queue under the Delivery's own mutex, and the JS
+// thread is woken with uv_async_send AFTER that mutex is released, never
+// while a pool thread holds a lock the JS thread needs next. (A
+// ThreadSafeFunction signals while holding its queue lock: the JS thread,
+// woken on the same CPU, preempts the pool thread and then blocks on that
+// lock until the pool thread runs again — two extra context switches per
+// completion.) The JS thread drains the queue in one wake, within a callback
+// scope, so promise continuations run right after.
 class Delivery {
  public:
   static std::shared_ptr<Delivery> Create(Napi::Env env);
@@ -85,13 +97,18 @@ class Delivery {
   void Post(Job* job);
 
  private:
-  static void CallJs(napi_env env, napi_value fn, void* context, void* data);
-  static void Finalize(napi_env env, void* data, void* hint);
+  struct Handle;
+  static void OnAsync(uv_async_t* async);
+  static void Cleanup(void* arg);
+  void Drain();
 
   std::mutex mu_;
   bool open_ = false;
-  napi_threadsafe_function tsfn_ = nullptr;
-  size_t inflight_ = 0;  // JS thread only
+  std::vector<Job*> done_;        // finished, not yet completed (mu_)
+  std::atomic<int> senders_{0};   // pool threads between the open_ check and uv_async_send
+  Handle* handle_ = nullptr;      // JS thread; freed after uv_close
+  napi_env env_ = nullptr;
+  size_t inflight_ = 0;           // JS thread only
 };
 
 // A job that settles a promise: `exec` runs on the pool thread and returns
