@@ -7,7 +7,7 @@
 // A WorkPool is a FIFO queue served by up to `max` detached threads, started
 // on demand. Results go back to the JS thread of the environment (main thread
 // or worker_threads Worker) that submitted the job through that environment's
-// Delivery, a ThreadSafeFunction. Pools are process-wide and never destroyed
+// Delivery (a queue and a uv_async handle). Pools are process-wide and never destroyed
 // (a thread may be blocked in a call forever; exit() ends it).
 #pragma once
 
