@@ -228,7 +228,7 @@ describe('Operations: the domain handed to the flow', () => {
     await eventually(() => ops.queued(A) === 2, 'second queued on A');
     gate.resolve();
     await onB;
-    blocker.resolve('held');
+    blocker.resolve();
     await holdA;
     // holdA (on A) finished after the second's lookup: that one does count.
     expect((await second).value).toBe('a');
