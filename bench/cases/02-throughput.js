@@ -5,7 +5,7 @@
 // per level) and 3 interleaved rounds per --libvirt-threads setting (the
 // machine is shared: interleaving spreads the noise evenly). --quick: 1 round
 // and one agent per setting shared by the levels (RSS cumulative). At 1,000,
-// the same agent first answers 2,000 Health.Checks 1,000 in flight: what
+// a fresh agent first answers 2,000 Health.Checks 1,000 in flight: what
 // grpc-js alone does to the event loop at that concurrency (the floor).
 // The agent's event-loop lag comes from lag-probe.js preloaded into it.
 const { spawnAgent } = require('../lib/agent');
@@ -51,7 +51,7 @@ async function runLevel(ctx, agent, names, c, pairs) {
 
 /**
  * The gRPC floor at the same concurrency: 2 x `c` Health.Checks, `c` in
- * flight, on the same agent (no agent logic: grpc-js and HTTP/2 alone).
+ * flight, on an agent of its own (no agent logic: grpc-js and HTTP/2 alone).
  */
 async function grpcFloor(agent, c) {
   await agent.resetLag();
@@ -88,8 +88,17 @@ module.exports = {
               ?? await spawnAgent({ dir, uri, transport: 'unix', libvirtThreads: tp, tag: `tput-${tp ?? 'def'}-${c}-${round}` });
             if (ctx.quick) shared.set(tp, agent);
             try {
-              // At the goal's level, first what grpc-js alone does at that concurrency.
-              const floor = c === 1000 ? await grpcFloor(agent, c) : undefined;
+              // At the goal's level, what grpc-js alone does at that concurrency, on
+              // an agent of its own (the measured agent's peak RSS stays its own).
+              let floor;
+              if (c === 1000) {
+                const fa = await spawnAgent({ dir, uri, transport: 'unix', libvirtThreads: tp, tag: `floor-${tp ?? 'def'}-${round}` });
+                try {
+                  floor = await grpcFloor(fa, c);
+                } finally {
+                  await fa.stop();
+                }
+              }
               const r = await runLevel(ctx, agent, names, c, pairsFor(c));
               r.startupMs = agent.startupMs;
               r.floor = floor;
@@ -123,7 +132,7 @@ module.exports = {
         const failures = rs.reduce((a, r) => a + r.failures, 0);
         const atGoal = c === 1000;
         const floors = rs.map((r) => r.floor).filter((f) => f !== undefined);
-        const floorText = floors.length === 0 ? '' : `; gRPC floor (${c * 2} Health.Checks, ${c} in flight, same agent just before): lag p99 `
+        const floorText = floors.length === 0 ? '' : `; gRPC floor (${c * 2} Health.Checks, ${c} in flight, an agent of its own just before): lag p99 `
           + `[${floors.map((f) => f.lag.p99.toFixed(1)).join(', ')}] ms, max ${Math.max(...floors.map((f) => f.lag.max)).toFixed(1)} ms, `
           + `${median(floors.map((f) => f.perSec)).toFixed(0)} calls/s`;
         rows.push({
