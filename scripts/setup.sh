@@ -9,8 +9,11 @@ APT_PACKAGES=(libvirt-dev libvirt-clients pkg-config g++ make python3)
 # With --test: what the test suites use besides (protoc checks the reflection
 # descriptors; libprotobuf-dev carries the well-known .proto files it imports;
 # prometheus ships promtool, which checks and unit-tests deploy/'s alert rules
-# — only promtool is wanted, its server must not run, see below).
-if [ "${1:-}" = "--test" ]; then APT_PACKAGES+=(protobuf-compiler libprotobuf-dev prometheus); fi
+# — only promtool is wanted, its server must not run, see below; postgresql-15
+# is the server the store's and controller's tests and the fleet bench run
+# their throwaway clusters with, scripts/pg-test-cluster.sh — its packaged
+# cluster must not run either).
+if [ "${1:-}" = "--test" ]; then APT_PACKAGES+=(protobuf-compiler libprotobuf-dev prometheus postgresql-15); fi
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -42,6 +45,10 @@ if ((${#missing[@]})); then
   if [[ " ${missing[*]} " == *" prometheus "* ]]; then
     deb-systemd-helper disable prometheus.service >/dev/null 2>&1 || true
     update-rc.d prometheus disable >/dev/null 2>&1 || true
+  fi
+  if [[ " ${missing[*]} " == *" postgresql-15 "* ]]; then
+    deb-systemd-helper disable postgresql.service >/dev/null 2>&1 || true
+    update-rc.d postgresql disable >/dev/null 2>&1 || true
   fi
 fi
 

@@ -2,7 +2,9 @@
 # Sets up what is missing and runs every check and test: type checks (src and
 # test/), lint (typescript-eslint, import cycles), the contract's checks (buf
 # lint, buf breaking, generated types; scripts/proto-check.sh), the fast
-# suite (libvirt test driver, in-process), the Debian package check (build,
+# suite (libvirt test driver, in-process; the store contract on SQLite and a
+# throwaway PostgreSQL), the controller's suites once more on PostgreSQL
+# (VIRT_TEST_DB=postgres), the Debian package check (build,
 # lintian, apt install, purge; needs root, skips itself otherwise;
 # VIRT_AGENT_SKIP_PACKAGE=1 skips it) and then the end-to-end suite against a
 # real libvirtd with QEMU guests (skipped with VIRT_AGENT_SKIP_E2E=1).
@@ -13,6 +15,7 @@ npm run --silent typecheck
 npm run --silent lint
 npm run --silent proto:check
 npx vitest run
+VIRT_TEST_DB=postgres npx vitest run test/unit/controller- test/integration/controller- test/unit/store-contract
 if [ "${VIRT_AGENT_SKIP_PACKAGE:-0}" != "1" ]; then
   bash scripts/package-check.sh
 fi

@@ -15,7 +15,11 @@ import { runUntilSignalled } from './daemon';
 
 const HELP: Record<ControllerKey, string> = {
   listen: 'HOST:PORT (TLS, or plaintext on loopback with --plaintext-loopback true) or unix:///path (default 127.0.0.1:50052)',
-  db: 'SQLite database file (default /var/lib/virt-controller/controller.db)',
+  db: 'SQLite database file, or postgres://USER@HOST/DB for several replicas on PostgreSQL (default /var/lib/virt-controller/controller.db)',
+  dbPoolSize: 'PostgreSQL connections per replica (default 10)',
+  replicaId: 'this replica\'s name in work leases, stable across its restarts (default HOSTNAME/LISTEN)',
+  taskLeaseSeconds: 'lease of a running task; another replica recovers it after this long if this one dies (default 900)',
+  batchLeaseSeconds: 'lease of a claimed batch of periodic work; another replica takes it over after this long (default 300)',
   hostsFile: 'hosts: JSON {"name": "address"} / [{"name","address"}] or lines NAME=ADDRESS',
   reclaimIntervalSeconds: 'keep soft-deleted instances this long; 0 = deletes are immediate (default 0)',
   reclaimPollSeconds: 'run the reclaim and the host cleanup this often (default 60)',

@@ -44,8 +44,8 @@ export function powerOff(deps: Deps, row: InstanceRow, agentRequestId: string): 
  * on a running guest's timing). The host side of the instance's volumes may
  * be gone (a host reboot): the agent connects the attached ones first.
  */
-export function powerOn(deps: Deps, row: InstanceRow, agentRequestId: string): Promise<AgentResponse<'PowerOn'>> {
-  const volumes = attachmentsOf(deps.store.volumesOf(row.uuid).filter((v) => v.status === 'in-use'));
+export async function powerOn(deps: Deps, row: InstanceRow, agentRequestId: string): Promise<AgentResponse<'PowerOn'>> {
+  const volumes = attachmentsOf((await deps.store.volumesOf(row.uuid)).filter((v) => v.status === 'in-use'));
   return deps.agents.call(row.host, 'PowerOn', {
     domain: { uuid: row.uuid }, wait_timeout_seconds: deps.config.powerOnTimeoutSeconds, request_id: agentRequestId, volumes,
   }, { deadlineMs: waitDeadlineMs(deps.config.powerOnTimeoutSeconds), idempotent: false });

@@ -23,7 +23,7 @@ export interface Claim {
 export type ClaimResult = { claimed: Claim } | { ignored: InstanceRow };
 
 /** What `decide` returns: the change to claim with, or null to leave the instance alone. */
-export type Decide = (row: InstanceRow) => InstanceChange | null;
+export type Decide = (row: InstanceRow) => InstanceChange | null | Promise<InstanceChange | null>;
 
 /** "instance X is active (task powering_off)" for FAILED_PRECONDITION messages. */
 export function describe(row: InstanceRow): string {
@@ -39,19 +39,22 @@ export function precondition(row: InstanceRow, why: string): FailedPrecondition 
  * FAILED_PRECONDITION / RESOURCE_EXHAUSTED leaves everything unchanged), swap
  * in its change from exactly the state read, and open the action record.
  */
-export function claim(deps: Deps, uuid: string, ctx: RequestContext, action: string | (() => string), decide: Decide): ClaimResult {
+export async function claim(deps: Deps, uuid: string, ctx: RequestContext, action: string | (() => string), decide: Decide): Promise<ClaimResult> {
   const { store } = deps;
-  return store.tx((): ClaimResult => {
-    const before = store.requireInstance(uuid);
-    const change = decide(before);
+  return store.tx(async (): Promise<ClaimResult> => {
+    // Locked until the transaction ends: a replica claiming the same row waits and then sees this claim.
+    const before = await store.requireInstanceForUpdate(uuid);
+    const change = await decide(before);
     if (change === null) return { ignored: before };
-    if (!store.cas(uuid, { vm: [before.vm_state], task: [before.task_state] }, change)) {
-      // Cannot happen inside an IMMEDIATE transaction; kept as a guard.
+    // The task's lease: restart recovery on another replica leaves the row alone until it expires.
+    const leased: InstanceChange = { ...change, lease_owner: deps.replica.id, lease_expires_at: store.clock.now() + deps.replica.taskLeaseMs };
+    if (!(await store.cas(uuid, { vm: [before.vm_state], task: [before.task_state] }, leased))) {
+      // Cannot happen with the row locked; kept as a guard.
       throw new Conflict(`instance ${uuid} changed concurrently; retry`);
     }
     const name = typeof action === 'string' ? action : action();
-    const { id, agentRequestId } = store.startAgentAction(uuid, name, ctx);
-    return { claimed: { row: store.requireInstance(uuid), before, actionId: id, action: name, requestId: ctx.requestId, agentRequestId } };
+    const { id, agentRequestId } = await store.startAgentAction(uuid, name, ctx);
+    return { claimed: { row: await store.requireInstance(uuid), before, actionId: id, action: name, requestId: ctx.requestId, agentRequestId } };
   });
 }
 
@@ -60,15 +63,15 @@ export function claim(deps: Deps, uuid: string, ctx: RequestContext, action: str
  * close the action record. Returns the row after it. A lost swap (something
  * broke the claim) is logged and leaves the row alone.
  */
-export function complete(
-  deps: Deps, c: Claim, change: InstanceChange, result: 'success' | 'error', message?: string, also?: () => void,
-): InstanceRow {
+export async function complete(
+  deps: Deps, c: Claim, change: InstanceChange, result: 'success' | 'error', message?: string, also?: () => Promise<void>,
+): Promise<InstanceRow> {
   const { store } = deps;
-  const row = store.tx(() => {
-    const ok = store.cas(c.row.uuid, { vm: [c.row.vm_state], task: [c.row.task_state] }, change);
-    if (ok) also?.();
+  const row = await store.tx(async () => {
+    const ok = await store.cas(c.row.uuid, { vm: [c.row.vm_state], task: [c.row.task_state] }, { ...change, lease_owner: null, lease_expires_at: null });
+    if (ok) await also?.();
     else deps.logger.error({ uuid: c.row.uuid, expected: [c.row.vm_state, c.row.task_state] }, 'instance left its claimed state; completion skipped');
-    store.finishAction(c.actionId, result, message);
+    await store.finishAction(c.actionId, result, message);
     return store.requireInstance(c.row.uuid);
   });
   deps.logger[result === 'success' ? 'info' : 'warn']({

@@ -11,8 +11,16 @@ import type { QuotaLimits } from './types';
 export interface ControllerConfig {
   /** HOST:PORT (plaintext on loopback only) or unix:///path. */
   listen: string;
-  /** SQLite file. */
+  /** SQLite file, or a postgres:// URL (several replicas may share a PostgreSQL database). */
   db: string;
+  /** PostgreSQL: connections in this replica's pool. */
+  dbPoolSize: number;
+  /** This replica's name in the leases it takes; stable across its restarts (default: the host name and the listen address). */
+  replicaId: string;
+  /** A task claim's lease: longer than any agent call with its retries; a dead replica's task is recovered after it. */
+  taskLeaseSeconds: number;
+  /** A periodic batch claim's lease: a dead replica's unstarted batch is taken over after it. */
+  batchLeaseSeconds: number;
   /** Host name → agent address. */
   hosts: Map<string, string>;
   reclaimIntervalSeconds: number;
@@ -46,6 +54,10 @@ export function defaultControllerConfig(): ControllerConfig {
   return {
     listen: '127.0.0.1:50052',
     db: '/var/lib/virt-controller/controller.db',
+    dbPoolSize: 10,
+    replicaId: '',
+    taskLeaseSeconds: 900,
+    batchLeaseSeconds: 300,
     hosts: new Map(),
     reclaimIntervalSeconds: 0,
     reclaimPollSeconds: 60,
@@ -74,6 +86,7 @@ export const CONTROLLER_KEYS = [
   'listen', 'db', 'hostsFile', 'reclaimIntervalSeconds', 'reclaimPollSeconds', 'quotaInstances', 'quotaVcpus', 'quotaMemoryMib',
   'cleanShutdownTimeoutSeconds', 'powerOnTimeoutSeconds', 'agentTimeoutSeconds', 'agentRetryAttempts', 'logLevel', 'drainSeconds',
   'tlsCert', 'tlsKey', 'tlsCa', 'tlsAllowSubjects', 'plaintextLoopback', 'serviceDownSeconds', 'healthCheckIntervalSeconds', 'metricsListen',
+  'dbPoolSize', 'replicaId', 'taskLeaseSeconds', 'batchLeaseSeconds',
 ] as const;
 export type ControllerKey = (typeof CONTROLLER_KEYS)[number];
 
@@ -151,7 +164,14 @@ function quotaLimit(key: string, v: string): number {
 
 function apply(cfg: ControllerConfig, key: ControllerKey, v: string, readFile: (p: string) => string): void {
   switch (key) {
-    case 'listen': case 'db': case 'logLevel': case 'tlsCert': case 'tlsKey': case 'tlsCa': case 'metricsListen': cfg[key] = v; break;
+    case 'listen': case 'db': case 'logLevel': case 'tlsCert': case 'tlsKey': case 'tlsCa': case 'metricsListen': case 'replicaId': cfg[key] = v; break;
+    case 'dbPoolSize': cfg.dbPoolSize = Math.max(1, Math.floor(nonNegative(key, v))); break;
+    case 'taskLeaseSeconds': case 'batchLeaseSeconds': {
+      const n = nonNegative(key, v);
+      if (n === 0) throw new Error(`${key} must be > 0, got ${JSON.stringify(v)}`);
+      cfg[key] = n;
+      break;
+    }
     case 'serviceDownSeconds': {
       const n = nonNegative(key, v);
       if (n === 0) throw new Error(`${key} must be > 0, got ${JSON.stringify(v)}`);

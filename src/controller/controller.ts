@@ -4,6 +4,7 @@
 // CLI and by tests, which run it in-process against agents (in-process or
 // real processes).
 import fs from 'node:fs';
+import os from 'node:os';
 
 import { CONTROLLER_PROTO, CONTROLLER_SERVICE } from '../grpc/contract';
 import { loadProtos } from '../grpc/protos';
@@ -12,7 +13,6 @@ import { channelCredentials, serverCredentialsFromFlags, tlsConfigured } from '.
 import type { Logger } from '../logging';
 import { AgentPool } from './agent-client';
 import type { ControllerConfig } from './config';
-import { openDatabase, type Db } from './db';
 import { NO_HOOKS, type Deps } from './deps';
 import { HealthWatch, HostLiveness } from './liveness';
 import { ControllerMetrics } from './metrics';
@@ -20,6 +20,7 @@ import { Quota } from './quota';
 import { PeriodicTasks } from './periodic';
 import { controllerService, type CallerIdentity } from './server';
 import { ControllerService } from './service';
+import { openEngine, redactDbUrl, type SqlEngine } from './sql';
 import { Store } from './store';
 import { systemClock, type Clock } from './types';
 
@@ -34,7 +35,7 @@ export interface ControllerOverrides {
 }
 
 export interface ControllerHandle {
-  db: Db;
+  engine: SqlEngine;
   store: Store;
   service: ControllerService;
   periodic: PeriodicTasks;
@@ -56,9 +57,9 @@ export async function startController(config: ControllerConfig, logger: Logger, 
   const agentCredentials = tlsConfigured(config)
     ? channelCredentials({ cert: config.tlsCert, key: config.tlsKey, ca: config.tlsCa })
     : undefined;
-  const db = openDatabase(config.db, { logger });
+  const engine = await openEngine(config.db, { logger, poolSize: config.dbPoolSize });
   const clock = overrides.clock ?? systemClock;
-  const store = new Store(db, clock);
+  const store = new Store(engine, clock);
   // Every host starts "up": down only service_down_seconds after the start without a contact.
   const liveness = new HostLiveness({ clock, serviceDownSeconds: config.serviceDownSeconds, hosts: config.hosts.keys() });
   const metrics = config.metricsListen !== ''
@@ -78,6 +79,12 @@ export async function startController(config: ControllerConfig, logger: Logger, 
   });
   const deps: Deps = {
     store,
+    replica: {
+      id: config.replicaId || `${os.hostname()}/${config.listen}`,
+      taskLeaseMs: config.taskLeaseSeconds * 1000,
+      batchLeaseMs: config.batchLeaseSeconds * 1000,
+      shared: engine.dialect === 'postgres',
+    },
     quota: new Quota(store, config.quota),
     agents,
     liveness,
@@ -94,7 +101,14 @@ export async function startController(config: ControllerConfig, logger: Logger, 
     },
   };
   const service = new ControllerService(deps);
-  const recovered = service.recoverInterrupted();
+  let recovered: number;
+  try {
+    recovered = await service.recoverInterrupted();
+  } catch (err) {
+    agents.close();
+    await engine.close();
+    throw err;
+  }
   if (recovered > 0) logger.warn({ instances: recovered }, 'instances left mid-task by the last run were recovered');
   const periodic = new PeriodicTasks(deps, { pollSeconds: overrides.manualPeriodic ? 0 : config.reclaimPollSeconds });
   const health = new HealthWatch(agents, liveness, logger.child({ component: 'liveness' }),
@@ -114,19 +128,19 @@ export async function startController(config: ControllerConfig, logger: Logger, 
     grpcServer.server.forceShutdown();
     await metrics?.stop();
     agents.close();
-    db.close();
+    await engine.close();
     throw err;
   }
   periodic.start();
   health.start();
   logger.info({
-    listen: config.listen, target: bound.target, port: bound.port, db: config.db, hosts: Object.fromEntries(config.hosts),
+    listen: config.listen, target: bound.target, port: bound.port, db: redactDbUrl(config.db), replica_id: deps.replica.id, hosts: Object.fromEntries(config.hosts),
     reclaim_interval_seconds: config.reclaimIntervalSeconds, service_down_seconds: config.serviceDownSeconds, caller_identity: identity,
   }, 'virt-controller listening');
 
   let stopping: Promise<void> | undefined;
   return {
-    db, store, service, periodic, agents, liveness, health, grpc: grpcServer, listen: bound, ...(metrics ? { metrics } : {}),
+    engine, store, service, periodic, agents, liveness, health, grpc: grpcServer, listen: bound, ...(metrics ? { metrics } : {}),
     stop(drainMs = config.drainSeconds * 1000) {
       stopping ??= (async () => {
         const closing = shutdown(grpcServer.server, drainMs, grpcServer.health);
@@ -135,7 +149,7 @@ export async function startController(config: ControllerConfig, logger: Logger, 
         await closing;
         await metrics?.stop();
         agents.close();
-        db.close();
+        await engine.close();
         if (bound.socketPath) fs.rmSync(bound.socketPath, { force: true });
       })();
       return stopping;

@@ -38,7 +38,7 @@ const outcome = (row: InstanceRow, warnings: string[] = []): Outcome => ({ row, 
 /** DeleteInstance: soft when the instance ran and the reclaim interval is > 0, else hard. */
 export async function deleteInstance(deps: Deps, uuid: string, ctx: RequestContext): Promise<Outcome> {
   let kind = 'delete' as 'soft_delete' | 'delete';
-  const r = claim(deps, uuid, ctx, () => kind, (row) => {
+  const r = await claim(deps, uuid, ctx, () => kind, (row) => {
     if (row.vm_state === 'deleted' || row.task_state === 'deleting' || row.task_state === 'soft_deleting') return null;
     if (row.task_state !== 'none') throw precondition(row, 'wait for the running task to finish');
     if (softDeletable(deps, row)) {
@@ -56,7 +56,7 @@ export async function deleteInstance(deps: Deps, uuid: string, ctx: RequestConte
  * With `force` the record ends deleted whatever the agent answers.
  */
 export async function forceDeleteInstance(deps: Deps, uuid: string, force: boolean, ctx: RequestContext): Promise<Outcome> {
-  const r = claim(deps, uuid, ctx, 'force_delete', (row) => {
+  const r = await claim(deps, uuid, ctx, 'force_delete', (row) => {
     if (row.vm_state === 'deleted' || row.task_state === 'deleting') return null;
     if (row.task_state !== 'none') throw precondition(row, 'wait for the running task to finish (every task ends within its deadline)');
     return { task_state: 'deleting' };
@@ -73,7 +73,7 @@ export async function forceDeleteInstance(deps: Deps, uuid: string, force: boole
  */
 export async function reclaimInstance(deps: Deps, uuid: string, cutoff: number, ctx: RequestContext): Promise<InstanceRow | null> {
   const now = deps.store.clock.now();
-  const r = claim(deps, uuid, ctx, 'reclaim', (row) =>
+  const r = await claim(deps, uuid, ctx, 'reclaim', (row) =>
     row.vm_state === 'soft_deleted' && row.task_state === 'none' && row.deleted_at !== null && row.deleted_at <= cutoff
       && (row.reclaim_next_at === null || row.reclaim_next_at <= now)
       ? { task_state: 'deleting' }
@@ -87,14 +87,14 @@ export async function reclaimInstance(deps: Deps, uuid: string, cutoff: number, 
  * is re-checked and reserved in the claim. A pending power-off is done first.
  */
 export async function restoreInstance(deps: Deps, uuid: string, ctx: RequestContext): Promise<Outcome> {
-  const r = claim(deps, uuid, ctx, 'restore', (row) => {
+  const r = await claim(deps, uuid, ctx, 'restore', async (row) => {
     if (row.vm_state !== 'soft_deleted') throw precondition(row, 'only a soft-deleted instance can be restored');
     if (row.task_state === 'deleting') throw precondition(row, 'it is being deleted and can no longer be restored');
     if (row.task_state !== 'none') throw precondition(row, 'wait for the running task to finish');
     if (deps.liveness.isDown(row.host)) {
       throw new Unavailable(`${deps.liveness.describe(row.host)}; instance ${uuid} stays soft deleted: restore it when the host is back`);
     }
-    deps.quota.check(row.project_id, { instances: 1, vcpus: row.vcpus, memoryMib: row.memory_mib });
+    await deps.quota.check(row.project_id, { instances: 1, vcpus: row.vcpus, memoryMib: row.memory_mib });
     return { task_state: 'restoring', quota_held: 1 };
   });
   if ('ignored' in r) return outcome(r.ignored);
@@ -108,7 +108,7 @@ export async function restoreInstance(deps: Deps, uuid: string, ctx: RequestCont
       offPending = false;
     }
     const res = await agent.powerOn(deps, c.row, c.agentRequestId);
-    return outcome(complete(deps, c, {
+    return outcome(await complete(deps, c, {
       vm_state: 'active', task_state: 'none', deleted_at: null, error: null, power_state: powerStateOf(res, 'RUNNING'),
       pending_power_off: 0, power_off_attempts: 0, power_off_error: null, power_off_next_at: null,
       reclaim_attempts: 0, reclaim_error: null, reclaim_next_at: null,
@@ -118,7 +118,7 @@ export async function restoreInstance(deps: Deps, uuid: string, ctx: RequestCont
     // released. Unless the agent refused before starting anything, the guest
     // may run: the power-off is pending again so records and host agree.
     const pending = offPending || !refusedByAgent(err);
-    complete(deps, c, { task_state: 'none', quota_held: 0, pending_power_off: pending ? 1 : 0 }, 'error', reason(err));
+    await complete(deps, c, { task_state: 'none', quota_held: 0, pending_power_off: pending ? 1 : 0 }, 'error', reason(err));
     if (noAnswer(err)) {
       throw new Unavailable(`host ${c.row.host} did not answer; instance ${uuid} stays soft deleted: ${reason(err)}`, { cause: err });
     }
@@ -136,17 +136,17 @@ function softDeletedChange(deps: Deps): InstanceChange {
 /** Power off with the clean-shutdown budget, keep the domain, release the quota. */
 async function softDelete(deps: Deps, c: Claim): Promise<Outcome> {
   const { uuid, host } = c.row;
-  if (deps.liveness.isDown(host)) return softDeleteInRecords(deps, c, deps.liveness.describe(host));
+  if (deps.liveness.isDown(host)) return await softDeleteInRecords(deps, c, deps.liveness.describe(host));
   let res: AgentResponse<'PowerOff'>;
   try {
     res = await agent.powerOff(deps, c.row, c.agentRequestId);
   } catch (err) {
-    if (noAnswer(err)) return softDeleteInRecords(deps, c, `host ${host} did not answer: ${reason(err)}`);
+    if (noAnswer(err)) return await softDeleteInRecords(deps, c, `host ${host} did not answer: ${reason(err)}`);
     // The agent answered with an error: the instance stays as it was; deleting again retries.
-    complete(deps, c, { task_state: 'none' }, 'error', reason(err));
+    await complete(deps, c, { task_state: 'none' }, 'error', reason(err));
     throw clientError(err, `soft-deleting instance ${uuid} failed; it is unchanged (${c.before.vm_state})`);
   }
-  return outcome(complete(deps, c, { ...softDeletedChange(deps), pending_power_off: 0, power_state: powerStateOf(res, 'SHUTOFF') },
+  return outcome(await complete(deps, c, { ...softDeletedChange(deps), pending_power_off: 0, power_state: powerStateOf(res, 'SHUTOFF') },
     'success', !res.clean ? 'the guest did not stop cleanly and was destroyed' : undefined));
 }
 
@@ -154,10 +154,10 @@ async function softDelete(deps: Deps, c: Claim): Promise<Outcome> {
  * Nova's _do_soft_delete(local=True): soft deleted in the records, the quota
  * released, the power-off pending until the host is back. Nothing is destroyed.
  */
-function softDeleteInRecords(deps: Deps, c: Claim, why: string): Outcome {
+async function softDeleteInRecords(deps: Deps, c: Claim, why: string): Promise<Outcome> {
   const message = `soft deleted in the records only (${why}); the power-off is done when the host is back`;
   deps.logger.warn({ uuid: c.row.uuid, host: c.row.host, why }, 'host unavailable: soft delete in the records, power-off pending');
-  return outcome(complete(deps, c, { ...softDeletedChange(deps), pending_power_off: 1 }, 'success', message), [message]);
+  return outcome(await complete(deps, c, { ...softDeletedChange(deps), pending_power_off: 1 }, 'success', message), [message]);
 }
 
 type HardMode = 'delete' | 'force' | 'reclaim';
@@ -166,24 +166,24 @@ type HardMode = 'delete' | 'force' | 'reclaim';
 async function hardDelete(deps: Deps, c: Claim, mode: HardMode): Promise<Outcome> {
   const { uuid, host } = c.row;
   // The reclaim is never done in the records only: it waits for the host (the periodic task skips down hosts).
-  if (mode !== 'reclaim' && deps.liveness.isDown(host)) return deleteInRecords(deps, c, deps.liveness.describe(host), []);
+  if (mode !== 'reclaim' && deps.liveness.isDown(host)) return await deleteInRecords(deps, c, deps.liveness.describe(host), []);
   let res: AgentResponse<'Destroy'>;
   try {
-    res = await agent.destroy(deps, host, uuid, attachmentsOf(deps.store.volumesOf(uuid)), c.agentRequestId);
+    res = await agent.destroy(deps, host, uuid, attachmentsOf(await deps.store.volumesOf(uuid)), c.agentRequestId);
   } catch (err) {
-    return hardDeleteFailed(deps, c, mode, err);
+    return await hardDeleteFailed(deps, c, mode, err);
   }
   const warnings = res.warnings;
-  const row = complete(deps, c, deletedChange(deps), 'success', warnings.length > 0 ? `warnings: ${warnings.join('; ')}` : undefined,
-    () => deps.store.releaseVolumes(uuid));
+  const row = await complete(deps, c, deletedChange(deps), 'success', warnings.length > 0 ? `warnings: ${warnings.join('; ')}` : undefined,
+    async () => deps.store.releaseVolumes(uuid));
   return outcome(row, warnings);
 }
 
-function hardDeleteFailed(deps: Deps, c: Claim, mode: HardMode, err: unknown): Outcome {
+async function hardDeleteFailed(deps: Deps, c: Claim, mode: HardMode, err: unknown): Promise<Outcome> {
   const { uuid, host } = c.row;
   const why = reason(err);
   if (mode === 'force') {
-    return deleteInRecords(deps, c, `Destroy failed and force was given: ${why}`, [`Destroy of instance ${uuid} on host ${host} failed: ${why}`]);
+    return await deleteInRecords(deps, c, `Destroy failed and force was given: ${why}`, [`Destroy of instance ${uuid} on host ${host} failed: ${why}`]);
   }
   if (mode === 'reclaim') {
     // Still soft deleted (and restorable); the next attempt waits out the backoff.
@@ -191,21 +191,21 @@ function hardDeleteFailed(deps: Deps, c: Claim, mode: HardMode, err: unknown): O
     const next = nextRetryAt(deps, attempts);
     deps.hooks.reclaimFailed();
     deps.logger.warn({ uuid, host, attempts, next_at: new Date(next).toISOString(), err: why }, 'reclaim failed; retried later');
-    return outcome(complete(deps, c, { task_state: 'none', reclaim_attempts: attempts, reclaim_error: why, reclaim_next_at: next }, 'error', why));
+    return outcome(await complete(deps, c, { task_state: 'none', reclaim_attempts: attempts, reclaim_error: why, reclaim_next_at: next }, 'error', why));
   }
   if (c.before.vm_state === 'soft_deleted') {
-    complete(deps, c, { task_state: 'none' }, 'error', why);
+    await complete(deps, c, { task_state: 'none' }, 'error', why);
     if (noAnswer(err)) throw new Unavailable(`host ${host} did not answer; instance ${uuid} stays soft deleted: ${why}`, { cause: err });
     throw clientError(err, `deleting instance ${uuid} failed; it stays soft deleted`);
   }
   if (noAnswer(err)) {
-    complete(deps, c, { task_state: 'none' }, 'error', why);
+    await complete(deps, c, { task_state: 'none' }, 'error', why);
     throw new Unavailable(`host ${host} did not answer; instance ${uuid} is unchanged (${c.before.vm_state}): delete it again, `
       + `or force delete with force; once the host counts as down (no contact for service_down_seconds) the delete is done in the records: ${why}`,
     { cause: err });
   }
   // The agent answered with an error part-way: Nova's ERROR, which can be deleted again (quota as it was).
-  complete(deps, c, { vm_state: 'error', task_state: 'none', error: `delete failed: ${why}` }, 'error', why);
+  await complete(deps, c, { vm_state: 'error', task_state: 'none', error: `delete failed: ${why}` }, 'error', why);
   throw clientError(err, `deleting instance ${uuid} failed`);
 }
 
@@ -221,12 +221,12 @@ function deletedChange(deps: Deps): InstanceChange {
  * are destroyed by the host cleanup when the host is back, and its volumes
  * stay detaching until that Destroy confirms.
  */
-function deleteInRecords(deps: Deps, c: Claim, why: string, warnings: string[]): Outcome {
+async function deleteInRecords(deps: Deps, c: Claim, why: string, warnings: string[]): Promise<Outcome> {
   const { uuid, host } = c.row;
   const message = `deleted in the records only (${why}); the domain and its disks are destroyed when host ${host} is back`;
   deps.logger.warn({ uuid, host, why }, 'deleted in the records only; host cleanup pending');
-  const volumes = JSON.stringify(attachmentsOf(deps.store.volumesOf(uuid)));
-  const row = complete(deps, c, {
+  const volumes = JSON.stringify(attachmentsOf(await deps.store.volumesOf(uuid)));
+  const row = await complete(deps, c, {
     ...deletedChange(deps), needs_host_cleanup: 1, cleanup_volumes: volumes, cleanup_attempts: 0, cleanup_error: null, cleanup_next_at: null,
   }, 'success', message, () => deps.store.holdVolumesForCleanup(uuid, `instance deleted while host ${host} was unavailable; released by the host cleanup`));
   return outcome(row, [...warnings, message]);

@@ -27,8 +27,21 @@ export interface ControllerHooks {
 
 export const NO_HOOKS: ControllerHooks = { reclaimFailed: () => undefined };
 
+/** Who this controller replica is, for the leases it takes (store.ts). */
+export interface ReplicaConfig {
+  /** Stable across restarts of the same replica (--replica-id, default the host name), so it recovers its own rows at once. */
+  id: string;
+  /** How long a task claim's lease lasts: longer than any agent call with its retries. */
+  taskLeaseMs: number;
+  /** How long a periodic batch claim's lease lasts. */
+  batchLeaseMs: number;
+  /** Whether other replicas may share the database (PostgreSQL): recovery then leaves young detaches and open actions alone. */
+  shared: boolean;
+}
+
 export interface Deps {
   store: Store;
+  replica: ReplicaConfig;
   quota: Quota;
   agents: AgentApi;
   /** Whether a host is down (nothing succeeded with it for service_down_seconds). */

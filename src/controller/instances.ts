@@ -62,36 +62,38 @@ export async function createInstance(deps: Deps, paths: InstancesPaths, req: Cre
     checkFileDisks(domain.xml, uuid, instancesPath, volumeTargets, host);
   }
 
-  const actionId = store.tx(() => {
-    if (store.getInstance(uuid)) throw new Conflict(`instance ${uuid} already exists (domain_xml <uuid>)`);
-    quota.check(projectId, { instances: 1, vcpus, memoryMib });
-    store.insertInstance({
+  const actionId = await store.tx(async () => {
+    if (await store.getInstance(uuid)) throw new Conflict(`instance ${uuid} already exists (domain_xml <uuid>)`);
+    await quota.check(projectId, { instances: 1, vcpus, memoryMib });
+    await store.insertInstance({
       uuid, name, project_id: projectId, host, vcpus, memory_mib: memoryMib, vm_state: 'building', task_state: 'spawning', quota_held: 1,
+      lease_owner: deps.replica.id, lease_expires_at: store.clock.now() + deps.replica.taskLeaseMs,
     });
-    specs.forEach((s, i) => {
-      const ok = store.attachVolume({
+    for (const [i, s] of specs.entries()) {
+      const ok = await store.attachVolume({
         id: s.volume_id, instance_uuid: uuid, status: 'attaching', target_dev: s.target_dev,
         connection_info: JSON.stringify(s.connection_info), delete_on_termination: s.delete_on_termination ? 1 : 0,
       });
       if (!ok) {
-        const v = store.requireVolume(s.volume_id);
+        const v = await store.requireVolume(s.volume_id);
         throw new FailedPrecondition(`volumes[${i}].volume_id: volume ${v.id} is ${v.status}${v.instance_uuid ? ` (instance ${v.instance_uuid})` : ''}`);
       }
-    });
-    return store.startAction(uuid, 'create', ctx).id;
+    }
+    return (await store.startAction(uuid, 'create', ctx)).id;
   });
-  const c: Claim = { row: store.requireInstance(uuid), before: store.requireInstance(uuid), actionId, action: 'create', requestId: ctx.requestId, agentRequestId: '' };
+  const created = await store.requireInstance(uuid);
+  const c: Claim = { row: created, before: created, actionId, action: 'create', requestId: ctx.requestId, agentRequestId: '' };
 
   try {
     const res = await agent.defineDomain(deps, host, domain.xml);
     if (res.uuid !== '' && res.uuid.toLowerCase() !== uuid) {
       throw new Conflict(`agent defined domain ${res.uuid}, expected ${uuid}`);
     }
-    return complete(deps, c, { vm_state: 'active', task_state: 'none', launched: 1, power_state: powerStateOf(res, 'RUNNING') }, 'success',
-      undefined, () => { for (const s of specs) store.casVolume(s.volume_id, uuid, ['attaching'], { status: 'in-use' }); });
+    return await complete(deps, c, { vm_state: 'active', task_state: 'none', launched: 1, power_state: powerStateOf(res, 'RUNNING') }, 'success',
+      undefined, async () => { for (const s of specs) await store.casVolume(s.volume_id, uuid, ['attaching'], { status: 'in-use' }); });
   } catch (err) {
-    complete(deps, c, { vm_state: 'error', task_state: 'none', quota_held: 0, error: `create failed: ${reason(err)}` },
-      'error', reason(err), () => { for (const s of specs) store.detachVolume(s.volume_id, uuid, ['attaching']); });
+    await complete(deps, c, { vm_state: 'error', task_state: 'none', quota_held: 0, error: `create failed: ${reason(err)}` },
+      'error', reason(err), async () => { for (const s of specs) await store.detachVolume(s.volume_id, uuid, ['attaching']); });
     throw clientError(err, `creating instance ${uuid} on host ${host} failed`, 'domain_xml');
   }
 }
@@ -99,7 +101,7 @@ export async function createInstance(deps: Deps, paths: InstancesPaths, req: Cre
 /** active -> (PowerOff with the clean-shutdown budget) -> stopped. */
 export async function stopInstance(deps: Deps, uuidIn: string | undefined, ctx: RequestContext): Promise<InstanceRow> {
   const uuid = uuidField(uuidIn);
-  const r = claim(deps, uuid, ctx, 'stop', (row) => {
+  const r = await claim(deps, uuid, ctx, 'stop', (row) => {
     if (row.vm_state !== 'active' || row.task_state !== 'none') throw precondition(row, 'only an active instance with no task can be stopped');
     requireHostUp(deps, row.host, `instance ${uuid} is unchanged`);
     return { task_state: 'powering_off' };
@@ -108,17 +110,17 @@ export async function stopInstance(deps: Deps, uuidIn: string | undefined, ctx: 
   const c = r.claimed;
   try {
     const res = await agent.powerOff(deps, c.row, c.agentRequestId);
-    return complete(deps, c, { vm_state: 'stopped', task_state: 'none', power_state: powerStateOf(res, 'SHUTOFF') }, 'success',
+    return await complete(deps, c, { vm_state: 'stopped', task_state: 'none', power_state: powerStateOf(res, 'SHUTOFF') }, 'success',
       !res.clean ? 'the guest did not stop cleanly and was destroyed' : undefined);
   } catch (err) {
-    return failed(deps, c, err, 'stop', `stopping instance ${uuid} failed`);
+    return await failed(deps, c, err, 'stop', `stopping instance ${uuid} failed`);
   }
 }
 
 /** stopped -> (PowerOn) -> active. */
 export async function startInstance(deps: Deps, uuidIn: string | undefined, ctx: RequestContext): Promise<InstanceRow> {
   const uuid = uuidField(uuidIn);
-  const r = claim(deps, uuid, ctx, 'start', (row) => {
+  const r = await claim(deps, uuid, ctx, 'start', (row) => {
     if (row.vm_state !== 'stopped' || row.task_state !== 'none') throw precondition(row, 'only a stopped instance with no task can be started');
     requireHostUp(deps, row.host, `instance ${uuid} is unchanged`);
     return { task_state: 'powering_on' };
@@ -127,18 +129,18 @@ export async function startInstance(deps: Deps, uuidIn: string | undefined, ctx:
   const c = r.claimed;
   try {
     const res = await agent.powerOn(deps, c.row, c.agentRequestId);
-    return complete(deps, c, { vm_state: 'active', task_state: 'none', power_state: powerStateOf(res, 'RUNNING') }, 'success');
+    return await complete(deps, c, { vm_state: 'active', task_state: 'none', power_state: powerStateOf(res, 'RUNNING') }, 'success');
   } catch (err) {
-    return failed(deps, c, err, 'start', `starting instance ${uuid} failed`);
+    return await failed(deps, c, err, 'start', `starting instance ${uuid} failed`);
   }
 }
 
 /** Stop/start failures: unreachable agent = nothing happened (back as it was, UNAVAILABLE); else error. */
-function failed(deps: Deps, c: Claim, err: unknown, what: string, message: string): never {
+async function failed(deps: Deps, c: Claim, err: unknown, what: string, message: string): Promise<never> {
   if (unreachable(err)) {
-    complete(deps, c, { task_state: 'none' }, 'error', reason(err));
+    await complete(deps, c, { task_state: 'none' }, 'error', reason(err));
     throw new Unavailable(`host ${c.row.host} is unreachable; instance ${c.row.uuid} is unchanged: ${reason(err)}`, { cause: err });
   }
-  complete(deps, c, { vm_state: 'error', task_state: 'none', error: `${what} failed: ${reason(err)}` }, 'error', reason(err));
+  await complete(deps, c, { vm_state: 'error', task_state: 'none', error: `${what} failed: ${reason(err)}` }, 'error', reason(err));
   throw clientError(err, message);
 }

@@ -59,23 +59,23 @@ export class ControllerMetrics {
     });
     new Gauge({
       name: 'virt_controller_instances', help: 'Instance records by vm_state (deleted ones included).', labelNames: ['vm_state'], registers,
-      collect() {
-        const counts = new Map(store.instanceCounts().map((r) => [r.vm_state, r.n]));
+      async collect() {
+        const counts = new Map((await store.instanceCounts()).map((r) => [r.vm_state, r.n]));
         for (const s of VM_STATES) this.set({ vm_state: s }, counts.get(s) ?? 0);
       },
     });
     new Gauge({
       name: 'virt_controller_volumes', help: 'Volume records by status.', labelNames: ['status'], registers,
-      collect() {
-        const counts = new Map(store.volumeCounts().map((r) => [r.status, r.n]));
+      async collect() {
+        const counts = new Map((await store.volumeCounts()).map((r) => [r.status, r.n]));
         for (const s of VOLUME_STATUSES) this.set({ status: s }, counts.get(s) ?? 0);
       },
     });
     const cutoff = () => store.clock.now() - sources.reclaimIntervalSeconds * 1000;
-    const gauge = (name: string, help: string, pick: (b: ReturnType<Store['backlog']>) => number) => new Gauge({
+    const gauge = (name: string, help: string, pick: (b: Awaited<ReturnType<Store['backlog']>>) => number) => new Gauge({
       name, help, registers,
-      collect() {
-        this.set(pick(store.backlog(cutoff())));
+      async collect() {
+        this.set(pick(await store.backlog(cutoff())));
       },
     });
     gauge('virt_controller_reclaim_backlog', 'Soft-deleted instances due for reclaim and not yet reclaimed.', (b) => b.reclaimDue);

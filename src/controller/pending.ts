@@ -18,24 +18,24 @@ import type { RequestContext } from './types';
  * true when it is done.
  */
 export async function runPendingPowerOff(deps: Deps, uuid: string, ctx: RequestContext): Promise<boolean> {
-  const r = claim(deps, uuid, ctx, 'pending_power_off', (row) =>
+  const r = await claim(deps, uuid, ctx, 'pending_power_off', (row) =>
     row.vm_state === 'soft_deleted' && row.task_state === 'none' && row.pending_power_off === 1 ? { task_state: 'powering_off' } : null);
   if ('ignored' in r) return false;
   const c = r.claimed;
   try {
     const res = await agent.powerOff(deps, c.row, c.agentRequestId);
-    complete(deps, c, { task_state: 'none', pending_power_off: 0, power_off_error: null, power_off_next_at: null, power_state: powerStateOf(res, 'SHUTOFF') },
+    await complete(deps, c, { task_state: 'none', pending_power_off: 0, power_off_error: null, power_off_next_at: null, power_state: powerStateOf(res, 'SHUTOFF') },
       'success', !res.clean ? 'the guest did not stop cleanly and was destroyed' : 'powered off');
     return true;
   } catch (err) {
     if (agentNotFound(err)) {
-      complete(deps, c, { task_state: 'none', pending_power_off: 0, power_off_error: null, power_off_next_at: null, power_state: 'NOSTATE' },
+      await complete(deps, c, { task_state: 'none', pending_power_off: 0, power_off_error: null, power_off_next_at: null, power_state: 'NOSTATE' },
         'success', `nothing to power off: ${reason(err)}`);
       return true;
     }
     const attempts = c.row.power_off_attempts + 1;
     const next = nextRetryAt(deps, attempts);
-    complete(deps, c, { task_state: 'none', power_off_attempts: attempts, power_off_error: reason(err), power_off_next_at: next }, 'error', reason(err));
+    await complete(deps, c, { task_state: 'none', power_off_attempts: attempts, power_off_error: reason(err), power_off_next_at: next }, 'error', reason(err));
     return false;
   }
 }
@@ -48,10 +48,10 @@ export async function runPendingPowerOff(deps: Deps, uuid: string, ctx: RequestC
  */
 export async function runHostCleanup(deps: Deps, uuid: string, ctx: RequestContext): Promise<boolean> {
   const { store } = deps;
-  const started = store.tx(() => {
-    const row = store.getInstance(uuid);
+  const started = await store.tx(async () => {
+    const row = await store.getInstance(uuid);
     if (!row || row.vm_state !== 'deleted' || row.task_state !== 'none' || row.needs_host_cleanup !== 1) return undefined;
-    const { id, agentRequestId } = store.startAgentAction(uuid, 'host_cleanup', ctx);
+    const { id, agentRequestId } = await store.startAgentAction(uuid, 'host_cleanup', ctx);
     return { row, id, agentRequestId };
   });
   if (!started) return false;
@@ -61,18 +61,20 @@ export async function runHostCleanup(deps: Deps, uuid: string, ctx: RequestConte
   const expect = { vm: ['deleted'] as const, task: ['none'] as const };
   try {
     const res = await agent.destroy(deps, row.host, uuid, volumes, agentRequestId);
-    store.tx(() => {
-      store.cas(uuid, expect, { needs_host_cleanup: 0, cleanup_volumes: null, cleanup_attempts: attempt, cleanup_error: null, cleanup_next_at: null });
-      store.releaseVolumes(uuid);
-      store.finishAction(id, 'success', !res.found ? 'domain already gone' : 'leftover domain destroyed');
+    await store.tx(async () => {
+      await store.cas(uuid, expect, {
+        needs_host_cleanup: 0, cleanup_volumes: null, cleanup_attempts: attempt, cleanup_error: null, cleanup_next_at: null, lease_owner: null, lease_expires_at: null,
+      });
+      await store.releaseVolumes(uuid);
+      await store.finishAction(id, 'success', !res.found ? 'domain already gone' : 'leftover domain destroyed');
     });
     deps.logger.info({ uuid, host: row.host, found: res.found }, 'host cleanup done');
     return true;
   } catch (err) {
     const next = nextRetryAt(deps, attempt);
-    store.tx(() => {
-      store.cas(uuid, expect, { cleanup_attempts: attempt, cleanup_error: reason(err), cleanup_next_at: next });
-      store.finishAction(id, 'error', reason(err));
+    await store.tx(async () => {
+      await store.cas(uuid, expect, { cleanup_attempts: attempt, cleanup_error: reason(err), cleanup_next_at: next, lease_owner: null, lease_expires_at: null });
+      await store.finishAction(id, 'error', reason(err));
     });
     deps.logger.warn({ uuid, host: row.host, attempt, err: reason(err) }, 'host cleanup failed; will retry');
     return false;

@@ -11,13 +11,22 @@
 //     restore wins or loses cleanly); a failure is retried with backoff;
 //  4. host cleanup: destroy the leftover domains of instances deleted in the
 //     records only.
+// Several replicas share the work without a leader: each kind's batch is
+// claimed with a lease (Store.claimDue: FOR UPDATE SKIP LOCKED on
+// PostgreSQL), so two replicas never get the same row in one period; the
+// leases of rows left untouched (host not ready, no longer due) are given
+// back at the end of the tick, and a dead replica's leases simply expire.
+// Each tick first recovers rows whose task lease expired (their replica
+// died mid-task: recovery.ts).
 import { randomUUID } from 'node:crypto';
 
 import { errorMessage } from '../errors';
 import { reclaimInstance } from './deletes';
+import { recoverInterrupted } from './recovery';
 import type { Deps } from './deps';
 import { runHostCleanup, runPendingPowerOff } from './pending';
-import type { RequestContext } from './types';
+import type { DueWork } from './store';
+import type { InstanceRow, RequestContext } from './types';
 import { runPendingDetach } from './volumes';
 
 export interface PeriodicOptions {
@@ -52,6 +61,8 @@ async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promi
 type HostChecks = Map<string, Promise<boolean>>;
 
 export interface TickResult {
+  /** Rows whose task lease had expired (another replica died mid-task). */
+  recovered: number;
   poweredOff: number;
   detached: number;
   reclaimed: number;
@@ -89,11 +100,12 @@ export class PeriodicTasks {
       // One health check per host per tick.
       const ready: HostChecks = new Map();
       try {
+        const recovered = await this.recoverExpiredOnce();
         const poweredOff = await this.pendingPowerOffsOnce(ready);
         const detached = await this.pendingDetachesOnce(ready);
         const reclaimed = await this.reclaimOnce(ready);
         const cleaned = await this.cleanupOnce(ready);
-        return { poweredOff, detached, reclaimed, cleaned };
+        return { recovered, poweredOff, detached, reclaimed, cleaned };
       } finally {
         this.running = undefined;
       }
@@ -137,17 +149,40 @@ export class PeriodicTasks {
     return done;
   }
 
+  /** Rows whose task lease expired (their replica died mid-task), put where they can be finished. */
+  async recoverExpiredOnce(): Promise<number> {
+    const n = await recoverInterrupted(this.deps, false);
+    if (n > 0) this.deps.logger.warn({ instances: n }, 'instances whose replica lost its lease mid-task were recovered');
+    return n;
+  }
+
+  /**
+   * Claims a batch of `work` under this replica's lease, runs `each` over it
+   * (per host), then gives back the leases of the rows it did not finish.
+   */
+  private async leased(work: DueWork, ready: HostChecks, what: string, each: (row: InstanceRow) => Promise<boolean>, cutoff?: number)
+    : Promise<number> {
+    const { store, replica } = this.deps;
+    const now = store.clock.now();
+    const rows = await store.claimDue(work, { owner: replica.id, now, expiresAt: now + replica.batchLeaseMs, limit: this.options.batch ?? 2000 }, cutoff);
+    try {
+      return await this.perHost(rows, ready, what, each);
+    } finally {
+      await store.releaseLeases(replica.id, rows.map((r) => r.uuid))
+        .catch((err: unknown) => this.deps.logger.warn({ err: errorMessage(err) }, 'giving back leases failed; they expire'));
+    }
+  }
+
   /** Power-offs owed by soft deletes done in the records only; returns how many were done. */
   pendingPowerOffsOnce(ready: HostChecks = new Map()): Promise<number> {
     const ctx = this.ctx('pending-power-off');
-    const rows = this.deps.store.pendingPowerOffs(this.options.batch ?? 2000);
-    return this.perHost(rows, ready, 'pending power-off', (row) => runPendingPowerOff(this.deps, row.uuid, ctx));
+    return this.leased('power_off', ready, 'pending power-off', (row) => runPendingPowerOff(this.deps, row.uuid, ctx));
   }
 
   /** Detaches whose host was down or did not answer; returns how many volumes became available. */
-  pendingDetachesOnce(ready: HostChecks = new Map()): Promise<number> {
+  async pendingDetachesOnce(ready: HostChecks = new Map()): Promise<number> {
     const ctx = this.ctx('pending-detach');
-    const rows = this.deps.store.pendingDetaches(this.options.batch ?? 2000);
+    const rows = await this.deps.store.pendingDetaches(this.options.batch ?? 2000);
     return this.perHost(rows, ready, 'pending detach', (v) => runPendingDetach(this.deps, v, ctx));
   }
 
@@ -160,16 +195,16 @@ export class PeriodicTasks {
     const { store, config, logger } = this.deps;
     const cutoff = store.clock.now() - config.reclaimIntervalSeconds * 1000;
     const ctx = this.ctx('reclaim');
-    return this.perHost(store.reclaimable(cutoff, this.options.batch ?? 2000), ready, 'reclaim', async (row) => {
+    return this.leased('reclaim', ready, 'reclaim', async (row) => {
       const done = await reclaimInstance(this.deps, row.uuid, cutoff, ctx);
       if (done) logger.info({ uuid: row.uuid, vm_state: done.vm_state, reclaim_attempts: done.reclaim_attempts }, 'reclaim attempted');
       return done?.vm_state === 'deleted';
-    });
+    }, cutoff);
   }
 
   /** Destroys leftover domains on hosts that are back; returns how many were cleaned. */
   cleanupOnce(ready: HostChecks = new Map()): Promise<number> {
     const ctx = this.ctx('host-cleanup');
-    return this.perHost(this.deps.store.pendingCleanups(), ready, 'host cleanup', (row) => runHostCleanup(this.deps, row.uuid, ctx));
+    return this.leased('cleanup', ready, 'host cleanup', (row) => runHostCleanup(this.deps, row.uuid, ctx));
   }
 }

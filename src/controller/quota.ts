@@ -2,7 +2,8 @@
 // instance rows (those with quota_held = 1; Store.quotaUsage), so it is exact
 // by construction: a reservation is setting quota_held = 1 and a release is
 // clearing it, in the same transaction as the state change that causes it.
-// check() must be called inside that transaction.
+// check() must be called inside that transaction: it takes the project's
+// quota lock first (Store.lockQuota), so replicas decide one at a time.
 import { ResourceExhausted } from '../errors';
 import type { Store } from './store';
 import type { QuotaCounts, QuotaLimits } from './types';
@@ -33,14 +34,15 @@ export class Quota {
     return { ...this.config.defaults, ...(this.config.projects[projectId] ?? {}) };
   }
 
-  usage(projectId: string): QuotaCounts {
+  usage(projectId: string): Promise<QuotaCounts> {
     return this.store.quotaUsage(projectId);
   }
 
   /** Throws ResourceExhausted, naming every exceeded resource, when `want` does not fit. */
-  check(projectId: string, want: QuotaCounts): void {
+  async check(projectId: string, want: QuotaCounts): Promise<void> {
     const limits = this.limitsFor(projectId);
-    const used = this.usage(projectId);
+    await this.store.lockQuota(projectId);
+    const used = await this.usage(projectId);
     const over: string[] = [];
     for (const [key, label] of RESOURCES) {
       const limit = limits[key];

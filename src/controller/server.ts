@@ -163,7 +163,7 @@ export function controllerService(svc: ControllerService, observer?: CallObserve
   const rpc = <M extends ControllerMethod>(handler: Rpc<M>) => unary(handler, observer);
   return {
     CreateInstance: rpc<'CreateInstance'>(async (call) => instanceMessage(await svc.createInstance(call.request, context(call)))),
-    GetInstance: rpc<'GetInstance'>((call) => instanceMessage(svc.getInstance(call.request.uuid))),
+    GetInstance: rpc<'GetInstance'>(async (call) => instanceMessage(await svc.getInstance(call.request.uuid))),
     DeleteInstance: rpc<'DeleteInstance'>(async (call) => instanceMessage(await svc.deleteInstance(call.request.uuid, context(call)))),
     RestoreInstance: rpc<'RestoreInstance'>(async (call) => instanceMessage(await svc.restoreInstance(call.request.uuid, context(call)))),
     ForceDeleteInstance: rpc<'ForceDeleteInstance'>(async (call) =>
@@ -171,24 +171,24 @@ export function controllerService(svc: ControllerService, observer?: CallObserve
     StopInstance: rpc<'StopInstance'>(async (call) => instanceMessage(await svc.stopInstance(call.request.uuid, context(call)))),
     StartInstance: rpc<'StartInstance'>(async (call) => instanceMessage(await svc.startInstance(call.request.uuid, context(call)))),
 
-    ListInstances: rpc<'ListInstances'>((call) => {
+    ListInstances: rpc<'ListInstances'>(async (call) => {
       const req = call.request;
-      const views = svc.listInstances({ project_id: req.project_id || undefined, host: req.host || undefined, vm_state: vmStateFilter(req.vm_state) });
+      const views = await svc.listInstances({ project_id: req.project_id || undefined, host: req.host || undefined, vm_state: vmStateFilter(req.vm_state) });
       return { instances: views.map(instanceMessage) };
     }),
 
-    AttachVolume: rpc<'AttachVolume'>((call) => volumeMessage(svc.attachVolume(call.request, context(call)))),
+    AttachVolume: rpc<'AttachVolume'>(async (call) => volumeMessage(await svc.attachVolume(call.request, context(call)))),
     DetachVolume: rpc<'DetachVolume'>(async (call) =>
       volumeMessage(await svc.detachVolume(call.request.uuid, call.request.volume_id, context(call)))),
-    ResetVolumeState: rpc<'ResetVolumeState'>((call) =>
-      volumeMessage(svc.resetVolumeState(call.request.volume_id, volumeStatusOf(call.request.status), context(call)))),
+    ResetVolumeState: rpc<'ResetVolumeState'>(async (call) =>
+      volumeMessage(await svc.resetVolumeState(call.request.volume_id, volumeStatusOf(call.request.status), context(call)))),
     ForceDetachVolume: rpc<'ForceDetachVolume'>(async (call) => {
       const { volume, warnings } = await svc.forceDetachVolume(call.request.volume_id, context(call));
       return { ...volumeMessage(volume), warnings };
     }),
 
-    GetQuotaUsage: rpc<'GetQuotaUsage'>((call) => {
-      const q = svc.quotaUsage(call.request.project_id);
+    GetQuotaUsage: rpc<'GetQuotaUsage'>(async (call) => {
+      const q = await svc.quotaUsage(call.request.project_id);
       return {
         project_id: q.projectId,
         limits: { instances: q.limits.instances, vcpus: q.limits.vcpus, memory_mib: q.limits.memoryMib },
@@ -196,6 +196,6 @@ export function controllerService(svc: ControllerService, observer?: CallObserve
       };
     }),
 
-    ListInstanceActions: rpc<'ListInstanceActions'>((call) => ({ actions: svc.listInstanceActions(call.request.uuid).map(actionMessage) })),
+    ListInstanceActions: rpc<'ListInstanceActions'>(async (call) => ({ actions: (await svc.listInstanceActions(call.request.uuid)).map(actionMessage) })),
   };
 }

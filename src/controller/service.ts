@@ -21,21 +21,21 @@ export class ControllerService {
 
   constructor(readonly deps: Deps) {}
 
-  private view(row: InstanceRow, warnings?: string[]): InstanceView {
-    return { instance: row, volumes: this.deps.store.volumesOf(row.uuid), ...(warnings && warnings.length > 0 ? { warnings } : {}) };
+  private async view(row: InstanceRow, warnings?: string[]): Promise<InstanceView> {
+    return { instance: row, volumes: await this.deps.store.volumesOf(row.uuid), ...(warnings && warnings.length > 0 ? { warnings } : {}) };
   }
 
-  private outcomeView(o: Outcome): InstanceView {
+  private outcomeView(o: Outcome): Promise<InstanceView> {
     return this.view(o.row, o.warnings);
   }
 
-  getInstance(uuid: string | undefined): InstanceView {
-    return this.view(this.deps.store.requireInstance(uuidField(uuid)));
+  async getInstance(uuid: string | undefined): Promise<InstanceView> {
+    return this.view(await this.deps.store.requireInstance(uuidField(uuid)));
   }
 
-  listInstances(filter: InstanceFilter): InstanceView[] {
+  async listInstances(filter: InstanceFilter): Promise<InstanceView[]> {
     if (filter.project_id) projectField(filter.project_id);
-    return this.deps.store.listInstances(filter).map((r) => this.view(r));
+    return Promise.all((await this.deps.store.listInstances(filter)).map((r) => this.view(r)));
   }
 
   async createInstance(req: CreateInstanceRequest, ctx: RequestContext): Promise<InstanceView> {
@@ -63,7 +63,7 @@ export class ControllerService {
     return this.outcomeView(await deletes.restoreInstance(this.deps, uuidField(uuid), ctx));
   }
 
-  attachVolume(req: AttachVolumeRequest, ctx: RequestContext): VolumeRow {
+  attachVolume(req: AttachVolumeRequest, ctx: RequestContext): Promise<VolumeRow> {
     const uuid = uuidField(req.uuid);
     const spec = {
       volume_id: volumeIdField(req.volume_id),
@@ -79,7 +79,7 @@ export class ControllerService {
   }
 
   /** Administrator: set a volume's status in the records only (available, in-use, error_detaching). */
-  resetVolumeState(volumeId: string | undefined, status: VolumeStatus | undefined, ctx: RequestContext): VolumeRow {
+  resetVolumeState(volumeId: string | undefined, status: VolumeStatus | undefined, ctx: RequestContext): Promise<VolumeRow> {
     if (status === undefined || !volumeAdmin.RESETTABLE_STATUSES.includes(status)) {
       throw new InvalidArgument('status', `must be one of ${volumeAdmin.RESETTABLE_STATUSES.map((v) => `VOLUME_STATUS_${v.toUpperCase().replace('-', '_')}`).join(', ')}`);
     }
@@ -91,20 +91,20 @@ export class ControllerService {
     return volumeAdmin.forceDetachVolume(this.deps, volumeIdField(volumeId), ctx);
   }
 
-  quotaUsage(projectIdIn: string | undefined): { projectId: string; limits: QuotaLimits; inUse: QuotaCounts } {
+  async quotaUsage(projectIdIn: string | undefined): Promise<{ projectId: string; limits: QuotaLimits; inUse: QuotaCounts }> {
     const projectId = projectField(projectIdIn);
-    const { quota, store } = this.deps;
-    return store.tx(() => ({ projectId, limits: quota.limitsFor(projectId), inUse: quota.usage(projectId) }));
+    const { quota } = this.deps;
+    return { projectId, limits: quota.limitsFor(projectId), inUse: await quota.usage(projectId) };
   }
 
-  listInstanceActions(uuid: string | undefined): ActionRow[] {
+  async listInstanceActions(uuid: string | undefined): Promise<ActionRow[]> {
     const id = uuidField(uuid);
-    this.deps.store.requireInstance(id);
+    await this.deps.store.requireInstance(id);
     return this.deps.store.actions(id);
   }
 
   /** At start-up, before serving (recovery.ts). Returns how many instances were left in a task. */
-  recoverInterrupted(): number {
+  recoverInterrupted(): Promise<number> {
     return recoverInterrupted(this.deps);
   }
 }

@@ -3,10 +3,18 @@
 // migrations.ts). State changes are compare-and-swap updates (UPDATE ...
 // WHERE the current vm_state/task_state, or volume status, is what the caller
 // saw): callers run them inside tx() together with the reads and quota checks
-// they depend on, and treat "0 rows changed" as losing the race. Another
-// database engine is another class with these methods.
+// they depend on, and treat "0 rows changed" as losing the race. The SQL is
+// written once for both engines (sql.ts: SQLite and PostgreSQL); where the
+// dialects differ (row locks, advisory locks) the store asks the engine's
+// dialect.
+//
+// Several replicas: a row a replica works on carries a lease (lease_owner,
+// lease_expires_at). The periodic task claims its batches with
+// claimDue() (FOR UPDATE SKIP LOCKED on PostgreSQL: replicas never block on
+// or share a row), every task claim takes the lease too (claim.ts), and
+// restart recovery takes only rows whose lease is its own, expired or absent.
 import { NotFound } from '../errors';
-import type { Db } from './db';
+import type { SqlEngine, SqlValue } from './sql';
 import type {
   ActionRow, Clock, InstanceRow, PowerState, QuotaCounts, RequestContext, TaskState, VmState, VolumeRow, VolumeStatus,
 } from './types';
@@ -32,6 +40,8 @@ export interface InstanceChange {
   reclaim_attempts?: number;
   reclaim_error?: string | null;
   reclaim_next_at?: number | null;
+  lease_owner?: string | null;
+  lease_expires_at?: number | null;
 }
 
 /** The columns a volume transition may set (besides the attachment, which attach/detach/release own). */
@@ -54,7 +64,8 @@ export interface InstanceExpect {
   deletedAtOrBefore?: number;
 }
 
-export type NewInstance = Pick<InstanceRow, 'uuid' | 'name' | 'project_id' | 'host' | 'vcpus' | 'memory_mib' | 'vm_state' | 'task_state' | 'quota_held'>;
+export type NewInstance = Pick<InstanceRow, 'uuid' | 'name' | 'project_id' | 'host' | 'vcpus' | 'memory_mib' | 'vm_state' | 'task_state' | 'quota_held'>
+  & Partial<Pick<InstanceRow, 'lease_owner' | 'lease_expires_at'>>;
 
 export interface NewVolume {
   id: string;
@@ -75,19 +86,19 @@ const CHANGE_COLUMNS: ReadonlySet<string> = new Set([
   'vm_state', 'task_state', 'power_state', 'quota_held', 'deleted_at', 'error',
   'needs_host_cleanup', 'cleanup_volumes', 'cleanup_attempts', 'cleanup_error', 'cleanup_next_at',
   'launched', 'pending_power_off', 'power_off_attempts', 'power_off_error', 'power_off_next_at',
-  'reclaim_attempts', 'reclaim_error', 'reclaim_next_at',
+  'reclaim_attempts', 'reclaim_error', 'reclaim_next_at', 'lease_owner', 'lease_expires_at',
 ]);
 const VOLUME_CHANGE_COLUMNS: ReadonlySet<string> = new Set(['status', 'error', 'detach_pending', 'detach_attempts', 'detach_next_at']);
 
-/** "a = @a, b = @b" for the keys of `change` that are set, checked against `allowed`. */
-function setClause(change: object, allowed: ReadonlySet<string>): { sql: string; params: Record<string, unknown> } {
-  const params: Record<string, unknown> = {};
+/** "a = ?, b = ?" for the keys of `change` that are set, checked against `allowed`, with their values in order. */
+function setClause(change: object, allowed: ReadonlySet<string>): { sql: string; params: SqlValue[] } {
+  const params: SqlValue[] = [];
   const sets: string[] = [];
-  for (const [k, v] of Object.entries(change)) {
+  for (const [k, v] of Object.entries(change) as Array<[string, SqlValue | undefined]>) {
     if (v === undefined) continue;
     if (!allowed.has(k)) throw new Error(`not a transition column: ${k}`);
-    sets.push(`${k} = @${k}`);
-    params[k] = v;
+    sets.push(`${k} = ?`);
+    params.push(v);
   }
   return { sql: sets.join(', '), params };
 }
@@ -100,30 +111,75 @@ function placeholders(n: number): string {
   return Array.from({ length: n }, () => '?').join(', ');
 }
 
+/** The periodic work a batch claim takes: its due condition and order. */
+export type DueWork = 'reclaim' | 'power_off' | 'cleanup';
+
+const DUE: Record<DueWork, { where: string; order: string }> = {
+  // ? = cutoff, now
+  reclaim: {
+    where: `vm_state = 'soft_deleted' AND task_state = 'none' AND deleted_at <= ? AND (reclaim_next_at IS NULL OR reclaim_next_at <= ?)`,
+    order: 'deleted_at, uuid',
+  },
+  // ? = now
+  power_off: {
+    where: `pending_power_off = 1 AND vm_state = 'soft_deleted' AND task_state = 'none' AND (power_off_next_at IS NULL OR power_off_next_at <= ?)`,
+    order: 'host, deleted_at, uuid',
+  },
+  // ? = now
+  cleanup: {
+    where: `needs_host_cleanup = 1 AND vm_state = 'deleted' AND task_state = 'none' AND (cleanup_next_at IS NULL OR cleanup_next_at <= ?)`,
+    order: 'host, deleted_at, uuid',
+  },
+};
+
+/** What a batch claim needs: who claims, until when, at most how many. */
+export interface LeaseRequest {
+  owner: string;
+  now: number;
+  expiresAt: number;
+  limit: number;
+}
+
 export class Store {
   constructor(
-    readonly db: Db,
+    readonly engine: SqlEngine,
     readonly clock: Clock,
   ) {}
 
-  /** Runs fn in one IMMEDIATE transaction (the write lock is taken up front, so reads in it are current). */
-  tx<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+  /**
+   * Runs fn in one transaction (SQLite: IMMEDIATE under the single-writer
+   * lock; PostgreSQL: the rows decided on are locked with
+   * getInstanceForUpdate). Never call an agent inside.
+   */
+  tx<T>(fn: () => Promise<T>): Promise<T> {
+    return this.engine.tx(fn);
+  }
+
+  /** " FOR UPDATE" on PostgreSQL (SQLite's IMMEDIATE transaction already excludes every other writer). */
+  private get forUpdate(): string {
+    return this.engine.dialect === 'postgres' ? ' FOR UPDATE' : '';
   }
 
   // ---------------------------------------------------------------- instances
 
-  getInstance(uuid: string): InstanceRow | undefined {
-    return this.db.prepare<[string], InstanceRow>('SELECT * FROM instances WHERE uuid = ?').get(uuid);
+  getInstance(uuid: string): Promise<InstanceRow | undefined> {
+    return this.engine.get<InstanceRow>('SELECT * FROM instances WHERE uuid = ?', [uuid]);
   }
 
-  requireInstance(uuid: string): InstanceRow {
-    const row = this.getInstance(uuid);
+  async requireInstance(uuid: string): Promise<InstanceRow> {
+    const row = await this.getInstance(uuid);
     if (!row) throw new NotFound(`instance ${uuid} not found`);
     return row;
   }
 
-  listInstances(filter: InstanceFilter): InstanceRow[] {
+  /** Inside tx(): the row, locked until the transaction ends (another replica's claim waits, then sees the change). */
+  async requireInstanceForUpdate(uuid: string): Promise<InstanceRow> {
+    const row = await this.engine.get<InstanceRow>(`SELECT * FROM instances WHERE uuid = ?${this.forUpdate}`, [uuid]);
+    if (!row) throw new NotFound(`instance ${uuid} not found`);
+    return row;
+  }
+
+  listInstances(filter: InstanceFilter): Promise<InstanceRow[]> {
     const where: string[] = [];
     const args: string[] = [];
     const add = (clause: string, value: string) => {
@@ -134,101 +190,139 @@ export class Store {
     if (filter.host) add('host = ?', filter.host);
     if (filter.vm_state) add('vm_state = ?', filter.vm_state);
     else where.push("vm_state <> 'deleted'");
-    const sql = `SELECT * FROM instances WHERE ${where.join(' AND ')} ORDER BY created_at, uuid`;
-    return this.db.prepare<string[], InstanceRow>(sql).all(...args);
+    return this.engine.all<InstanceRow>(`SELECT * FROM instances WHERE ${where.join(' AND ')} ORDER BY created_at, uuid`, args);
   }
 
-  insertInstance(row: NewInstance): void {
+  async insertInstance(row: NewInstance): Promise<void> {
     const now = this.clock.now();
-    this.db.prepare(
-      `INSERT INTO instances (uuid, name, project_id, host, vcpus, memory_mib, vm_state, task_state, quota_held, created_at, updated_at)
-       VALUES (@uuid, @name, @project_id, @host, @vcpus, @memory_mib, @vm_state, @task_state, @quota_held, @now, @now)`,
-    ).run({ ...row, now });
+    await this.engine.run(
+      `INSERT INTO instances (uuid, name, project_id, host, vcpus, memory_mib, vm_state, task_state, quota_held, created_at, updated_at,
+                              lease_owner, lease_expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [row.uuid, row.name, row.project_id, row.host, row.vcpus, row.memory_mib, row.vm_state, row.task_state, row.quota_held, now, now,
+        row.lease_owner ?? null, row.lease_expires_at ?? null],
+    );
   }
 
   /**
    * The compare-and-swap: applies `change` only when the row's vm_state and
    * task_state are among `expect`'s. Returns whether it did.
    */
-  cas(uuid: string, expect: InstanceExpect, change: InstanceChange): boolean {
+  async cas(uuid: string, expect: InstanceExpect, change: InstanceChange): Promise<boolean> {
     const set = setClause(change, CHANGE_COLUMNS);
-    const sql = `UPDATE instances SET ${set.sql ? `${set.sql}, ` : ''}updated_at = @__now WHERE uuid = @__uuid`
-      + ` AND vm_state IN (${expect.vm.map((_, i) => `@__vm${i}`).join(', ')})`
-      + ` AND task_state IN (${expect.task.map((_, i) => `@__task${i}`).join(', ')})`
-      + (expect.deletedAtOrBefore === undefined ? '' : ' AND deleted_at <= @__cutoff');
-    const params: Record<string, unknown> = { ...set.params, __uuid: uuid, __now: this.clock.now() };
-    if (expect.deletedAtOrBefore !== undefined) params['__cutoff'] = expect.deletedAtOrBefore;
-    expect.vm.forEach((v, i) => (params[`__vm${i}`] = v));
-    expect.task.forEach((t, i) => (params[`__task${i}`] = t));
-    return this.db.prepare(sql).run(params).changes === 1;
+    const params: SqlValue[] = [...set.params, this.clock.now(), uuid, ...expect.vm, ...expect.task];
+    let sql = `UPDATE instances SET ${set.sql ? `${set.sql}, ` : ''}updated_at = ? WHERE uuid = ?`
+      + ` AND vm_state IN (${placeholders(expect.vm.length)}) AND task_state IN (${placeholders(expect.task.length)})`;
+    if (expect.deletedAtOrBefore !== undefined) {
+      sql += ' AND deleted_at <= ?';
+      params.push(expect.deletedAtOrBefore);
+    }
+    return (await this.engine.run(sql, params)) === 1;
   }
 
   /**
    * Soft-deleted rows with no task whose deleted_at is at or before `cutoff`
    * and whose retry backoff (if any) has passed at `now`, oldest first.
    */
-  reclaimable(cutoff: number, limit: number, now = this.clock.now()): InstanceRow[] {
-    return this.db.prepare<[number, number, number], InstanceRow>(
-      `SELECT * FROM instances WHERE vm_state = 'soft_deleted' AND task_state = 'none' AND deleted_at <= ?
-          AND (reclaim_next_at IS NULL OR reclaim_next_at <= ?)
-        ORDER BY deleted_at, uuid LIMIT ?`,
-    ).all(cutoff, now, limit);
+  reclaimable(cutoff: number, limit: number, now = this.clock.now()): Promise<InstanceRow[]> {
+    return this.engine.all<InstanceRow>(`SELECT * FROM instances WHERE ${DUE.reclaim.where} ORDER BY ${DUE.reclaim.order} LIMIT ?`, [cutoff, now, limit]);
   }
 
   /** Soft-deleted rows with no task whose power-off is pending and due at `now`. */
-  pendingPowerOffs(limit: number, now = this.clock.now()): InstanceRow[] {
-    return this.db.prepare<[number, number], InstanceRow>(
-      `SELECT * FROM instances WHERE pending_power_off = 1 AND vm_state = 'soft_deleted' AND task_state = 'none'
-          AND (power_off_next_at IS NULL OR power_off_next_at <= ?)
-        ORDER BY host, deleted_at, uuid LIMIT ?`,
-    ).all(now, limit);
+  pendingPowerOffs(limit: number, now = this.clock.now()): Promise<InstanceRow[]> {
+    return this.engine.all<InstanceRow>(`SELECT * FROM instances WHERE ${DUE.power_off.where} ORDER BY ${DUE.power_off.order} LIMIT ?`, [now, limit]);
   }
 
   /** Deleted rows whose domain is still to be destroyed on their host, due at `now`. */
-  pendingCleanups(now = this.clock.now()): InstanceRow[] {
-    return this.db.prepare<[number], InstanceRow>(
-      `SELECT * FROM instances WHERE needs_host_cleanup = 1 AND vm_state = 'deleted' AND task_state = 'none'
-          AND (cleanup_next_at IS NULL OR cleanup_next_at <= ?)
-        ORDER BY host, deleted_at, uuid`,
-    ).all(now);
+  pendingCleanups(now = this.clock.now()): Promise<InstanceRow[]> {
+    return this.engine.all<InstanceRow>(`SELECT * FROM instances WHERE ${DUE.cleanup.where} ORDER BY ${DUE.cleanup.order}`, [now]);
   }
 
-  /** Rows left in a transient task (the controller stopped mid-operation). */
-  interrupted(): InstanceRow[] {
-    return this.db.prepare<[], InstanceRow>("SELECT * FROM instances WHERE task_state <> 'none'").all();
+  /**
+   * Claims a batch of due work for `lease.owner` until `lease.expiresAt`:
+   * rows due (as reclaimable / pendingPowerOffs / pendingCleanups say) whose
+   * lease is absent, expired or already the owner's. On PostgreSQL the
+   * candidates are locked with FOR UPDATE SKIP LOCKED, so replicas claiming
+   * at the same moment get disjoint batches without waiting on each other;
+   * SQLite's single writer gives the same. `cutoff` is the reclaim's.
+   */
+  claimDue(work: DueWork, lease: LeaseRequest, cutoff = 0): Promise<InstanceRow[]> {
+    const due = DUE[work];
+    const dueParams: SqlValue[] = work === 'reclaim' ? [cutoff, lease.now] : [lease.now];
+    const skip = this.engine.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
+    return this.engine.all<InstanceRow>(
+      `UPDATE instances SET lease_owner = ?, lease_expires_at = ?
+        WHERE uuid IN (SELECT uuid FROM instances WHERE ${due.where}
+                          AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at <= ?)
+                        ORDER BY ${due.order} LIMIT ?${skip})
+       RETURNING *`,
+      [lease.owner, lease.expiresAt, ...dueParams, lease.owner, lease.now, lease.limit],
+    );
+  }
+
+  /** Gives back the owner's batch leases of rows it did not start a task on. */
+  async releaseLeases(owner: string, uuids: readonly string[]): Promise<void> {
+    for (let i = 0; i < uuids.length; i += 500) {
+      const part = uuids.slice(i, i + 500);
+      await this.engine.run(
+        `UPDATE instances SET lease_owner = NULL, lease_expires_at = NULL
+          WHERE lease_owner = ? AND task_state = 'none' AND uuid IN (${placeholders(part.length)})`,
+        [owner, ...part],
+      );
+    }
+  }
+
+  /**
+   * Rows left in a transient task that `owner` may recover. At start-up
+   * ('startup'): its own (it restarted), those with an expired lease at
+   * `now`, and those with none (rows from before leases). While running
+   * ('expired'): only other replicas' expired leases — its own rows are
+   * tasks it is running. Without an owner: every row in a task.
+   */
+  interrupted(owner?: string, now = this.clock.now(), mode: 'startup' | 'expired' = 'startup'): Promise<InstanceRow[]> {
+    if (owner === undefined) return this.engine.all<InstanceRow>("SELECT * FROM instances WHERE task_state <> 'none'");
+    if (mode === 'expired') {
+      return this.engine.all<InstanceRow>(
+        `SELECT * FROM instances WHERE task_state <> 'none' AND lease_owner <> ? AND lease_expires_at <= ?${this.forUpdate}`, [owner, now]);
+    }
+    return this.engine.all<InstanceRow>(
+      `SELECT * FROM instances WHERE task_state <> 'none'
+          AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at IS NULL OR lease_expires_at <= ?)${this.forUpdate}`,
+      [owner, now],
+    );
   }
 
   // ---------------------------------------------------------------- volumes
 
-  getVolume(id: string): VolumeRow | undefined {
-    return this.db.prepare<[string], VolumeRow>('SELECT * FROM volumes WHERE id = ?').get(id);
+  getVolume(id: string): Promise<VolumeRow | undefined> {
+    return this.engine.get<VolumeRow>('SELECT * FROM volumes WHERE id = ?', [id]);
   }
 
-  requireVolume(id: string): VolumeRow {
-    const row = this.getVolume(id);
+  async requireVolume(id: string): Promise<VolumeRow> {
+    const row = await this.getVolume(id);
     if (!row) throw new NotFound(`volume ${id} not found`);
     return row;
   }
 
-  volumesOf(uuid: string): VolumeRow[] {
-    return this.db.prepare<[string], VolumeRow>('SELECT * FROM volumes WHERE instance_uuid = ? ORDER BY target_dev, id').all(uuid);
+  volumesOf(uuid: string): Promise<VolumeRow[]> {
+    return this.engine.all<VolumeRow>('SELECT * FROM volumes WHERE instance_uuid = ? ORDER BY target_dev, id', [uuid]);
   }
 
   /** Inserts a new volume row, or re-attaches an available one (CAS on status available). Returns false when the volume is not available. */
-  attachVolume(v: NewVolume): boolean {
+  async attachVolume(v: NewVolume): Promise<boolean> {
     const now = this.clock.now();
-    const params = { ...v, now };
-    const updated = this.db.prepare(
-      `UPDATE volumes SET instance_uuid = @instance_uuid, status = @status, target_dev = @target_dev,
-              connection_info = @connection_info, delete_on_termination = @delete_on_termination, error = NULL, updated_at = @now
-        WHERE id = @id AND status = 'available'`,
-    ).run(params);
-    if (updated.changes === 1) return true;
-    if (this.getVolume(v.id)) return false;
-    this.db.prepare(
+    const updated = await this.engine.run(
+      `UPDATE volumes SET instance_uuid = ?, status = ?, target_dev = ?, connection_info = ?, delete_on_termination = ?, error = NULL, updated_at = ?
+        WHERE id = ? AND status = 'available'`,
+      [v.instance_uuid, v.status, v.target_dev, v.connection_info, v.delete_on_termination, now, v.id],
+    );
+    if (updated === 1) return true;
+    if (await this.getVolume(v.id)) return false;
+    await this.engine.run(
       `INSERT INTO volumes (id, instance_uuid, status, target_dev, connection_info, delete_on_termination, created_at, updated_at)
-       VALUES (@id, @instance_uuid, @status, @target_dev, @connection_info, @delete_on_termination, @now, @now)`,
-    ).run(params);
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      [v.id, v.instance_uuid, v.status, v.target_dev, v.connection_info, v.delete_on_termination, now, now],
+    );
     return true;
   }
 
@@ -236,130 +330,163 @@ export class Store {
    * CAS on a volume attached to `uuid`: its status must be one of `from` (and
    * detach_pending `pending`, when given). The error is cleared unless set.
    */
-  casVolume(id: string, uuid: string, from: readonly VolumeStatus[], to: VolumeChange, pending?: 0 | 1): boolean {
+  async casVolume(id: string, uuid: string, from: readonly VolumeStatus[], to: VolumeChange, pending?: 0 | 1): Promise<boolean> {
     const set = setClause({ ...to, error: to.error ?? null }, VOLUME_CHANGE_COLUMNS);
-    const params = { ...set.params, __id: id, __uuid: uuid, __now: this.clock.now(), __pending: pending ?? null };
-    from.forEach((f, i) => ((params as Record<string, unknown>)[`__from${i}`] = f));
-    const sql = `UPDATE volumes SET ${set.sql}, updated_at = @__now WHERE id = @__id AND instance_uuid = @__uuid
-                    AND status IN (${from.map((_, i) => `@__from${i}`).join(', ')})
-                    AND (@__pending IS NULL OR detach_pending = @__pending)`;
-    return this.db.prepare(sql).run(params).changes === 1;
+    const params: SqlValue[] = [...set.params, this.clock.now(), id, uuid, ...from];
+    let sql = `UPDATE volumes SET ${set.sql}, updated_at = ? WHERE id = ? AND instance_uuid = ? AND status IN (${placeholders(from.length)})`;
+    if (pending !== undefined) {
+      sql += ' AND detach_pending = ?';
+      params.push(pending);
+    }
+    return (await this.engine.run(sql, params)) === 1;
   }
 
   /** Detach (CAS on the attachment): back to available, attachment fields cleared. */
-  detachVolume(id: string, uuid: string, from: readonly VolumeStatus[]): boolean {
+  async detachVolume(id: string, uuid: string, from: readonly VolumeStatus[]): Promise<boolean> {
     const sql = `UPDATE volumes SET ${DETACHED}, updated_at = ?
                   WHERE id = ? AND instance_uuid = ? AND status IN (${placeholders(from.length)})`;
-    return this.db.prepare(sql).run(this.clock.now(), id, uuid, ...from).changes === 1;
+    return (await this.engine.run(sql, [this.clock.now(), id, uuid, ...from])) === 1;
   }
 
   /** Every volume of a deleted instance: deleted when delete_on_termination, else available. */
-  releaseVolumes(uuid: string): void {
-    this.db.prepare('DELETE FROM volumes WHERE instance_uuid = ? AND delete_on_termination = 1').run(uuid);
-    this.db.prepare(`UPDATE volumes SET ${DETACHED}, updated_at = ? WHERE instance_uuid = ?`).run(this.clock.now(), uuid);
+  async releaseVolumes(uuid: string): Promise<void> {
+    await this.engine.run('DELETE FROM volumes WHERE instance_uuid = ? AND delete_on_termination = 1', [uuid]);
+    await this.engine.run(`UPDATE volumes SET ${DETACHED}, updated_at = ? WHERE instance_uuid = ?`, [this.clock.now(), uuid]);
   }
 
   /**
    * The volumes of an instance deleted in the records only: detaching (not
    * pending: the host cleanup's Destroy releases them once its host confirms).
    */
-  holdVolumesForCleanup(uuid: string, why: string): void {
-    this.db.prepare(
+  async holdVolumesForCleanup(uuid: string, why: string): Promise<void> {
+    await this.engine.run(
       `UPDATE volumes SET status = 'detaching', error = ?, detach_pending = 0, detach_next_at = NULL, updated_at = ?
         WHERE instance_uuid = ?`,
-    ).run(why, this.clock.now(), uuid);
+      [why, this.clock.now(), uuid],
+    );
   }
 
   /** Detaches waiting for their host and due at `now`, with the host. */
-  pendingDetaches(limit: number, now = this.clock.now()): PendingDetach[] {
-    return this.db.prepare<[number, number], PendingDetach>(
+  pendingDetaches(limit: number, now = this.clock.now()): Promise<PendingDetach[]> {
+    return this.engine.all<PendingDetach>(
       `SELECT v.*, i.host AS host FROM volumes v JOIN instances i ON i.uuid = v.instance_uuid
         WHERE v.detach_pending = 1 AND v.status = 'detaching' AND (v.detach_next_at IS NULL OR v.detach_next_at <= ?)
           AND i.pending_power_off = 0 AND i.task_state = 'none'
         ORDER BY i.host, v.updated_at, v.id LIMIT ?`,
-    ).all(now, limit);
+      [now, limit],
+    );
   }
 
   /** Sets a volume's status as an administrator asked (ResetVolumeState); `available` also ends its attachment. */
-  resetVolume(id: string, status: VolumeStatus, note: string): void {
+  async resetVolume(id: string, status: VolumeStatus, note: string): Promise<void> {
     if (status === 'available') {
-      this.db.prepare(`UPDATE volumes SET ${DETACHED}, updated_at = ? WHERE id = ?`).run(this.clock.now(), id);
+      await this.engine.run(`UPDATE volumes SET ${DETACHED}, updated_at = ? WHERE id = ?`, [this.clock.now(), id]);
       return;
     }
-    this.db.prepare(
+    await this.engine.run(
       `UPDATE volumes SET status = ?, error = ?, detach_pending = 0, detach_attempts = 0, detach_next_at = NULL, updated_at = ? WHERE id = ?`,
-    ).run(status, status === 'error_detaching' ? note : null, this.clock.now(), id);
+      [status, status === 'error_detaching' ? note : null, this.clock.now(), id],
+    );
   }
 
   /** Drops a volume from a locally deleted instance's host-cleanup list (it was detached by hand meanwhile). */
-  dropCleanupVolume(uuid: string, volumeId: string): void {
-    const row = this.getInstance(uuid);
+  async dropCleanupVolume(uuid: string, volumeId: string): Promise<void> {
+    const row = await this.getInstance(uuid);
     if (!row?.cleanup_volumes) return;
     const list = (JSON.parse(row.cleanup_volumes) as Array<{ volume_id: string }>).filter((v) => v.volume_id !== volumeId);
-    this.db.prepare('UPDATE instances SET cleanup_volumes = ?, updated_at = ? WHERE uuid = ?').run(JSON.stringify(list), this.clock.now(), uuid);
+    await this.engine.run('UPDATE instances SET cleanup_volumes = ?, updated_at = ? WHERE uuid = ?', [JSON.stringify(list), this.clock.now(), uuid]);
   }
 
   // ---------------------------------------------------------------- restart recovery
 
-  /** Detaches that were running when the controller stopped become pending (their instance not deleted). */
-  pendDetachingVolumes(): number {
-    return this.db.prepare(
+  /**
+   * Detaches that were running when a controller stopped become pending
+   * (their instance not deleted): those last changed at or before
+   * `changedBefore` (another live replica's detach is younger than its lease).
+   */
+  pendDetachingVolumes(changedBefore = Number.MAX_SAFE_INTEGER): Promise<number> {
+    return this.engine.run(
       `UPDATE volumes SET detach_pending = 1, detach_next_at = NULL, updated_at = ?
-        WHERE status = 'detaching' AND detach_pending = 0
+        WHERE status = 'detaching' AND detach_pending = 0 AND updated_at <= ?
           AND instance_uuid IN (SELECT uuid FROM instances WHERE vm_state <> 'deleted')`,
-    ).run(this.clock.now()).changes;
+      [this.clock.now(), changedBefore],
+    );
   }
 
-  closeOpenActions(message: string): void {
-    this.db.prepare("UPDATE instance_actions SET finished_at = ?, result = 'error', message = ? WHERE finished_at IS NULL")
-      .run(this.clock.now(), message);
+  /** Closes the open action records started at or before `startedBefore`. */
+  async closeOpenActions(message: string, startedBefore = Number.MAX_SAFE_INTEGER): Promise<void> {
+    await this.engine.run("UPDATE instance_actions SET finished_at = ?, result = 'error', message = ? WHERE finished_at IS NULL AND started_at <= ?",
+      [this.clock.now(), message, startedBefore]);
+  }
+
+  /** Closes the open action records of one instance. */
+  async closeOpenActionsOf(uuid: string, message: string): Promise<void> {
+    await this.engine.run("UPDATE instance_actions SET finished_at = ?, result = 'error', message = ? WHERE finished_at IS NULL AND instance_uuid = ?",
+      [this.clock.now(), message, uuid]);
   }
 
   // ---------------------------------------------------------------- quota
 
+  /**
+   * Inside tx(): serializes quota decisions of one project until the
+   * transaction ends (PostgreSQL: an advisory lock on the project; SQLite's
+   * single writer already does), so two replicas cannot both fit the last slot.
+   */
+  async lockQuota(projectId: string): Promise<void> {
+    if (this.engine.dialect === 'postgres') await this.engine.run("SELECT pg_advisory_xact_lock(hashtext('quota:' || ?))", [projectId]);
+  }
+
   /** What the project's instances hold now: those with quota_held = 1. */
-  quotaUsage(projectId: string): QuotaCounts {
-    const r = this.db.prepare<[string], { instances: number; vcpus: number; memory_mib: number }>(
+  async quotaUsage(projectId: string): Promise<QuotaCounts> {
+    const r = (await this.engine.get<{ instances: number; vcpus: number; memory_mib: number }>(
       `SELECT COUNT(*) AS instances, COALESCE(SUM(vcpus), 0) AS vcpus, COALESCE(SUM(memory_mib), 0) AS memory_mib
          FROM instances WHERE project_id = ? AND quota_held = 1`,
-    ).get(projectId)!;
+      [projectId],
+    ))!;
     return { instances: r.instances, vcpus: r.vcpus, memoryMib: r.memory_mib };
   }
 
   // ---------------------------------------------------------------- metrics
 
   /** Rows per vm_state (deleted ones included). */
-  instanceCounts(): Array<{ vm_state: string; n: number }> {
-    return this.db.prepare<[], { vm_state: string; n: number }>('SELECT vm_state, COUNT(*) AS n FROM instances GROUP BY vm_state').all();
+  instanceCounts(): Promise<Array<{ vm_state: string; n: number }>> {
+    return this.engine.all('SELECT vm_state, COUNT(*) AS n FROM instances GROUP BY vm_state');
   }
 
-  volumeCounts(): Array<{ status: string; n: number }> {
-    return this.db.prepare<[], { status: string; n: number }>('SELECT status, COUNT(*) AS n FROM volumes GROUP BY status').all();
+  /** Instances per host (deleted ones excluded). */
+  instanceCountsByHost(): Promise<Array<{ host: string; n: number }>> {
+    return this.engine.all("SELECT host, COUNT(*) AS n FROM instances WHERE vm_state <> 'deleted' GROUP BY host");
+  }
+
+  volumeCounts(): Promise<Array<{ status: string; n: number }>> {
+    return this.engine.all('SELECT status, COUNT(*) AS n FROM volumes GROUP BY status');
   }
 
   /** Work the periodic task owes: due reclaims (soft deleted at or before cutoff), retrying reclaims, pending power-offs and cleanups. */
-  backlog(cutoff: number): { reclaimDue: number; reclaimRetrying: number; pendingPowerOffs: number; pendingCleanups: number } {
-    return this.db.prepare<[number], { reclaimDue: number; reclaimRetrying: number; pendingPowerOffs: number; pendingCleanups: number }>(
+  async backlog(cutoff: number): Promise<{ reclaimDue: number; reclaimRetrying: number; pendingPowerOffs: number; pendingCleanups: number }> {
+    return (await this.engine.get<{ reclaimDue: number; reclaimRetrying: number; pendingPowerOffs: number; pendingCleanups: number }>(
       `SELECT
-         COALESCE(SUM(vm_state = 'soft_deleted' AND deleted_at <= ?), 0) AS reclaimDue,
-         COALESCE(SUM(vm_state = 'soft_deleted' AND reclaim_attempts > 0), 0) AS reclaimRetrying,
-         COALESCE(SUM(vm_state = 'soft_deleted' AND pending_power_off = 1), 0) AS pendingPowerOffs,
-         COALESCE(SUM(vm_state = 'deleted' AND needs_host_cleanup = 1), 0) AS pendingCleanups
+         COALESCE(SUM(CASE WHEN vm_state = 'soft_deleted' AND deleted_at <= ? THEN 1 ELSE 0 END), 0) AS "reclaimDue",
+         COALESCE(SUM(CASE WHEN vm_state = 'soft_deleted' AND reclaim_attempts > 0 THEN 1 ELSE 0 END), 0) AS "reclaimRetrying",
+         COALESCE(SUM(CASE WHEN vm_state = 'soft_deleted' AND pending_power_off = 1 THEN 1 ELSE 0 END), 0) AS "pendingPowerOffs",
+         COALESCE(SUM(CASE WHEN vm_state = 'deleted' AND needs_host_cleanup = 1 THEN 1 ELSE 0 END), 0) AS "pendingCleanups"
        FROM instances WHERE vm_state IN ('soft_deleted', 'deleted') AND (vm_state = 'soft_deleted' OR needs_host_cleanup = 1)`,
-    ).get(cutoff)!;
+      [cutoff],
+    ))!;
   }
 
   // ---------------------------------------------------------------- actions
 
   /** Opens an action record; the attempt is 1 + the earlier actions of that name on the instance. */
-  startAction(uuid: string, action: string, ctx: RequestContext): { id: number; attempt: number } {
-    const prior = this.db.prepare<[string, string], { n: number }>(
-      'SELECT COUNT(*) AS n FROM instance_actions WHERE instance_uuid = ? AND action = ?',
-    ).get(uuid, action)!.n;
-    const r = this.db.prepare(
-      'INSERT INTO instance_actions (instance_uuid, action, request_id, user_id, started_at) VALUES (?, ?, ?, ?, ?)',
-    ).run(uuid, action, ctx.requestId, ctx.user, this.clock.now());
-    return { id: Number(r.lastInsertRowid), attempt: prior + 1 };
+  async startAction(uuid: string, action: string, ctx: RequestContext): Promise<{ id: number; attempt: number }> {
+    const prior = (await this.engine.get<{ n: number }>(
+      'SELECT COUNT(*) AS n FROM instance_actions WHERE instance_uuid = ? AND action = ?', [uuid, action],
+    ))!.n;
+    const r = (await this.engine.get<{ id: number }>(
+      'INSERT INTO instance_actions (instance_uuid, action, request_id, user_id, started_at) VALUES (?, ?, ?, ?, ?) RETURNING id',
+      [uuid, action, ctx.requestId, ctx.user, this.clock.now()],
+    ))!;
+    return { id: r.id, attempt: prior + 1 };
   }
 
   /**
@@ -367,23 +494,23 @@ export class Store {
    * request id uuid:action:attempt, so the retries of one attempt dedupe at
    * the agent and the next attempt is a new request.
    */
-  startAgentAction(uuid: string, action: string, ctx: RequestContext): { id: number; agentRequestId: string } {
-    const { id, attempt } = this.startAction(uuid, action, ctx);
+  async startAgentAction(uuid: string, action: string, ctx: RequestContext): Promise<{ id: number; agentRequestId: string }> {
+    const { id, attempt } = await this.startAction(uuid, action, ctx);
     const agentRequestId = `${uuid}:${action}:${attempt}`;
-    this.setAgentRequestId(id, agentRequestId);
+    await this.setAgentRequestId(id, agentRequestId);
     return { id, agentRequestId };
   }
 
-  setAgentRequestId(actionId: number, agentRequestId: string): void {
-    this.db.prepare('UPDATE instance_actions SET agent_request_id = ? WHERE id = ?').run(agentRequestId, actionId);
+  async setAgentRequestId(actionId: number, agentRequestId: string): Promise<void> {
+    await this.engine.run('UPDATE instance_actions SET agent_request_id = ? WHERE id = ?', [agentRequestId, actionId]);
   }
 
-  finishAction(actionId: number, result: 'success' | 'error', message?: string): void {
-    this.db.prepare('UPDATE instance_actions SET finished_at = ?, result = ?, message = ? WHERE id = ? AND finished_at IS NULL')
-      .run(this.clock.now(), result, message ?? null, actionId);
+  async finishAction(actionId: number, result: 'success' | 'error', message?: string): Promise<void> {
+    await this.engine.run('UPDATE instance_actions SET finished_at = ?, result = ?, message = ? WHERE id = ? AND finished_at IS NULL',
+      [this.clock.now(), result, message ?? null, actionId]);
   }
 
-  actions(uuid: string): ActionRow[] {
-    return this.db.prepare<[string], ActionRow>('SELECT * FROM instance_actions WHERE instance_uuid = ? ORDER BY id').all(uuid);
+  actions(uuid: string): Promise<ActionRow[]> {
+    return this.engine.all<ActionRow>('SELECT * FROM instance_actions WHERE instance_uuid = ? ORDER BY id', [uuid]);
   }
 }

@@ -1,4 +1,4 @@
-// The controller's record types and state vocabulary, as stored in SQLite.
+// The controller's record types and state vocabulary, as stored (SQLite or PostgreSQL).
 // The proto enums map onto these one to one (server.ts).
 import type { ConnectionInfo } from '../volume-types';
 
@@ -51,6 +51,9 @@ export interface InstanceRow {
   reclaim_attempts: number;
   reclaim_error: string | null;
   reclaim_next_at: number | null;
+  /** The replica working on the row (a task claim, or the periodic task's batch claim), until lease_expires_at (epoch ms). */
+  lease_owner: string | null;
+  lease_expires_at: number | null;
 }
 
 export interface VolumeRow {

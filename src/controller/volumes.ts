@@ -27,22 +27,22 @@ export function describeVolume(v: VolumeRow): string {
 const DETACHABLE_FROM = ['active', 'stopped', 'soft_deleted', 'error'];
 
 /** Records an attachment: the volume must be new or available, the instance active or stopped with no task. */
-export function attachVolume(deps: Deps, uuid: string, spec: VolumeSpec, ctx: RequestContext): VolumeRow {
+export function attachVolume(deps: Deps, uuid: string, spec: VolumeSpec, ctx: RequestContext): Promise<VolumeRow> {
   const { store } = deps;
-  return store.tx(() => {
-    const row = store.requireInstance(uuid);
+  return store.tx(async () => {
+    const row = await store.requireInstanceForUpdate(uuid);
     if (row.task_state !== 'none' || (row.vm_state !== 'active' && row.vm_state !== 'stopped')) {
       throw precondition(row, 'volumes can only be attached to an active or stopped instance with no task');
     }
-    const clash = store.volumesOf(uuid).find((v) => v.target_dev === spec.target_dev);
+    const clash = (await store.volumesOf(uuid)).find((v) => v.target_dev === spec.target_dev);
     if (clash) throw new FailedPrecondition(`target ${spec.target_dev} of instance ${uuid} is used by volume ${clash.id}`);
-    const ok = store.attachVolume({
+    const ok = await store.attachVolume({
       id: spec.volume_id, instance_uuid: uuid, status: 'in-use', target_dev: spec.target_dev,
       connection_info: JSON.stringify(spec.connection_info), delete_on_termination: spec.delete_on_termination ? 1 : 0,
     });
-    if (!ok) throw new FailedPrecondition(`${describeVolume(store.requireVolume(spec.volume_id))}: only an available volume can be attached`);
-    const { id } = store.startAction(uuid, 'attach_volume', ctx);
-    store.finishAction(id, 'success', `volume ${spec.volume_id} at ${spec.target_dev}`);
+    if (!ok) throw new FailedPrecondition(`${describeVolume(await store.requireVolume(spec.volume_id))}: only an available volume can be attached`);
+    const { id } = await store.startAction(uuid, 'attach_volume', ctx);
+    await store.finishAction(id, 'success', `volume ${spec.volume_id} at ${spec.target_dev}`);
     return store.requireVolume(spec.volume_id);
   });
 }
@@ -58,9 +58,9 @@ interface DetachRun {
 /** DetachVolume: from in-use or error_detaching; see the file comment for the outcomes. */
 export async function detachVolume(deps: Deps, uuid: string, volumeId: string, ctx: RequestContext): Promise<VolumeRow> {
   const { store, liveness } = deps;
-  const claimed = store.tx(() => {
-    const row = store.requireInstance(uuid);
-    const vol = store.requireVolume(volumeId);
+  const claimed = await store.tx(async () => {
+    const row = await store.requireInstanceForUpdate(uuid);
+    const vol = await store.requireVolume(volumeId);
     if (vol.instance_uuid !== uuid) throw new FailedPrecondition(`${describeVolume(vol)}: it is not attached to instance ${uuid}`);
     if (vol.status !== 'in-use' && vol.status !== 'error_detaching') {
       throw new FailedPrecondition(`${describeVolume(vol)}: only an in-use or error_detaching volume can be detached`);
@@ -70,11 +70,11 @@ export async function detachVolume(deps: Deps, uuid: string, volumeId: string, c
     }
     const wait = liveness.isDown(row.host) ? liveness.describe(row.host)
       : row.pending_power_off === 1 ? `the power-off of instance ${uuid} is still pending` : undefined;
-    store.casVolume(volumeId, uuid, [vol.status], {
+    await store.casVolume(volumeId, uuid, [vol.status], {
       status: 'detaching', detach_pending: wait ? 1 : 0, detach_attempts: 0, detach_next_at: null, error: wait ? `detach pending: ${wait}` : null,
     });
-    const { id, agentRequestId } = store.startAgentAction(uuid, 'detach_volume', ctx);
-    if (wait) store.finishAction(id, 'success', `detach pending (${wait}); done when the host is back`);
+    const { id, agentRequestId } = await store.startAgentAction(uuid, 'detach_volume', ctx);
+    if (wait) await store.finishAction(id, 'success', `detach pending (${wait}); done when the host is back`);
     return { run: { vol: { ...vol, instance_uuid: uuid, status: 'detaching' as const, detach_attempts: 0 }, host: row.host, actionId: id, agentRequestId }, wait };
   });
   if (claimed.wait) return store.requireVolume(volumeId);
@@ -88,12 +88,12 @@ export async function detachVolume(deps: Deps, uuid: string, volumeId: string, c
  */
 export async function runPendingDetach(deps: Deps, v: PendingDetach, ctx: RequestContext): Promise<boolean> {
   const { store } = deps;
-  const run = store.tx((): DetachRun | undefined => {
-    const inst = store.getInstance(v.instance_uuid);
+  const run = await store.tx(async (): Promise<DetachRun | undefined> => {
+    const inst = await store.getInstance(v.instance_uuid);
     if (!inst || inst.pending_power_off === 1 || inst.task_state !== 'none') return undefined;
-    if (!store.casVolume(v.id, v.instance_uuid, ['detaching'], { status: 'detaching', detach_pending: 0, error: v.error }, 1)) return undefined;
-    const { id, agentRequestId } = store.startAgentAction(v.instance_uuid, 'detach_volume', ctx);
-    return { vol: store.requireVolume(v.id) as DetachRun['vol'], host: inst.host, actionId: id, agentRequestId };
+    if (!await store.casVolume(v.id, v.instance_uuid, ['detaching'], { status: 'detaching', detach_pending: 0, error: v.error }, 1)) return undefined;
+    const { id, agentRequestId } = await store.startAgentAction(v.instance_uuid, 'detach_volume', ctx);
+    return { vol: await store.requireVolume(v.id) as DetachRun['vol'], host: inst.host, actionId: id, agentRequestId };
   });
   if (!run) return false;
   const after = await runDetach(deps, run, false);
@@ -105,28 +105,28 @@ async function runDetach(deps: Deps, d: DetachRun, throwOnError: boolean): Promi
   const { store } = deps;
   const { vol, host } = d;
   const uuid = vol.instance_uuid;
-  const finish = (result: 'success' | 'error', message: string, change: () => boolean): VolumeRow => store.tx(() => {
+  const finish = (result: 'success' | 'error', message: string, change: () => Promise<boolean>): Promise<VolumeRow> => store.tx(async () => {
     // Lost when the instance's delete (or an administrator) changed the volume meanwhile.
-    if (!change()) deps.logger.warn({ uuid, volume: vol.id }, 'volume left detaching meanwhile; completion skipped');
-    store.finishAction(d.actionId, result, message);
-    return store.getVolume(vol.id) ?? { ...vol, status: 'available', instance_uuid: null };
+    if (!(await change())) deps.logger.warn({ uuid, volume: vol.id }, 'volume left detaching meanwhile; completion skipped');
+    await store.finishAction(d.actionId, result, message);
+    return (await store.getVolume(vol.id)) ?? { ...vol, status: 'available', instance_uuid: null };
   });
   try {
     await agent.disconnectVolume(deps, host, vol, d.agentRequestId, { uuid });
-    return finish('success', `volume ${vol.id} detached`, () => store.detachVolume(vol.id, uuid, ['detaching']));
+    return await finish('success', `volume ${vol.id} detached`, () => store.detachVolume(vol.id, uuid, ['detaching']));
   } catch (err) {
     const why = reason(err);
     if (noAnswer(err)) {
       // Whether the guest let go is unknown: the detach stays pending.
       const attempts = vol.detach_attempts + 1;
       const next = nextRetryAt(deps, attempts);
-      return finish('error', `no answer; the detach is retried: ${why}`, () => store.casVolume(vol.id, uuid, ['detaching'], {
+      return await finish('error', `no answer; the detach is retried: ${why}`, () => store.casVolume(vol.id, uuid, ['detaching'], {
         status: 'detaching', detach_pending: 1, detach_attempts: attempts, detach_next_at: next, error: `host ${host} did not answer: ${why}`,
       }));
     }
     const holds = await guestHoldsDevice(deps, host, uuid, vol.target_dev);
     const status = holds === true ? 'in-use' : 'error_detaching';
-    const after = finish('error', why, () => store.casVolume(vol.id, uuid, ['detaching'], { status, error: why, detach_pending: 0, detach_attempts: 0 }));
+    const after = await finish('error', why, () => store.casVolume(vol.id, uuid, ['detaching'], { status, error: why, detach_pending: 0, detach_attempts: 0 }));
     deps.logger.warn({ uuid, host, volume: vol.id, status: after.status, err: why }, 'detach failed');
     if (!throwOnError) return after;
     const note = holds === true ? ': the guest still holds the device' : holds === undefined ? ': whether the guest still holds the device is unknown' : '';

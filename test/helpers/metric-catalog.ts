@@ -4,7 +4,7 @@
 // result, ...). Read from the real metrics classes' registries, so renaming a
 // metric or a label breaks the checks of deploy/'s dashboard and alert rules.
 import { AgentMetrics } from '../../src/agent/metrics';
-import { openDatabase } from '../../src/controller/db';
+import { openSqlite } from '../../src/controller/sqlite-engine';
 import { HostLiveness } from '../../src/controller/liveness';
 import { ControllerMetrics } from '../../src/controller/metrics';
 import { Store } from '../../src/controller/store';
@@ -63,17 +63,17 @@ export async function metricCatalog(): Promise<Map<string, MetricInfo>> {
   await read(agent.registry, catalog);
   await agent.stop();
 
-  const db = openDatabase(':memory:');
+  const engine = openSqlite(':memory:');
   try {
     const clock = new ManualClock();
     const controller = new ControllerMetrics({
-      store: new Store(db, clock),
+      store: new Store(engine, clock),
       liveness: new HostLiveness({ clock, serviceDownSeconds: 60, hosts: ['h1'] }),
       reclaimIntervalSeconds: 3600,
     });
     await read(controller.registry, catalog);
   } finally {
-    db.close();
+    await engine.close();
   }
   return catalog;
 }

@@ -82,7 +82,7 @@ it('host down: soft stays soft, force delete in the records, UNAVAILABLE elsewhe
 
   // The reclaim is due but waits for the host: never done in the records only.
   await ctl.advance(INTERVAL * 1000);
-  expect(await ctl.handle.periodic.runOnce()).toEqual({ poweredOff: 0, detached: 0, reclaimed: 0, cleaned: 0 });
+  expect(await ctl.handle.periodic.runOnce()).toEqual({ recovered: 0, poweredOff: 0, detached: 0, reclaimed: 0, cleaned: 0 });
   expect((await ctl.client.call('GetInstance', { uuid: due })).vm_state).toBe('VM_STATE_SOFT_DELETED');
 
   // The soft delete stays soft; the force delete is done in the records.
@@ -108,14 +108,14 @@ it('host down: soft stays soft, force delete in the records, UNAVAILABLE elsewhe
     await ctl.advance(1000);
     await ctl.waitUp(['h1']);
     const tick = await ctl.handle.periodic.runOnce();
-    expect(tick).toEqual({ poweredOff: 1, detached: 1, reclaimed: 1, cleaned: 1 });
+    expect(tick).toEqual({ recovered: 0, poweredOff: 1, detached: 1, reclaimed: 1, cleaned: 1 });
     expect(await probe.powerState(soft)).toBe('POWER_STATE_SHUTOFF');
     expect(await probe.powerState(forced)).toBe('GONE');
     expect(await probe.powerState(due)).toBe('GONE');
     expect(await probe.powerState(stays)).toBe('POWER_STATE_RUNNING');
-    expect(ctl.handle.store.getVolume('keep-2')).toMatchObject({ status: 'available', instance_uuid: null });
-    expect(ctl.handle.store.getVolume('drop-2')).toBeUndefined();
-    expect(ctl.handle.store.getVolume('det-1')).toMatchObject({ status: 'available', instance_uuid: null });
+    expect(await ctl.handle.store.getVolume('keep-2')).toMatchObject({ status: 'available', instance_uuid: null });
+    expect(await ctl.handle.store.getVolume('drop-2')).toBeUndefined();
+    expect(await ctl.handle.store.getVolume('det-1')).toMatchObject({ status: 'available', instance_uuid: null });
     expect(await ctl.client.call('GetInstance', { uuid: soft })).toMatchObject({ pending_power_off: false, power_state: 'POWER_STATE_SHUTOFF' });
     // The soft-deleted instance is restorable.
     expect(await ctl.client.call('RestoreInstance', { uuid: soft })).toMatchObject({ vm_state: 'VM_STATE_ACTIVE', power_state: 'POWER_STATE_RUNNING' });
@@ -124,7 +124,7 @@ it('host down: soft stays soft, force delete in the records, UNAVAILABLE elsewhe
     const log = (await ctl.client.call('ListInstanceActions', { uuid: soft })).actions as Array<{ action: string; result: string; user: string }>;
     expect(log.map((a) => `${a.action}:${a.result}`)).toEqual(['create:success', 'soft_delete:success', 'pending_power_off:success', 'restore:success']);
     expect(log[2]!.user).toBe('virt-controller/pending-power-off');
-    expect(await ctl.handle.periodic.runOnce()).toEqual({ poweredOff: 0, detached: 0, reclaimed: 0, cleaned: 0 });
+    expect(await ctl.handle.periodic.runOnce()).toEqual({ recovered: 0, poweredOff: 0, detached: 0, reclaimed: 0, cleaned: 0 });
   } finally {
     probe.close();
   }

@@ -115,12 +115,12 @@ async function runSeed(seed: number): Promise<void> {
     await ctl.advance(1000);
   };
 
-  const check = (where: string) => {
+  const check = async (where: string) => {
     for (const [uuid, host] of hostOf) {
       if (fs.existsSync(agents[host]!.diskPath(uuid)) || hardAsked.has(uuid)) continue;
-      const r = store.requireInstance(uuid);
+      const r = await store.requireInstance(uuid);
       // A reclaim may have removed it: one that started at least INTERVAL after the soft delete before it.
-      const log = store.actions(uuid);
+      const log = await store.actions(uuid);
       const due = log.some((a, i) => {
         if (a.action !== 'reclaim') return false;
         const soft = log.slice(0, i).filter((b) => b.action === 'soft_delete' && b.result === 'success').at(-1);
@@ -130,19 +130,19 @@ async function runSeed(seed: number): Promise<void> {
       expect(due, `${where}: instance ${uuid} (${r.vm_state}, deleted_at ${r.deleted_at}) lost its disk without a hard delete or a due reclaim; `
         + `actions: ${text.join(' | ')}`).toBe(true);
     }
-    const got = ctl.handle.service.deps.quota.usage('p');
+    const got = await ctl.handle.service.deps.quota.usage('p');
     const want = { instances: holds.size, vcpus: [...holds.values()].reduce((a, b) => a + b, 0) };
     expect({ instances: got.instances, vcpus: got.vcpus }, `${where}: quota`).toEqual(want);
-    expect(store.interrupted(), `${where}: rows left mid-task`).toEqual([]);
-    for (const r of store.db.prepare('SELECT vm_state, needs_host_cleanup, pending_power_off, reclaim_attempts, cleanup_attempts FROM instances').all() as
-      Array<Record<string, number | string>>) {
+    expect(await store.interrupted(), `${where}: rows left mid-task`).toEqual([]);
+    for (const r of await store.engine.all<Record<string, number | string>>(
+      'SELECT vm_state, needs_host_cleanup, pending_power_off, reclaim_attempts, cleanup_attempts FROM instances')) {
       seen.add(String(r.vm_state));
       if (r.needs_host_cleanup) seen.add('deleted_in_records');
       if (r.pending_power_off) seen.add('pending_power_off');
       if (Number(r.reclaim_attempts) > 0) seen.add('reclaim_retried');
       if (Number(r.cleanup_attempts) > 1) seen.add('cleanup_retried');
     }
-    for (const v of store.db.prepare('SELECT status, detach_pending FROM volumes').all() as Array<{ status: string; detach_pending: number }>) {
+    for (const v of await store.engine.all<{ status: string; detach_pending: number }>('SELECT status, detach_pending FROM volumes')) {
       seen.add(`volume:${v.status}${v.detach_pending ? ' (pending)' : ''}`);
     }
   };
@@ -180,7 +180,7 @@ async function runSeed(seed: number): Promise<void> {
         resumeAt = sleep(100 + rnd(600)).then(() => agents[pauseHost]!.resume());
       }
 
-      const live = store.listInstances({});
+      const live = await store.listInstances({});
       const target = live[rnd(Math.max(1, live.length))];
       const op = rnd(17);
       if (op <= 2 || !target) {
@@ -196,7 +196,7 @@ async function runSeed(seed: number): Promise<void> {
           name: `s${seed}-${step}`, project_id: 'p', host, vcpus, memory_mib: 64, domain_xml: agents[host]!.diskXml(`s${seed}-${step}`, uuid), volumes,
         });
         if (res) holds.set(uuid, vcpus);
-        else if (!store.getInstance(uuid)) {
+        else if (!await store.getInstance(uuid)) {
           hostOf.delete(uuid); // refused before anything was recorded (e.g. the host is down)
           fs.rmSync(agents[host]!.diskPath(uuid), { force: true });
         }
@@ -215,22 +215,22 @@ async function runSeed(seed: number): Promise<void> {
       } else if (op === 9) {
         await call('StartInstance', { uuid: target.uuid });
       } else if (op === 10) {
-        const [v] = store.volumesOf(target.uuid);
+        const [v] = await store.volumesOf(target.uuid);
         if (v) await call('DetachVolume', { uuid: target.uuid, volume_id: v.id });
       } else if (op === 11) {
         await ctl.advance((1 + rnd(4)) * (rnd(2) === 0 ? 60_000 : INTERVAL * 500));
       } else if (op === 12) {
-        const [v] = store.volumesOf(target.uuid);
+        const [v] = await store.volumesOf(target.uuid);
         const status = ['VOLUME_STATUS_AVAILABLE', 'VOLUME_STATUS_IN_USE', 'VOLUME_STATUS_ERROR_DETACHING'][rnd(3)];
         if (v) await call('ResetVolumeState', { volume_id: v.id, status });
       } else if (op === 13) {
-        const [v] = store.volumesOf(target.uuid);
+        const [v] = await store.volumesOf(target.uuid);
         if (v) await call('ForceDetachVolume', { volume_id: v.id });
       } else {
         await ctl.handle.periodic.runOnce();
       }
       await resumeAt;
-      check(where);
+      await check(where);
     }
 
     // The faults go away; the hosts answer again; the owed work is done.
@@ -243,7 +243,7 @@ async function runSeed(seed: number): Promise<void> {
     await ctl.waitUp([...HOSTS]);
     await ctl.handle.periodic.runOnce();
     // Ways out: a soft-deleted instance that kept its disk can be restored.
-    for (const r of store.listInstances({ vm_state: 'soft_deleted' })) {
+    for (const r of await store.listInstances({ vm_state: 'soft_deleted' })) {
       if (!fs.existsSync(agents[r.host]!.diskPath(r.uuid))) continue;
       const res = await ctl.client.call('RestoreInstance', { uuid: r.uuid });
       expect(res.vm_state, `seed ${seed}: restore ${r.uuid}`).toBe('VM_STATE_ACTIVE');
@@ -256,21 +256,21 @@ async function runSeed(seed: number): Promise<void> {
       await ctl.waitUp([...HOSTS]);
       await ctl.handle.periodic.runOnce();
     }
-    check(`seed ${seed} healed`);
-    expect(store.db.prepare('SELECT COUNT(*) AS n FROM instances WHERE pending_power_off = 1').get(), `seed ${seed}`).toEqual({ n: 0 });
-    expect(store.db.prepare('SELECT COUNT(*) AS n FROM volumes WHERE detach_pending = 1').get(), `seed ${seed}`).toEqual({ n: 0 });
-    expect(store.pendingCleanups(), `seed ${seed}: host cleanups left`).toEqual([]);
-    expect(store.listInstances({ vm_state: 'soft_deleted' }), `seed ${seed}: soft deletes past their interval`).toEqual([]);
+    await check(`seed ${seed} healed`);
+    expect(await store.engine.get('SELECT COUNT(*) AS n FROM instances WHERE pending_power_off = 1'), `seed ${seed}`).toEqual({ n: 0 });
+    expect(await store.engine.get('SELECT COUNT(*) AS n FROM volumes WHERE detach_pending = 1'), `seed ${seed}`).toEqual({ n: 0 });
+    expect(await store.pendingCleanups(), `seed ${seed}: host cleanups left`).toEqual([]);
+    expect(await store.listInstances({ vm_state: 'soft_deleted' }), `seed ${seed}: soft deletes past their interval`).toEqual([]);
     // Everything can be deleted.
-    for (const r of store.listInstances({})) {
+    for (const r of await store.listInstances({})) {
       const res = await ctl.client.call('ForceDeleteInstance', { uuid: r.uuid });
       expect(res.vm_state, `seed ${seed}: delete ${r.uuid} from ${r.vm_state}`).toBe('VM_STATE_DELETED');
       totals.deletedAtEnd++;
     }
     await ctl.handle.periodic.runOnce();
-    expect(store.pendingCleanups(), `seed ${seed}`).toEqual([]);
-    expect(store.db.prepare("SELECT id, status FROM volumes WHERE status <> 'available'").all(), `seed ${seed}: volumes`).toEqual([]);
-    expect(ctl.handle.service.deps.quota.usage('p'), `seed ${seed}: quota`).toEqual({ instances: 0, vcpus: 0, memoryMib: 0 });
+    expect(await store.pendingCleanups(), `seed ${seed}`).toEqual([]);
+    expect(await store.engine.all("SELECT id, status FROM volumes WHERE status <> 'available'"), `seed ${seed}: volumes`).toEqual([]);
+    expect(await ctl.handle.service.deps.quota.usage('p'), `seed ${seed}: quota`).toEqual({ instances: 0, vcpus: 0, memoryMib: 0 });
     for (const h of HOSTS) {
       const left = ((await probes[h]!.call('ListDomains')).domains as Array<{ uuid: string }>).filter((d) => hostOf.has(d.uuid));
       expect(left.map((d) => d.uuid), `seed ${seed}: domains left on ${h}`).toEqual([]);

@@ -149,7 +149,7 @@ describe('failures are never terminal', () => {
     expect((await ctl.handle.periodic.runOnce()).reclaimed).toBe(0);
     expect(await get(uuid)).toMatchObject({ vm_state: 'VM_STATE_SOFT_DELETED', reclaim_attempts: 1 });
     expect(await probe.powerState(uuid)).toBe('GONE'); // the agent did it; the controller did not hear
-    await ctl.advance(ctl.handle.store.requireInstance(uuid).reclaim_next_at! - clock.now());
+    await ctl.advance((await ctl.handle.store.requireInstance(uuid)).reclaim_next_at! - clock.now());
     expect((await ctl.handle.periodic.runOnce()).reclaimed).toBe(1);
     expect(await get(uuid)).toMatchObject({ vm_state: 'VM_STATE_DELETED' });
   });
@@ -211,7 +211,7 @@ describe('volumes follow Cinder', () => {
     const e = await ctl.client.fail('DetachVolume', { uuid, volume_id: 'pv-1' });
     expect(e.code).toBe(grpc.status.INTERNAL);
     expect(e.details).toMatch(/volume is error_detaching/);
-    expect(ctl.handle.store.getVolume('pv-1')).toMatchObject({ status: 'error_detaching', instance_uuid: uuid });
+    expect(await ctl.handle.store.getVolume('pv-1')).toMatchObject({ status: 'error_detaching', instance_uuid: uuid });
     expect(await ctl.client.call('DetachVolume', { uuid, volume_id: 'pv-1' })).toMatchObject({ status: 'VOLUME_STATUS_AVAILABLE' });
     await ctl.client.call('ForceDeleteInstance', { uuid });
   });
@@ -224,7 +224,7 @@ describe('volumes follow Cinder', () => {
     // The test driver cannot detach a device: the guest keeps it.
     const e = await ctl.client.fail('DetachVolume', { uuid, volume_id: 'pv-2' });
     expect(e.details).toMatch(/volume is in-use: the guest still holds the device/);
-    expect(ctl.handle.store.getVolume('pv-2')).toMatchObject({ status: 'in-use', instance_uuid: uuid });
+    expect(await ctl.handle.store.getVolume('pv-2')).toMatchObject({ status: 'in-use', instance_uuid: uuid });
     // The device is released (the operator stops the guest and takes it out of the definition).
     await ctl.client.call('StopInstance', { uuid });
     const xml = agent.diskXml('vol-2', uuid).replace('<os>', '<memory unit="MiB">128</memory><vcpu>1</vcpu><os>');
@@ -241,7 +241,7 @@ describe('volumes follow Cinder', () => {
     expect(v).toMatchObject({ status: 'VOLUME_STATUS_DETACHING', detach_pending: true, detach_attempts: 1 });
     await ctl.advance(60_000);
     expect((await ctl.handle.periodic.runOnce()).detached).toBe(1);
-    expect(ctl.handle.store.getVolume('pv-3')).toMatchObject({ status: 'available' });
+    expect(await ctl.handle.store.getVolume('pv-3')).toMatchObject({ status: 'available' });
     await ctl.client.call('ForceDeleteInstance', { uuid });
     expect(await usage()).toEqual({ instances: 0, vcpus: 0, memory_mib: 0 });
   });

@@ -16,6 +16,7 @@ import { startController, type ControllerHandle, type ControllerOverrides } from
 import { LOADER_OPTIONS } from '../../src/grpc/protos';
 import { silentLogger } from '../../src/logging';
 import { errorOf, PROTO_DIR, type RpcError } from '../helpers/agent-client';
+import { freshDatabase, testEngine } from '../helpers/pg';
 
 export { errorOf, type RpcError };
 
@@ -110,7 +111,8 @@ export async function startTestController(
   const config = defaultControllerConfig();
   config.listen = '127.0.0.1:0';
   config.plaintextLoopback = true;
-  config.db = path.join(dir, 'controller.db');
+  // VIRT_TEST_DB=postgres: a fresh database on the run's cluster (kept until the cluster goes, so a restarted controller finds it).
+  config.db = testEngine() === 'postgres' ? (await freshDatabase()).url : path.join(dir, 'controller.db');
   config.hosts = new Map(Object.entries(hosts));
   config.cleanShutdownTimeoutSeconds = 5;
   config.powerOnTimeoutSeconds = 10;

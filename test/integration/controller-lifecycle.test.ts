@@ -85,7 +85,7 @@ describe('controller lifecycle over real agents', () => {
 
     // Not due yet: the reclaim leaves it alone.
     await ctl.advance((INTERVAL - 1) * 1000);
-    expect(await ctl.handle.periodic.runOnce()).toEqual({ poweredOff: 0, detached: 0, reclaimed: 0, cleaned: 0 });
+    expect(await ctl.handle.periodic.runOnce()).toEqual({ recovered: 0, poweredOff: 0, detached: 0, reclaimed: 0, cleaned: 0 });
 
     const restored = await ctl.client.call('RestoreInstance', { uuid: inst.uuid });
     expect(restored).toMatchObject({ vm_state: 'VM_STATE_ACTIVE', task_state: 'TASK_STATE_NONE', power_state: 'POWER_STATE_RUNNING', deleted_at: null });

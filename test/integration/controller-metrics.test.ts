@@ -109,7 +109,7 @@ it('serves the controller metrics under their contract names', async () => {
   expect(value(s, 'virt_controller_hosts', { state: 'down' })).toBe(2);
   expect(value(s, 'virt_controller_volumes', { status: 'detaching' })).toBe(1);
   expect(value(s, 'virt_controller_reclaim_backlog')).toBe(1);
-  ctl.handle.store.db.prepare('UPDATE instances SET pending_power_off = 1, reclaim_attempts = 2 WHERE uuid = ?').run(b);
+  await ctl.handle.store.engine.run('UPDATE instances SET pending_power_off = 1, reclaim_attempts = 2 WHERE uuid = ?', [b]);
   s = await scrape();
   expect(value(s, 'virt_controller_pending_power_offs')).toBe(1);
   expect(value(s, 'virt_controller_reclaim_retrying')).toBe(1);
@@ -123,17 +123,17 @@ it('counts failed reclaims', async () => {
   const back = await startTestAgent({ port: agent.port });
   try {
     await ctl.advance(1000);
-    const b = ctl.handle.store.listInstances({ vm_state: 'soft_deleted' })[0]!;
-    ctl.handle.store.db.prepare('UPDATE instances SET pending_power_off = 0, reclaim_next_at = NULL WHERE uuid = ?').run(b.uuid);
+    const b = (await ctl.handle.store.listInstances({ vm_state: 'soft_deleted' }))[0]!;
+    await ctl.handle.store.engine.run('UPDATE instances SET pending_power_off = 0, reclaim_next_at = NULL WHERE uuid = ?', [b.uuid]);
     // The new agent's node does not know the domain: Destroy of a missing domain succeeds (idempotent),
     // so make it fail for real with a volume path the agent refuses.
-    ctl.handle.store.db.prepare("UPDATE volumes SET connection_info = ? WHERE instance_uuid = ?")
-      .run(JSON.stringify({ driver_volume_type: 'local', data: { device_path: 'relative/path' } }), b.uuid);
+    await ctl.handle.store.engine.run('UPDATE volumes SET connection_info = ? WHERE instance_uuid = ?',
+      [JSON.stringify({ driver_volume_type: 'local', data: { device_path: 'relative/path' } }), b.uuid]);
     expect(await ctl.handle.periodic.reclaimOnce()).toBe(0);
     const s = await scrape();
     expect(value(s, 'virt_controller_reclaim_failures_total')).toBe(1);
     expect(value(s, 'virt_controller_reclaim_retrying')).toBe(1);
-    expect(ctl.handle.store.requireInstance(b.uuid).reclaim_error).toMatch(/device_path/);
+    expect((await ctl.handle.store.requireInstance(b.uuid)).reclaim_error).toMatch(/device_path/);
   } finally {
     await back.stop();
   }

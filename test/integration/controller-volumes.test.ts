@@ -89,7 +89,7 @@ describe('volume attach and detach', () => {
     // ForceDetachVolume cannot get past the agent's input check either; ResetVolumeState is the way out.
     const force = await ctl.client.fail('ForceDetachVolume', { volume_id: 'vol-bad' }, { 'x-user': 'admin-1' });
     expect(force.code).toBe(grpc.status.FAILED_PRECONDITION);
-    expect(ctl.handle.store.getVolume('vol-bad')).toMatchObject({ status: 'error_detaching' });
+    expect(await ctl.handle.store.getVolume('vol-bad')).toMatchObject({ status: 'error_detaching' });
     const reset = await ctl.client.call('ResetVolumeState', { volume_id: 'vol-bad', status: 'VOLUME_STATUS_AVAILABLE' }, { 'x-user': 'admin-1' });
     expect(reset).toMatchObject({ volume_id: 'vol-bad', status: 'VOLUME_STATUS_AVAILABLE', instance_uuid: '' });
     const log = (await ctl.client.call('ListInstanceActions', { uuid })).actions as Array<Record<string, string>>;
@@ -114,7 +114,7 @@ describe('volume attach and detach', () => {
     expect(e.code).toBe(grpc.status.FAILED_PRECONDITION);
     expect(e.details).toMatch(/volume is in-use: the guest still holds the device.*not supported/);
     // Cinder's roll_detaching: the agent's GetDomain still lists vdb, so the volume is in-use again.
-    expect(ctl.handle.store.getVolume('vol-xml')).toMatchObject({ status: 'in-use', instance_uuid: uuid, error: expect.stringMatching(/not supported/) });
+    expect(await ctl.handle.store.getVolume('vol-xml')).toMatchObject({ status: 'in-use', instance_uuid: uuid, error: expect.stringMatching(/not supported/) });
     // The administrator's force detach: host side only (nothing to undo for a local volume), then available.
     const forced = await ctl.client.call('ForceDetachVolume', { volume_id: 'vol-keep' });
     expect(forced).toMatchObject({ volume_id: 'vol-keep', status: 'VOLUME_STATUS_AVAILABLE', instance_uuid: '' });
@@ -123,8 +123,8 @@ describe('volume attach and detach', () => {
     // Deleting the instance releases its volumes: deleted when delete_on_termination, else available.
     const del = await ctl.client.call('DeleteInstance', { uuid });
     expect(del).toMatchObject({ vm_state: 'VM_STATE_DELETED', volumes: [] });
-    expect(ctl.handle.store.getVolume('vol-xml')).toBeUndefined();
-    expect(ctl.handle.store.getVolume('vol-keep')).toMatchObject({ status: 'available', instance_uuid: null, connection_info: null });
+    expect(await ctl.handle.store.getVolume('vol-xml')).toBeUndefined();
+    expect(await ctl.handle.store.getVolume('vol-keep')).toMatchObject({ status: 'available', instance_uuid: null, connection_info: null });
   });
 
   it('volumes given at create must be available; a failed create releases them', async () => {
@@ -142,7 +142,7 @@ describe('volume attach and detach', () => {
       volumes: [{ volume_id: 'vol-new', target_dev: 'vdb', connection_info: local('/dev/null') }],
     });
     expect(failed.code).not.toBe(grpc.status.OK);
-    expect(ctl.handle.store.getVolume('vol-new')).toMatchObject({ status: 'available', instance_uuid: null });
+    expect(await ctl.handle.store.getVolume('vol-new')).toMatchObject({ status: 'available', instance_uuid: null });
 
     // No attach or detach while the instance is soft deleted or deleted.
     await ctl.client.call('DeleteInstance', { uuid });

@@ -10,10 +10,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CTX, createActive, harness, INSTANCES_PATH, rejection, type Harness } from './controller-fakes';
 
 let h: Harness;
-beforeEach(() => {
-  h = harness();
+beforeEach(async () => {
+  h = await harness();
 });
-afterEach(() => h.close());
+afterEach(async () => h.close());
 
 const U = '6f1d1b6e-7c44-4b8a-9f51-5d8a0f5c2b11';
 const OTHER = '0e8f3a52-2d5b-4c11-8a7e-3c9b8e1f4d22';
@@ -37,7 +37,7 @@ describe('CreateInstance: file disks only in the instance\'s own directory', () 
     const e = await rejection(create(xmlWith(disk(`${INSTANCES_PATH}/${U}/disk`, 'vda'), disk(file, 'vdb'))));
     expect(e.kind).toBe('InvalidArgument');
     expect(e.message).toContain(`domain_xml: disk vdb: file ${JSON.stringify(file)} is outside this instance's directory ${INSTANCES_PATH}/${U} on host h1`);
-    expect(h.store.listInstances({})).toEqual([]);
+    expect(await h.store.listInstances({})).toEqual([]);
     expect(h.agents.methods()).toEqual(['GetHostInfo']);
   });
 
@@ -67,7 +67,7 @@ describe('CreateInstance: file disks only in the instance\'s own directory', () 
     h.agents.failNext('GetHostInfo', grpc.status.UNAVAILABLE, 'connect ECONNREFUSED');
     const down = await rejection(create(xmlWith(disk(`${INSTANCES_PATH}/${U}/disk`, 'vda'))));
     expect(down.kind).toBe('Unavailable');
-    expect(h.store.listInstances({})).toEqual([]);
+    expect(await h.store.listInstances({})).toEqual([]);
   });
 });
 
@@ -83,8 +83,8 @@ describe('StartInstance and RestoreInstance pass the attached volumes to PowerOn
     const start = h.agents.calls.at(-1)!;
     expect(start.method).toBe('PowerOn');
     expect(start.req.volumes).toEqual([
-      { volume_id: 'v1', target_dev: 'vdb', connection_info: vol('v1', 'vdb').connection_info },
-      { volume_id: 'v2', target_dev: 'vdc', connection_info: vol('v2', 'vdc').connection_info },
+      { volume_id: 'v1', target_dev: 'vdb', connection_info: (vol('v1', 'vdb')).connection_info },
+      { volume_id: 'v2', target_dev: 'vdc', connection_info: (vol('v2', 'vdc')).connection_info },
     ]);
 
     await h.svc.deleteInstance(uuid, CTX); // soft delete (reclaim interval > 0)
@@ -97,7 +97,7 @@ describe('StartInstance and RestoreInstance pass the attached volumes to PowerOn
   it('a volume that is being detached is not connected again', async () => {
     const uuid = await createActive(h, 'vm', { volumes: [vol('v1', 'vdb'), vol('v2', 'vdc')] });
     await h.svc.stopInstance(uuid, CTX);
-    h.store.db.prepare("UPDATE volumes SET status = 'error_detaching' WHERE id = 'v2'").run();
+    await h.sql.run("UPDATE volumes SET status = 'error_detaching' WHERE id = 'v2'");
     await h.svc.startInstance(uuid, CTX);
     expect(h.agents.calls.at(-1)!.req.volumes.map((v: { volume_id: string }) => v.volume_id)).toEqual(['v1']);
   });

@@ -1,5 +1,6 @@
 // A scripted stand-in for the controller's agent pool, and a service wired to
-// it on a temp SQLite file, for the controller's unit tests.
+// it on a temp SQLite file (or, with VIRT_TEST_DB=postgres, a fresh database
+// on the run's PostgreSQL cluster), for the controller's unit tests.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,15 +9,16 @@ import * as grpc from '@grpc/grpc-js';
 
 import { agentDefinitions, AgentError, type AgentApi, type CallOptions } from '../../src/controller/agent-client';
 import type { AgentMethod, AgentRequest, AgentResponse } from '../../src/grpc/contract';
-import { openDatabase, type Db } from '../../src/controller/db';
 import { NO_HOOKS, type Deps, type ServiceConfig } from '../../src/controller/deps';
 import { HostLiveness } from '../../src/controller/liveness';
 import { Quota, type QuotaConfig } from '../../src/controller/quota';
 import { PeriodicTasks } from '../../src/controller/periodic';
 import { ControllerService } from '../../src/controller/service';
+import { openEngine, type SqlEngine, type SqlValue } from '../../src/controller/sql';
 import { Store } from '../../src/controller/store';
 import type { RequestContext } from '../../src/controller/types';
 import { ManualClock } from '../helpers/clocks';
+import { freshDatabase, testEngine } from '../helpers/pg';
 import { silentLogger } from '../../src/logging';
 
 
@@ -127,8 +129,15 @@ export class FakeAgents implements AgentApi {
 
 export interface Harness {
   dir: string;
+  /** The SQLite file or the PostgreSQL URL. */
   file: string;
-  db: Db;
+  engine: SqlEngine;
+  /** Raw SQL for tests that set up a row directly. */
+  sql: {
+    run(sql: string, ...params: SqlValue[]): Promise<number>;
+    all<T = Record<string, unknown>>(sql: string, ...params: SqlValue[]): Promise<T[]>;
+    get<T = Record<string, unknown>>(sql: string, ...params: SqlValue[]): Promise<T | undefined>;
+  };
   store: Store;
   clock: ManualClock;
   agents: FakeAgents;
@@ -136,8 +145,17 @@ export interface Harness {
   deps: Deps;
   svc: ControllerService;
   periodic: PeriodicTasks;
-  close(): void;
+  close(): Promise<void>;
 }
+
+/** The engine the controller suites run on: a SQLite file in `dir`, or a fresh PostgreSQL database (VIRT_TEST_DB=postgres). */
+export async function testDatabase(dir: string, file?: string): Promise<{ url: string; drop(): Promise<void> }> {
+  if (file === undefined && testEngine() === 'postgres') return freshDatabase();
+  return { url: file ?? path.join(dir, 'controller.db'), drop: async () => undefined };
+}
+
+/** The replica settings of the unit harness. */
+export const TEST_REPLICA = { id: 'replica-test', taskLeaseMs: 900_000, batchLeaseMs: 300_000, shared: false };
 
 export const CTX: RequestContext = { requestId: 'req-test', user: 'tester' };
 
@@ -157,12 +175,15 @@ class WatchedClock extends ManualClock {
   }
 }
 
-export function harness(opts: { config?: Partial<ServiceConfig>; quota?: Partial<QuotaConfig>; file?: string } = {}): Harness {
+export async function harness(
+  opts: { config?: Partial<ServiceConfig>; quota?: Partial<QuotaConfig>; file?: string; replica?: Partial<Deps['replica']> } = {},
+): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vc-unit-'));
-  const file = opts.file ?? path.join(dir, 'controller.db');
-  const db = openDatabase(file);
+  const database = await testDatabase(dir, opts.file);
+  const file = database.url;
+  const engine = await openEngine(file);
   const clock = new WatchedClock();
-  const store = new Store(db, clock);
+  const store = new Store(engine, clock);
   const agents = new FakeAgents();
   const liveness = new HostLiveness({ clock, serviceDownSeconds: SERVICE_DOWN_SECONDS, hosts: agents.hostNames() });
   agents.onContact = (host) => liveness.recordContact(host);
@@ -171,6 +192,7 @@ export function harness(opts: { config?: Partial<ServiceConfig>; quota?: Partial
   };
   const deps: Deps = {
     store,
+    replica: { ...TEST_REPLICA, ...opts.replica },
     quota: new Quota(store, { defaults: { instances: 3, vcpus: 6, memoryMib: 3072 }, projects: {}, ...opts.quota }),
     agents,
     liveness,
@@ -183,10 +205,16 @@ export function harness(opts: { config?: Partial<ServiceConfig>; quota?: Partial
   };
   const svc = new ControllerService(deps);
   return {
-    dir, file, db, store, clock, agents, liveness, deps, svc,
+    dir, file, engine, store, clock, agents, liveness, deps, svc,
+    sql: {
+      run: (sql, ...params) => engine.run(sql, params),
+      all: (sql, ...params) => engine.all(sql, params),
+      get: (sql, ...params) => engine.get(sql, params),
+    },
     periodic: new PeriodicTasks(deps, { pollSeconds: 0 }),
-    close() {
-      db.close();
+    async close() {
+      await engine.close();
+      await database.drop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

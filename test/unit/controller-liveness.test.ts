@@ -12,7 +12,7 @@ import { LogCapture } from '../helpers/agent-client';
 import { bringBack, CTX, createActive, FakeAgents, harness, rejection, takeDown, type Harness } from './controller-fakes';
 
 describe('HostLiveness', () => {
-  it('a host is down only after service_down_seconds without a successful contact', () => {
+  it('a host is down only after service_down_seconds without a successful contact', async () => {
     const clock = new ManualClock();
     const l = new HostLiveness({ clock, serviceDownSeconds: 60, hosts: ['a', 'b'] });
     // Unknown since the start: up for the first service_down_seconds (the restart grace).
@@ -65,10 +65,10 @@ describe('HostLiveness', () => {
 });
 
 let h: Harness;
-beforeEach(() => {
-  h = harness();
+beforeEach(async () => {
+  h = await harness();
 });
-afterEach(() => h.close());
+afterEach(async () => h.close());
 
 const row = (uuid: string) => h.store.requireInstance(uuid);
 const usage = () => h.deps.quota.usage('p');
@@ -82,7 +82,7 @@ describe('one failed call never decides a delete', () => {
     const e = await rejection(h.svc.deleteInstance(uuid, CTX));
     expect(e.kind).toBe('Unavailable');
     expect(e.message).toMatch(/host h1 did not answer; instance .* is unchanged \(active\)/);
-    expect(row(uuid)).toMatchObject({ vm_state: 'active', task_state: 'none', quota_held: 1, needs_host_cleanup: 0 });
+    expect(await row(uuid)).toMatchObject({ vm_state: 'active', task_state: 'none', quota_held: 1, needs_host_cleanup: 0 });
     h.agents.paused.clear();
     expect((await h.svc.deleteInstance(uuid, CTX)).instance.vm_state).toBe('deleted');
   });
@@ -91,33 +91,33 @@ describe('one failed call never decides a delete', () => {
 describe('host down: soft delete stays soft', () => {
   it('soft delete in the records, power-off pending; restore refused naming the host; power-off first when it is back', async () => {
     const uuid = await createActive(h);
-    h.svc.attachVolume({ uuid, volume_id: 'v1', target_dev: 'vdb', connection_info: info }, CTX);
+    await h.svc.attachVolume({ uuid, volume_id: 'v1', target_dev: 'vdb', connection_info: info }, CTX);
     takeDown(h);
     const calls = h.agents.calls.length;
     const d = await h.svc.deleteInstance(uuid, CTX);
     expect(d.instance).toMatchObject({ vm_state: 'soft_deleted', task_state: 'none', quota_held: 0, pending_power_off: 1, needs_host_cleanup: 0 });
     expect(d.warnings![0]).toMatch(/soft deleted in the records only \(host h1 is down \(no successful contact .*; service_down_seconds 60\)\)/);
     expect(h.agents.calls.length).toBe(calls); // nothing sent to a down host
-    expect(h.store.getVolume('v1')).toMatchObject({ status: 'in-use', instance_uuid: uuid });
-    expect(usage().instances).toBe(0);
+    expect(await h.store.getVolume('v1')).toMatchObject({ status: 'in-use', instance_uuid: uuid });
+    expect((await usage()).instances).toBe(0);
 
-    const before = row(uuid);
-    const actions = h.store.actions(uuid).length;
+    const before = await row(uuid);
+    const actions = (await h.store.actions(uuid)).length;
     const e = await rejection(h.svc.restoreInstance(uuid, CTX));
     expect(e.kind).toBe('Unavailable');
     expect(e.message).toMatch(/^host h1 is down .*instance .* stays soft deleted: restore it when the host is back/);
-    expect(row(uuid)).toEqual(before);
-    expect(h.store.actions(uuid)).toHaveLength(actions);
+    expect(await row(uuid)).toEqual(before);
+    expect(await h.store.actions(uuid)).toHaveLength(actions);
     expect((await rejection(h.svc.stopInstance(uuid, CTX))).kind).toBe('FailedPrecondition');
 
     // Still down: the periodic task waits. Back: the power-off runs (before the reclaim, even when due).
-    expect(await h.periodic.runOnce()).toEqual({ poweredOff: 0, detached: 0, reclaimed: 0, cleaned: 0 });
+    expect(await h.periodic.runOnce()).toEqual({ recovered: 0, poweredOff: 0, detached: 0, reclaimed: 0, cleaned: 0 });
     h.agents.down.clear();
     h.clock.advance(3600 * 1000);
     const tick = await h.periodic.runOnce();
     expect(tick).toMatchObject({ poweredOff: 1, reclaimed: 1 });
     expect(h.agents.methods().slice(-2)).toEqual(['PowerOff', 'Destroy']);
-    expect(h.store.actions(uuid).map((a) => `${a.action}:${a.result}`).slice(-2)).toEqual(['pending_power_off:success', 'reclaim:success']);
+    expect((await h.store.actions(uuid)).map((a) => `${a.action}:${a.result}`).slice(-2)).toEqual(['pending_power_off:success', 'reclaim:success']);
   });
 
   it('restore works once the host is back (the pending power-off is done first)', async () => {
@@ -138,11 +138,11 @@ describe('host down: soft delete stays soft', () => {
     await bringBack(h);
     h.agents.failNext('PowerOff', grpc.status.INTERNAL, 'libvirt hiccup');
     expect((await h.periodic.runOnce()).poweredOff).toBe(0);
-    expect(row(uuid)).toMatchObject({ pending_power_off: 1, power_off_attempts: 1, power_off_error: expect.stringMatching(/libvirt hiccup/) });
+    expect(await row(uuid)).toMatchObject({ pending_power_off: 1, power_off_attempts: 1, power_off_error: expect.stringMatching(/libvirt hiccup/) });
     expect((await h.periodic.runOnce()).poweredOff).toBe(0); // backoff
     h.clock.advance(60_000);
     expect((await h.periodic.runOnce()).poweredOff).toBe(1);
-    expect(row(uuid)).toMatchObject({ pending_power_off: 0, power_off_error: null, power_state: 'SHUTOFF' });
+    expect(await row(uuid)).toMatchObject({ pending_power_off: 0, power_off_error: null, power_state: 'SHUTOFF' });
   });
 });
 
@@ -150,28 +150,28 @@ describe('host down: hard and force deletes in the records, host cleanup later',
   it('a hard delete is done in the records; volumes stay detaching until the cleanup confirms', async () => {
     h.deps.config.reclaimIntervalSeconds = 0;
     const uuid = await createActive(h);
-    h.svc.attachVolume({ uuid, volume_id: 'v1', target_dev: 'vdb', connection_info: info }, CTX);
-    h.svc.attachVolume({ uuid, volume_id: 'v2', target_dev: 'vdc', connection_info: info, delete_on_termination: true }, CTX);
+    await h.svc.attachVolume({ uuid, volume_id: 'v1', target_dev: 'vdb', connection_info: info }, CTX);
+    await h.svc.attachVolume({ uuid, volume_id: 'v2', target_dev: 'vdc', connection_info: info, delete_on_termination: true }, CTX);
     takeDown(h);
     const d = await h.svc.deleteInstance(uuid, CTX);
     expect(d.instance).toMatchObject({ vm_state: 'deleted', needs_host_cleanup: 1, quota_held: 0 });
     expect(d.warnings![0]).toMatch(/deleted in the records only \(host h1 is down/);
     expect(JSON.parse(d.instance.cleanup_volumes!)).toHaveLength(2);
-    expect(h.store.getVolume('v1')).toMatchObject({ status: 'detaching', instance_uuid: uuid, detach_pending: 0 });
-    expect(usage().instances).toBe(0);
+    expect(await h.store.getVolume('v1')).toMatchObject({ status: 'detaching', instance_uuid: uuid, detach_pending: 0 });
+    expect((await usage()).instances).toBe(0);
     // Not a pending detach: nothing runs for it but the host cleanup.
     await bringBack(h);
     h.agents.failNext('Destroy', grpc.status.INTERNAL, 'first try fails');
     expect(await h.periodic.runOnce()).toMatchObject({ detached: 0, cleaned: 0 });
-    expect(row(uuid)).toMatchObject({ needs_host_cleanup: 1, cleanup_attempts: 1, cleanup_error: expect.stringMatching(/first try fails/) });
-    expect(h.store.getVolume('v1')!.status).toBe('detaching');
+    expect(await row(uuid)).toMatchObject({ needs_host_cleanup: 1, cleanup_attempts: 1, cleanup_error: expect.stringMatching(/first try fails/) });
+    expect((await h.store.getVolume('v1'))!.status).toBe('detaching');
     h.clock.advance(60_000);
     expect((await h.periodic.runOnce()).cleaned).toBe(1);
     expect(h.agents.calls.at(-1)).toMatchObject({ method: 'Destroy', req: { destroy_disks: true, request_id: `${uuid}:host_cleanup:2` } });
     expect(h.agents.calls.at(-1)!.req.volumes).toHaveLength(2);
-    expect(row(uuid)).toMatchObject({ needs_host_cleanup: 0, cleanup_volumes: null, cleanup_attempts: 2, cleanup_error: null });
-    expect(h.store.getVolume('v1')).toMatchObject({ status: 'available', instance_uuid: null });
-    expect(h.store.getVolume('v2')).toBeUndefined();
+    expect(await row(uuid)).toMatchObject({ needs_host_cleanup: 0, cleanup_volumes: null, cleanup_attempts: 2, cleanup_error: null });
+    expect(await h.store.getVolume('v1')).toMatchObject({ status: 'available', instance_uuid: null });
+    expect(await h.store.getVolume('v2')).toBeUndefined();
     expect((await h.periodic.runOnce()).cleaned).toBe(0);
   });
 
@@ -179,7 +179,7 @@ describe('host down: hard and force deletes in the records, host cleanup later',
     const uuid = await createActive(h);
     await h.svc.deleteInstance(uuid, CTX);
     // A row that claims a cleanup while soft deleted (e.g. written by an older build) is left alone.
-    h.db.prepare('UPDATE instances SET needs_host_cleanup = 1 WHERE uuid = ?').run(uuid);
+    await h.sql.run('UPDATE instances SET needs_host_cleanup = 1 WHERE uuid = ?', uuid);
     expect((await h.periodic.runOnce()).cleaned).toBe(0);
     expect(h.agents.methods()).not.toContain('Destroy');
     expect((await h.svc.restoreInstance(uuid, CTX)).instance.vm_state).toBe('active');
@@ -191,7 +191,7 @@ describe('host down: hard and force deletes in the records, host cleanup later',
     const uuid = await createActive(h);
     h.agents.failNext('Destroy', grpc.status.INTERNAL, 'undefine failed');
     expect((await rejection(h.svc.forceDeleteInstance(uuid, CTX, false))).message).toMatch(/undefine failed/);
-    expect(row(uuid)).toMatchObject({ vm_state: 'error', quota_held: 1 });
+    expect(await row(uuid)).toMatchObject({ vm_state: 'error', quota_held: 1 });
     h.agents.failNext('Destroy', grpc.status.INTERNAL, 'undefine failed again');
     const f = await h.svc.forceDeleteInstance(uuid, CTX, true);
     expect(f.instance).toMatchObject({ vm_state: 'deleted', needs_host_cleanup: 1, quota_held: 0 });
@@ -199,7 +199,7 @@ describe('host down: hard and force deletes in the records, host cleanup later',
       expect.stringMatching(/^Destroy of instance .* on host h1 failed: .*undefine failed again/),
       expect.stringMatching(/deleted in the records only \(Destroy failed and force was given/),
     ]);
-    expect(usage().instances).toBe(0);
+    expect((await usage()).instances).toBe(0);
     expect((await h.periodic.runOnce()).cleaned).toBe(1);
     // On a down host force delete (with or without force) is done in the records.
     const b = await createActive(h, 'b');
@@ -211,13 +211,13 @@ describe('host down: hard and force deletes in the records, host cleanup later',
     const ran = await createActive(h, 'ran');
     h.agents.failNext('PowerOff', grpc.status.INTERNAL, 'x');
     await rejection(h.svc.stopInstance(ran, CTX));
-    expect(row(ran)).toMatchObject({ vm_state: 'error', launched: 1 });
+    expect(await row(ran)).toMatchObject({ vm_state: 'error', launched: 1 });
     expect((await h.svc.deleteInstance(ran, CTX)).instance).toMatchObject({ vm_state: 'soft_deleted', quota_held: 0 });
     expect((await h.svc.restoreInstance(ran, CTX)).instance.vm_state).toBe('active');
 
     h.agents.failNext('DefineDomain', grpc.status.INTERNAL, 'no');
     await rejection(h.svc.createInstance({ name: 'never', project_id: 'p', host: 'h1', domain_xml: '<domain type="test"><name>never</name></domain>', vcpus: 1, memory_mib: 1 }, CTX));
-    const [never] = h.store.listInstances({ vm_state: 'error' });
+    const [never] = await h.store.listInstances({ vm_state: 'error' });
     expect(never).toMatchObject({ launched: 0 });
     expect((await h.svc.deleteInstance(never!.uuid, CTX)).instance.vm_state).toBe('deleted');
   });
@@ -227,15 +227,15 @@ describe('host down: hard and force deletes in the records, host cleanup later',
     takeDown(h);
     const calls = h.agents.calls.length;
     for (const p of [
-      h.svc.stopInstance(uuid, CTX),
-      h.svc.createInstance({ name: 'n', project_id: 'p', host: 'h1', domain_xml: '<domain type="test"><name>n</name></domain>', vcpus: 1, memory_mib: 1 }, CTX),
+      () => h.svc.stopInstance(uuid, CTX),
+      () => h.svc.createInstance({ name: 'n', project_id: 'p', host: 'h1', domain_xml: '<domain type="test"><name>n</name></domain>', vcpus: 1, memory_mib: 1 }, CTX),
     ]) {
       const e = await rejection(p);
       expect(e.kind).toBe('Unavailable');
       expect(e.message).toMatch(/^host h1 is down/);
     }
     expect(h.agents.calls.length).toBe(calls);
-    expect(h.store.listInstances({})).toHaveLength(1);
-    expect(row(uuid)).toMatchObject({ vm_state: 'active', task_state: 'none' });
+    expect(await h.store.listInstances({})).toHaveLength(1);
+    expect(await row(uuid)).toMatchObject({ vm_state: 'active', task_state: 'none' });
   });
 });

@@ -30,15 +30,15 @@ function random(seed: number): (n: number) => number {
 }
 
 let h: Harness | undefined;
-afterEach(() => h?.close());
+afterEach(async () => h?.close());
 
 const CODES = [grpc.status.INTERNAL, grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, grpc.status.FAILED_PRECONDITION, grpc.status.NOT_FOUND, grpc.status.ABORTED];
 const METHODS = ['PowerOff', 'PowerOn', 'Destroy', 'DefineDomain', 'DisconnectVolume', 'GetDomain'];
 const HOSTS = ['h1', 'h2'];
 
 async function runSeed(seed: number, seen: Set<string>): Promise<void> {
-  h?.close();
-  h = harness({ config: { reclaimIntervalSeconds: INTERVAL } });
+  await h?.close();
+  h = await harness({ config: { reclaimIntervalSeconds: INTERVAL } });
   const hh = h;
   hh.deps.quota = new Quota(hh.store, { defaults: { instances: -1, vcpus: -1, memoryMib: -1 }, projects: {} });
   const rnd = random(seed);
@@ -46,9 +46,9 @@ async function runSeed(seed: number, seen: Set<string>): Promise<void> {
   const hardAsked = new Set<string>(); // instances whose hard delete (or force delete) was asked for
   const violations: string[] = [];
   // Every Destroy is checked against the rule before the fake acts on it.
-  hh.agents.on('Destroy', (req) => {
+  hh.agents.on('Destroy', async (req) => {
     const uuid = String(req.domain?.uuid);
-    const r = hh.store.getInstance(uuid);
+    const r = await hh.store.getInstance(uuid);
     const due = r?.deleted_at !== null && r?.deleted_at !== undefined && hh.clock.now() >= r.deleted_at + INTERVAL * 1000;
     if (!hardAsked.has(uuid) && !(r?.vm_state === 'soft_deleted' && due)) violations.push(`Destroy of ${uuid} (${r?.vm_state}) before its reclaim was due`);
     return { found: true, warnings: [] };
@@ -68,7 +68,7 @@ async function runSeed(seed: number, seen: Set<string>): Promise<void> {
       hh.agents.down.clear();
       for (const x of HOSTS) await hh.agents.healthy(x);
     }
-    const live = hh.store.listInstances({});
+    const live = await hh.store.listInstances({});
     const target = live[rnd(Math.max(1, live.length))];
     const op = rnd(13);
     try {
@@ -95,14 +95,14 @@ async function runSeed(seed: number, seen: Set<string>): Promise<void> {
       } else if (op === 6) {
         await hh.svc.startInstance(target.uuid, CTX);
       } else if (op === 7) {
-        const [v] = hh.store.volumesOf(target.uuid);
+        const [v] = await hh.store.volumesOf(target.uuid);
         if (v) await hh.svc.detachVolume(target.uuid, v.id, CTX);
       } else if (op === 8) {
         hh.clock.advance(rnd(4) * 1000 * (rnd(2) === 0 ? 60 : INTERVAL / 2));
       } else if (op === 9) {
-        const [v] = hh.store.volumesOf(target.uuid);
+        const [v] = await hh.store.volumesOf(target.uuid);
         if (v) {
-          if (rnd(2) === 0) hh.svc.resetVolumeState(v.id, (['available', 'in-use', 'error_detaching'] as const)[rnd(3)], CTX);
+          if (rnd(2) === 0) await hh.svc.resetVolumeState(v.id, (['available', 'in-use', 'error_detaching'] as const)[rnd(3)], CTX);
           else await hh.svc.forceDetachVolume(v.id, CTX);
         }
       } else {
@@ -112,20 +112,20 @@ async function runSeed(seed: number, seen: Set<string>): Promise<void> {
       // A failed call never changes what is held (restore and create reserve only on success).
       if (!(err as { kind?: string }).kind) throw err;
     }
-    const got = hh.deps.quota.usage('p');
+    const got = await hh.deps.quota.usage('p');
     const want = { instances: holds.size, vcpus: [...holds.values()].reduce((a, b) => a + b, 0) };
     expect({ instances: got.instances, vcpus: got.vcpus }, where).toEqual(want);
-    expect(hh.store.interrupted(), `${where}: rows left mid-task`).toEqual([]);
+    expect(await hh.store.interrupted(), `${where}: rows left mid-task`).toEqual([]);
     expect(violations, where).toEqual([]);
-    for (const r of hh.db.prepare('SELECT vm_state, needs_host_cleanup, pending_power_off, reclaim_attempts FROM instances').all() as
-      Array<{ vm_state: string; needs_host_cleanup: number; pending_power_off: number; reclaim_attempts: number }>) {
+    for (const r of await hh.sql.all<{ vm_state: string; needs_host_cleanup: number; pending_power_off: number; reclaim_attempts: number }>(
+      'SELECT vm_state, needs_host_cleanup, pending_power_off, reclaim_attempts FROM instances')) {
       seen.add(r.vm_state);
       if (r.needs_host_cleanup) seen.add('deleted_in_records');
       if (r.pending_power_off) seen.add('pending_power_off');
       if (r.reclaim_attempts > 0) seen.add('reclaim_retrying');
       if (r.pending_power_off) expect(r.vm_state, `${where}: pending power-off outside soft_deleted`).toBe('soft_deleted');
     }
-    for (const v of hh.db.prepare('SELECT status FROM volumes').all() as Array<{ status: string }>) seen.add(`volume:${v.status}`);
+    for (const v of await hh.sql.all<{ status: string }>('SELECT status FROM volumes')) seen.add(`volume:${v.status}`);
   }
 
   // Every state has a way out: faults gone, time passing, then delete everything.
@@ -136,16 +136,16 @@ async function runSeed(seed: number, seen: Set<string>): Promise<void> {
     hh.clock.advance(3600 * 1000);
     await hh.periodic.runOnce();
   }
-  for (const r of hh.store.listInstances({})) {
+  for (const r of await hh.store.listInstances({})) {
     hardAsked.add(r.uuid);
     const v = await hh.svc.forceDeleteInstance(r.uuid, CTX);
     expect(v.instance.vm_state, `seed ${seed}: ${r.uuid} from ${r.vm_state}`).toBe('deleted');
   }
   await hh.periodic.runOnce();
-  expect(hh.store.listInstances({}), `seed ${seed}`).toEqual([]);
-  expect(hh.store.pendingCleanups(), `seed ${seed}`).toEqual([]);
-  expect(hh.db.prepare("SELECT id, status FROM volumes WHERE status <> 'available'").all(), `seed ${seed}`).toEqual([]);
-  expect(hh.deps.quota.usage('p'), `seed ${seed}`).toEqual({ instances: 0, vcpus: 0, memoryMib: 0 });
+  expect(await hh.store.listInstances({}), `seed ${seed}`).toEqual([]);
+  expect(await hh.store.pendingCleanups(), `seed ${seed}`).toEqual([]);
+  expect(await hh.sql.all("SELECT id, status FROM volumes WHERE status <> 'available'"), `seed ${seed}`).toEqual([]);
+  expect(await hh.deps.quota.usage('p'), `seed ${seed}`).toEqual({ instances: 0, vcpus: 0, memoryMib: 0 });
   expect(violations, `seed ${seed}`).toEqual([]);
 }
 

@@ -10,10 +10,10 @@ import { reclaimInstance } from '../../src/controller/deletes';
 import { CTX, createActive, harness, rejection, takeDown, type Harness } from './controller-fakes';
 
 let h: Harness;
-beforeEach(() => {
-  h = harness();
+beforeEach(async () => {
+  h = await harness();
 });
-afterEach(() => h.close());
+afterEach(async () => h.close());
 
 const row = (uuid: string) => h.store.requireInstance(uuid);
 const usage = () => h.deps.quota.usage('p');
@@ -27,9 +27,9 @@ describe('reclaim', () => {
     await h.svc.deleteInstance(b, CTX);
     h.clock.advance(3600 * 1000 - 1000);
     expect(await h.periodic.reclaimOnce()).toBe(1);
-    expect(row(a).vm_state).toBe('deleted');
-    expect(row(b).vm_state).toBe('soft_deleted');
-    expect(h.store.actions(a).at(-1)).toMatchObject({ action: 'reclaim', result: 'success', user_id: 'virt-controller/reclaim' });
+    expect((await row(a)).vm_state).toBe('deleted');
+    expect((await row(b)).vm_state).toBe('soft_deleted');
+    expect((await h.store.actions(a)).at(-1)).toMatchObject({ action: 'reclaim', result: 'success', user_id: 'virt-controller/reclaim' });
     h.clock.advance(1000);
     expect(await h.periodic.reclaimOnce()).toBe(1);
     expect(await h.periodic.reclaimOnce()).toBe(0);
@@ -59,7 +59,7 @@ describe('reclaim', () => {
     held.release();
     expect(await reclaim).toBe(1);
     expect(h.agents.methods()).not.toContain('PowerOn');
-    expect(usage().instances).toBe(0);
+    expect((await usage()).instances).toBe(0);
   });
 
   it('an instance soft deleted again after the candidates were read is not claimed early', async () => {
@@ -70,7 +70,7 @@ describe('reclaim', () => {
     h.clock.advance(10);
     await h.svc.deleteInstance(uuid, CTX);
     expect(await reclaimInstance(h.deps, uuid, cutoff, CTX)).toBeNull();
-    expect(row(uuid).vm_state).toBe('soft_deleted');
+    expect((await row(uuid)).vm_state).toBe('soft_deleted');
   });
 });
 
@@ -81,7 +81,7 @@ describe('reclaim failures are never terminal', () => {
     h.clock.advance(3600 * 1000);
     h.agents.failNext('Destroy', grpc.status.INTERNAL, 'disk busy', 3);
     expect(await h.periodic.reclaimOnce()).toBe(0);
-    expect(row(uuid)).toMatchObject({
+    expect(await row(uuid)).toMatchObject({
       vm_state: 'soft_deleted', task_state: 'none', reclaim_attempts: 1, reclaim_error: expect.stringMatching(/disk busy/),
       reclaim_next_at: h.clock.now() + 60_000,
     });
@@ -90,16 +90,16 @@ describe('reclaim failures are never terminal', () => {
     expect(h.agents.methods().filter((m) => m === 'Destroy')).toHaveLength(1);
     h.clock.advance(60_000);
     expect(await h.periodic.reclaimOnce()).toBe(0);
-    expect(row(uuid)).toMatchObject({ reclaim_attempts: 2, reclaim_next_at: h.clock.now() + 120_000 });
+    expect(await row(uuid)).toMatchObject({ reclaim_attempts: 2, reclaim_next_at: h.clock.now() + 120_000 });
     h.clock.advance(120_000);
     expect(await h.periodic.reclaimOnce()).toBe(0);
-    expect(row(uuid)).toMatchObject({ reclaim_attempts: 3, reclaim_next_at: h.clock.now() + 240_000 });
+    expect(await row(uuid)).toMatchObject({ reclaim_attempts: 3, reclaim_next_at: h.clock.now() + 240_000 });
     // Restorable all along.
-    expect(usage().instances).toBe(0);
+    expect((await usage()).instances).toBe(0);
     h.clock.advance(240_000);
     expect(await h.periodic.reclaimOnce()).toBe(1);
-    expect(row(uuid)).toMatchObject({ vm_state: 'deleted', quota_held: 0 });
-    expect(h.store.actions(uuid).map((a) => `${a.action}:${a.result}`)).toEqual(
+    expect(await row(uuid)).toMatchObject({ vm_state: 'deleted', quota_held: 0 });
+    expect((await h.store.actions(uuid)).map((a) => `${a.action}:${a.result}`)).toEqual(
       ['create:success', 'soft_delete:success', 'reclaim:error', 'reclaim:error', 'reclaim:error', 'reclaim:success']);
   });
 
@@ -111,10 +111,10 @@ describe('reclaim failures are never terminal', () => {
     for (let i = 0; i < 5; i++) {
       h.agents.failNext('Destroy', grpc.status.UNAVAILABLE, 'gone');
       await h.periodic.reclaimOnce();
-      h.clock.advance(row(uuid).reclaim_next_at! - h.clock.now());
+      h.clock.advance((await row(uuid)).reclaim_next_at! - h.clock.now());
     }
-    expect(row(uuid).reclaim_attempts).toBe(5);
-    const last = h.store.actions(uuid).filter((a) => a.action === 'reclaim').map((a) => a.started_at);
+    expect((await row(uuid)).reclaim_attempts).toBe(5);
+    const last = (await h.store.actions(uuid)).filter((a) => a.action === 'reclaim').map((a) => a.started_at);
     expect(last.at(-1)! - last.at(-2)!).toBe(200_000);
     expect((await h.svc.restoreInstance(uuid, CTX)).instance).toMatchObject({ vm_state: 'active', reclaim_attempts: 0, reclaim_error: null, reclaim_next_at: null });
   });
@@ -125,7 +125,7 @@ describe('reclaim failures are never terminal', () => {
     takeDown(h);
     h.clock.advance(3600 * 1000);
     expect(await h.periodic.reclaimOnce()).toBe(0);
-    expect(row(uuid)).toMatchObject({ vm_state: 'soft_deleted', reclaim_attempts: 0, needs_host_cleanup: 0 });
+    expect(await row(uuid)).toMatchObject({ vm_state: 'soft_deleted', reclaim_attempts: 0, needs_host_cleanup: 0 });
     expect(h.agents.methods()).not.toContain('Destroy');
     h.agents.down.clear();
     expect(await h.periodic.reclaimOnce()).toBe(1);
@@ -133,21 +133,21 @@ describe('reclaim failures are never terminal', () => {
 });
 
 describe('restart recovery and exact quota', () => {
-  it('rows left mid-task go where a later call can finish them, the quota as before the task', () => {
-    const ins = (uuid: string, vm: string, task: string, held: 0 | 1, deletedAt: number | null) => {
-      h.store.insertInstance({ uuid, name: uuid, project_id: 'p', host: 'h1', vcpus: 1, memory_mib: 1, vm_state: 'active', task_state: 'none', quota_held: held });
-      h.db.prepare('UPDATE instances SET vm_state = ?, task_state = ?, deleted_at = ? WHERE uuid = ?').run(vm, task, deletedAt, uuid);
+  it('rows left mid-task go where a later call can finish them, the quota as before the task', async () => {
+    const ins = async (uuid: string, vm: string, task: string, held: 0 | 1, deletedAt: number | null) => {
+      await h.store.insertInstance({ uuid, name: uuid, project_id: 'p', host: 'h1', vcpus: 1, memory_mib: 1, vm_state: 'active', task_state: 'none', quota_held: held });
+      await h.sql.run('UPDATE instances SET vm_state = ?, task_state = ?, deleted_at = ? WHERE uuid = ?', vm, task, deletedAt, uuid);
     };
-    ins('spawn', 'building', 'spawning', 1, null);
-    ins('restore', 'soft_deleted', 'restoring', 1, 5);
-    ins('softdel', 'active', 'soft_deleting', 1, null);
-    ins('reclaim', 'soft_deleted', 'deleting', 0, 5);
-    ins('poweroff', 'soft_deleted', 'powering_off', 0, 5);
-    ins('stop', 'active', 'powering_off', 1, null);
-    ins('delete', 'stopped', 'deleting', 1, null);
-    h.store.startAction('stop', 'stop', CTX);
-    expect(h.svc.recoverInterrupted()).toBe(7);
-    const got = Object.fromEntries(h.store.listInstances({}).map((r) => [r.uuid, [r.vm_state, r.task_state, r.quota_held, r.pending_power_off]]));
+    await ins('spawn', 'building', 'spawning', 1, null);
+    await ins('restore', 'soft_deleted', 'restoring', 1, 5);
+    await ins('softdel', 'active', 'soft_deleting', 1, null);
+    await ins('reclaim', 'soft_deleted', 'deleting', 0, 5);
+    await ins('poweroff', 'soft_deleted', 'powering_off', 0, 5);
+    await ins('stop', 'active', 'powering_off', 1, null);
+    await ins('delete', 'stopped', 'deleting', 1, null);
+    await h.store.startAction('stop', 'stop', CTX);
+    expect(await h.svc.recoverInterrupted()).toBe(7);
+    const got = Object.fromEntries((await h.store.listInstances({})).map((r) => [r.uuid, [r.vm_state, r.task_state, r.quota_held, r.pending_power_off]]));
     expect(got).toEqual({
       spawn: ['error', 'none', 0, 0],
       restore: ['soft_deleted', 'none', 0, 1],
@@ -157,18 +157,18 @@ describe('restart recovery and exact quota', () => {
       stop: ['error', 'none', 1, 0],
       delete: ['error', 'none', 1, 0],
     });
-    expect(row('softdel').deleted_at).toBe(h.clock.now());
-    expect(row('reclaim').deleted_at).toBe(5);
-    expect(h.store.actions('stop')[0]).toMatchObject({ result: 'error', message: 'interrupted by a controller restart' });
+    expect((await row('softdel')).deleted_at).toBe(h.clock.now());
+    expect((await row('reclaim')).deleted_at).toBe(5);
+    expect((await h.store.actions('stop'))[0]).toMatchObject({ result: 'error', message: 'interrupted by a controller restart' });
   });
 
   it('a detach interrupted by a restart becomes pending and is finished by the periodic task', async () => {
     const uuid = await createActive(h);
-    h.svc.attachVolume({ uuid, volume_id: 'v1', target_dev: 'vdb', connection_info: { driver_volume_type: 'local', data: { device_path: '/dev/x' } } }, CTX);
-    h.db.prepare("UPDATE volumes SET status = 'detaching' WHERE id = 'v1'").run();
-    h.svc.recoverInterrupted();
-    expect(h.store.getVolume('v1')).toMatchObject({ status: 'detaching', detach_pending: 1 });
+    await h.svc.attachVolume({ uuid, volume_id: 'v1', target_dev: 'vdb', connection_info: { driver_volume_type: 'local', data: { device_path: '/dev/x' } } }, CTX);
+    await h.sql.run("UPDATE volumes SET status = 'detaching' WHERE id = 'v1'");
+    await h.svc.recoverInterrupted();
+    expect(await h.store.getVolume('v1')).toMatchObject({ status: 'detaching', detach_pending: 1 });
     expect((await h.periodic.runOnce()).detached).toBe(1);
-    expect(h.store.getVolume('v1')).toMatchObject({ status: 'available', detach_pending: 0 });
+    expect(await h.store.getVolume('v1')).toMatchObject({ status: 'available', detach_pending: 0 });
   });
 });

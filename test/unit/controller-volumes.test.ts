@@ -11,10 +11,10 @@ import { AgentError } from '../../src/controller/agent-client';
 import { bringBack, CTX, createActive, harness, rejection, takeDown, type Harness } from './controller-fakes';
 
 let h: Harness;
-beforeEach(() => {
-  h = harness();
+beforeEach(async () => {
+  h = await harness();
 });
-afterEach(() => h.close());
+afterEach(async () => h.close());
 
 const info = { driver_volume_type: 'local', data: { device_path: '/dev/x' } };
 const vol = (id = 'v1') => h.store.getVolume(id);
@@ -22,7 +22,7 @@ const lastCall = () => h.agents.calls.at(-1)!;
 
 async function withVolume(name = 'vm', id = 'v1', dev = 'vdb'): Promise<string> {
   const uuid = await createActive(h, name);
-  h.svc.attachVolume({ uuid, volume_id: id, target_dev: dev, connection_info: info }, CTX);
+  await h.svc.attachVolume({ uuid, volume_id: id, target_dev: dev, connection_info: info }, CTX);
   return uuid;
 }
 
@@ -32,7 +32,7 @@ describe('DetachVolume', () => {
     const held = h.agents.hold('DisconnectVolume');
     const p = h.svc.detachVolume(uuid, 'v1', CTX);
     await held.entered;
-    expect(vol()!.status).toBe('detaching');
+    expect((await vol())!.status).toBe('detaching');
     expect((await rejection(h.svc.detachVolume(uuid, 'v1', CTX))).message).toMatch(/volume v1 is detaching/);
     held.release();
     expect((await p).status).toBe('available');
@@ -51,7 +51,7 @@ describe('DetachVolume', () => {
     expect((await h.svc.detachVolume(uuid, 'v1', CTX))).toMatchObject({ status: 'detaching', detach_pending: 1, detach_attempts: 1 });
     h.clock.advance(60_000);
     expect((await h.periodic.runOnce()).detached).toBe(0);
-    expect(vol()).toMatchObject({ status: 'in-use', instance_uuid: uuid, detach_pending: 0, error: expect.stringMatching(/refused to release/) });
+    expect(await vol()).toMatchObject({ status: 'in-use', instance_uuid: uuid, detach_pending: 0, error: expect.stringMatching(/refused to release/) });
     expect(h.agents.methods().slice(-2)).toEqual(['DisconnectVolume', 'GetDomain']);
     // Detach again: this time the guest lets go.
     expect((await h.svc.detachVolume(uuid, 'v1', CTX)).status).toBe('available');
@@ -63,10 +63,10 @@ describe('DetachVolume', () => {
     const e = await rejection(h.svc.detachVolume(uuid, 'v1', CTX));
     expect(e.kind).toBe('Internal');
     expect(e.message).toMatch(/\(volume is error_detaching\).*iscsiadm logout failed/);
-    expect(vol()).toMatchObject({ status: 'error_detaching', instance_uuid: uuid, error: expect.stringMatching(/logout failed/) });
-    expect(h.svc.getInstance(uuid).volumes).toHaveLength(1);
+    expect(await vol()).toMatchObject({ status: 'error_detaching', instance_uuid: uuid, error: expect.stringMatching(/logout failed/) });
+    expect((await h.svc.getInstance(uuid)).volumes).toHaveLength(1);
     expect((await h.svc.detachVolume(uuid, 'v1', CTX)).status).toBe('available');
-    expect(h.store.actions(uuid).map((a) => `${a.action}:${a.result}`).slice(-2)).toEqual(['detach_volume:error', 'detach_volume:success']);
+    expect((await h.store.actions(uuid)).map((a) => `${a.action}:${a.result}`).slice(-2)).toEqual(['detach_volume:error', 'detach_volume:success']);
   });
 
   it('when the agent cannot say whether the guest holds the device: error_detaching', async () => {
@@ -88,11 +88,11 @@ describe('DetachVolume', () => {
     expect(v).toMatchObject({ status: 'detaching', detach_pending: 1, error: expect.stringMatching(/^detach pending: host h1 is down/) });
     expect(h.agents.calls.length).toBe(calls);
     expect((await h.periodic.runOnce()).detached).toBe(0);
-    expect(vol()!.status).toBe('detaching');
+    expect((await vol())!.status).toBe('detaching');
     await bringBack(h);
     expect((await h.periodic.runOnce()).detached).toBe(1);
-    expect(vol()).toMatchObject({ status: 'available', instance_uuid: null, detach_pending: 0 });
-    const log = h.store.actions(uuid).filter((a) => a.action === 'detach_volume');
+    expect(await vol()).toMatchObject({ status: 'available', instance_uuid: null, detach_pending: 0 });
+    const log = (await h.store.actions(uuid)).filter((a) => a.action === 'detach_volume');
     expect(log.map((a) => [a.user_id, a.result])).toEqual([['tester', 'success'], ['virt-controller/pending-detach', 'success']]);
     expect(log[0]!.message).toMatch(/detach pending/);
   });
@@ -102,10 +102,10 @@ describe('DetachVolume', () => {
     h.agents.failNext('DisconnectVolume', grpc.status.UNAVAILABLE, 'connection reset', 2);
     expect(await h.svc.detachVolume(uuid, 'v1', CTX)).toMatchObject({ status: 'detaching', detach_pending: 1, detach_attempts: 1 });
     expect((await h.periodic.runOnce()).detached).toBe(0);
-    expect(vol()!.detach_attempts).toBe(1); // not before its backoff
+    expect((await vol())!.detach_attempts).toBe(1); // not before its backoff
     h.clock.advance(60_000);
     expect((await h.periodic.runOnce()).detached).toBe(0);
-    expect(vol()).toMatchObject({ detach_attempts: 2, detach_next_at: h.clock.now() + 120_000 });
+    expect(await vol()).toMatchObject({ detach_attempts: 2, detach_next_at: h.clock.now() + 120_000 });
     h.clock.advance(120_000);
     expect((await h.periodic.runOnce()).detached).toBe(1);
   });
@@ -137,7 +137,7 @@ describe('DetachVolume', () => {
     await h.svc.forceDeleteInstance(uuid, CTX);
     release();
     expect((await rejection(p)).message).toMatch(/late failure/);
-    expect(vol()).toMatchObject({ status: 'available', instance_uuid: null });
+    expect(await vol()).toMatchObject({ status: 'available', instance_uuid: null });
   });
 });
 
@@ -147,17 +147,17 @@ describe('administrator: ResetVolumeState and ForceDetachVolume', () => {
     h.agents.failNext('DisconnectVolume', grpc.status.INTERNAL, 'stuck');
     await rejection(h.svc.detachVolume(uuid, 'v1', CTX));
     const calls = h.agents.calls.length;
-    expect(h.svc.resetVolumeState('v1', 'in-use', { requestId: 'r1', user: '/CN=admin' })).toMatchObject({ status: 'in-use', instance_uuid: uuid, error: null });
-    expect(h.svc.resetVolumeState('v1', 'error_detaching', CTX)).toMatchObject({ status: 'error_detaching', error: 'reset to error_detaching by tester' });
-    expect(h.svc.resetVolumeState('v1', 'available', CTX)).toMatchObject({ status: 'available', instance_uuid: null, target_dev: null });
+    expect(await h.svc.resetVolumeState('v1', 'in-use', { requestId: 'r1', user: '/CN=admin' })).toMatchObject({ status: 'in-use', instance_uuid: uuid, error: null });
+    expect(await h.svc.resetVolumeState('v1', 'error_detaching', CTX)).toMatchObject({ status: 'error_detaching', error: 'reset to error_detaching by tester' });
+    expect(await h.svc.resetVolumeState('v1', 'available', CTX)).toMatchObject({ status: 'available', instance_uuid: null, target_dev: null });
     expect(h.agents.calls.length).toBe(calls);
-    const log = h.store.actions(uuid).filter((a) => a.action === 'reset_volume_state');
+    const log = (await h.store.actions(uuid)).filter((a) => a.action === 'reset_volume_state');
     expect(log.map((a) => [a.user_id, a.message])).toEqual([
       ['/CN=admin', 'volume v1: error_detaching -> in-use'],
       ['tester', 'volume v1: in-use -> error_detaching'],
       ['tester', 'volume v1: error_detaching -> available'],
     ]);
-    expect(h.svc.resetVolumeState('v1', 'available', CTX).status).toBe('available');
+    expect((await h.svc.resetVolumeState('v1', 'available', CTX)).status).toBe('available');
     expect((await rejection(() => h.svc.resetVolumeState('v1', 'in-use', CTX))).message).toMatch(/no attachment to mark in-use/);
     expect((await rejection(() => h.svc.resetVolumeState('v1', 'detaching', CTX))).message).toMatch(/^status: must be one of VOLUME_STATUS_AVAILABLE/);
     expect((await rejection(() => h.svc.resetVolumeState('nope', 'available', CTX))).kind).toBe('NotFound');
@@ -168,10 +168,10 @@ describe('administrator: ResetVolumeState and ForceDetachVolume', () => {
     const uuid = await withVolume();
     takeDown(h);
     await h.svc.deleteInstance(uuid, CTX);
-    expect(vol()!.status).toBe('detaching');
+    expect((await vol())!.status).toBe('detaching');
     expect((await rejection(() => h.svc.resetVolumeState('v1', 'in-use', CTX))).message).toMatch(/is deleted; reset it to available instead/);
-    h.svc.resetVolumeState('v1', 'available', CTX);
-    expect(JSON.parse(h.store.requireInstance(uuid).cleanup_volumes!)).toEqual([]);
+    await h.svc.resetVolumeState('v1', 'available', CTX);
+    expect(JSON.parse((await h.store.requireInstance(uuid)).cleanup_volumes!)).toEqual([]);
   });
 
   it('force detach: host-side disconnect ignoring errors, then available; warnings returned', async () => {
@@ -182,7 +182,7 @@ describe('administrator: ResetVolumeState and ForceDetachVolume', () => {
     expect(r.warnings).toEqual(['iscsi: logout failed (ignored)']);
     expect(lastCall()).toMatchObject({ method: 'DisconnectVolume', req: { ignore_errors: true, request_id: `${uuid}:force_detach_volume:1` } });
     expect(lastCall().req.domain).toBeUndefined();
-    expect(h.store.actions(uuid).at(-1)).toMatchObject({ action: 'force_detach_volume', result: 'success', user_id: '/CN=admin' });
+    expect((await h.store.actions(uuid)).at(-1)).toMatchObject({ action: 'force_detach_volume', result: 'success', user_id: '/CN=admin' });
     expect((await rejection(h.svc.forceDetachVolume('v1', CTX))).message).toMatch(/not attached, nothing to detach/);
   });
 
@@ -190,10 +190,10 @@ describe('administrator: ResetVolumeState and ForceDetachVolume', () => {
     await withVolume();
     h.agents.failNext('DisconnectVolume', grpc.status.UNAVAILABLE, 'gone');
     expect((await rejection(h.svc.forceDetachVolume('v1', CTX))).kind).toBe('Unavailable');
-    expect(vol()).toMatchObject({ status: 'in-use', detach_pending: 0 });
+    expect(await vol()).toMatchObject({ status: 'in-use', detach_pending: 0 });
     takeDown(h);
     const e = await rejection(h.svc.forceDetachVolume('v1', CTX));
     expect(e.message).toMatch(/^host h1 is down .*volume v1 is unchanged \(in-use\)/);
-    expect(vol()!.status).toBe('in-use');
+    expect((await vol())!.status).toBe('in-use');
   });
 });
