@@ -25,6 +25,7 @@ import { Journal } from './journal';
 import { AgentMetrics } from './metrics';
 import { Operations } from './operations';
 import { recover, type RecoveryReport } from './recovery';
+import { registerFromConfig } from './registration';
 import { notifyServiceManager } from './service-manager';
 import { hostAgentService } from './server';
 import { lockStateDir } from './state-lock';
@@ -200,6 +201,8 @@ async function start(config: AgentConfig, logger: Logger, overrides: AgentOverri
   });
   const notifications = notifier && notifyServiceManager(notifier, { host, watchdog, inFlight: () => ops.active }, logger);
 
+  // --controller: announce the host and heartbeat (stopped first on stop()).
+  const registration = registerFromConfig(config, bound.port, agentVersion(), logger);
   let stopped = false;
   return {
     deps,
@@ -215,6 +218,7 @@ async function start(config: AgentConfig, logger: Logger, overrides: AgentOverri
       if (stopped) return;
       stopped = true;
       notifications?.stopping();
+      registration?.stop();
       stopping.abort();
       watchdog.stop();
       const closing = shutdown(grpcServer.server, drainMs, grpcServer.health);

@@ -34,6 +34,14 @@ export interface AgentConfig {
   tlsAllowSubjects: string[];
   /** HOST:PORT for the Prometheus endpoint (GET /metrics); empty = off. */
   metricsListen: string;
+  /** Controllers (replicas) the agent registers with and heartbeats (registration.ts); empty = static --agent setups only. */
+  controllers: string[];
+  /** The host's name at the controllers (default: the machine's host name). */
+  hostName: string;
+  /** Where the controllers reach this agent (default: --listen, its port as bound; a wildcard host becomes the host name). */
+  advertiseAddress: string;
+  /** Heartbeat interval (seconds). */
+  reportIntervalSeconds: number;
   powerOff: {
     timeoutSeconds: number;
     retryIntervalSeconds: number;
@@ -148,6 +156,10 @@ export function defaultConfig(): AgentConfig {
     tlsCa: '',
     tlsAllowSubjects: [],
     metricsListen: '',
+    controllers: [],
+    hostName: '',
+    advertiseAddress: '',
+    reportIntervalSeconds: 10,
     powerOff: {
       timeoutSeconds: 60,
       retryIntervalSeconds: 10,
@@ -190,6 +202,7 @@ export const FLAT_KEYS = [
   'lvmVolumeGroup', 'volumeClear', 'volumeClearSize', 'detachAttempts',
   'libvirtThreads', 'journalMaxBytes', 'requestCacheSize', 'requestRetentionSeconds',
   'maxConnections', 'handshakeTimeoutSeconds', 'idleTimeoutSeconds',
+  'controllers', 'hostName', 'advertiseAddress', 'reportIntervalSeconds',
 ] as const;
 export type FlatKey = (typeof FLAT_KEYS)[number];
 
@@ -220,6 +233,8 @@ function apply(cfg: AgentConfig, key: FlatKey, v: string): void {
     case 'plaintextLoopback': cfg.plaintextLoopback = parseBool(key, v); break;
     case 'tlsAllowSubjects': cfg.tlsAllowSubjects = parseList(v); break;
     case 'localVolumeDirs': cfg.localVolumeDirs = parseList(v); break;
+    case 'controllers': cfg.controllers = parseList(v); break;
+    case 'reportIntervalSeconds': cfg.reportIntervalSeconds = range(key, v, 1, 3600); break;
     case 'powerOffTimeoutSeconds': cfg.powerOff.timeoutSeconds = num(key, v); break;
     case 'powerOffRetrySeconds': cfg.powerOff.retryIntervalSeconds = Math.max(1, num(key, v)); break;
     case 'drainSeconds': cfg.drainSeconds = num(key, v); break;

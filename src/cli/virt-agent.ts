@@ -45,22 +45,29 @@ const HELP: Record<FlatKey, string> = {
   maxConnections: 'open gRPC connections at most (default 1000)',
   handshakeTimeoutSeconds: 'close a connection whose TLS handshake has not finished after this long (default 10)',
   idleTimeoutSeconds: 'close a connection without calls after this long; clients reconnect (default 300)',
+  controllers: 'comma-separated controller addresses to register with and heartbeat (same as repeating --controller)',
+  hostName: 'this host\'s name at the controllers (default: the machine\'s host name)',
+  advertiseAddress: 'HOST:PORT the controllers reach this agent at (default: --listen with its bound port)',
+  reportIntervalSeconds: 'heartbeat interval toward the controllers (default 10)',
 };
 
 async function main(): Promise<void> {
   const program = new Command('virt-agent')
     .description('libvirt host agent: PowerOff, PowerOn/HardReboot, Destroy, ConnectVolume and DisconnectVolume over gRPC')
     .version(agentVersion())
-    .option('--config <file>', 'JSON config file (env VIRT_AGENT_CONFIG)');
+    .option('--config <file>', 'JSON config file (env VIRT_AGENT_CONFIG)')
+    .addOption(new Option('--controller <ADDR>', 'a virt-controller (HOST:PORT, mutual TLS with --tls-*; or unix:///path) to register with and heartbeat; repeatable for replicas')
+      .argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]));
   for (const key of FLAT_KEYS) {
     program.addOption(new Option(`--${kebabCase(key)} <value>`, `${HELP[key]} [env ${envName(key)}]`));
   }
   program.parse();
-  const opts = program.opts<Record<string, string>>();
+  const opts = program.opts<Record<string, string> & { controller?: string[] }>();
 
   const configFile = opts.config ?? process.env.VIRT_AGENT_CONFIG;
   const flags: Partial<Record<FlatKey, string>> = {};
   for (const key of FLAT_KEYS) if (opts[key] !== undefined) flags[key] = opts[key];
+  if (opts.controller) flags.controllers = [...(flags.controllers ? [flags.controllers] : []), ...opts.controller].join(',');
   const config = resolveConfig({
     flags,
     env: process.env,

@@ -19,6 +19,7 @@ const HELP: Record<ControllerKey, string> = {
   dbPoolSize: 'PostgreSQL connections per replica (default 10)',
   replicaId: 'this replica\'s name in work leases, stable across its restarts (default HOSTNAME/LISTEN)',
   taskLeaseSeconds: 'lease of a running task; another replica recovers it after this long if this one dies (default 900)',
+  reportIntervalSeconds: 'heartbeat interval told to agents that register (agent --controller) (default 10)',
   batchLeaseSeconds: 'lease of a claimed batch of periodic work; another replica takes it over after this long (default 300)',
   hostsFile: 'hosts: JSON {"name": "address"} / [{"name","address"}] or lines NAME=ADDRESS',
   reclaimIntervalSeconds: 'keep soft-deleted instances this long; 0 = deletes are immediate (default 0)',
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
     file: configFile ? JSON.parse(fs.readFileSync(configFile, 'utf8')) : undefined,
   });
   const logger = createLogger({ service: 'virt-controller', level: parseLogLevel(config.logLevel) });
-  if (config.hosts.size === 0) logger.warn('no hosts configured (--agent NAME=ADDRESS or --hosts-file)');
+  if (config.hosts.size === 0) logger.info('no static hosts (--agent NAME=ADDRESS or --hosts-file): hosts are those whose agents register (virt-agent --controller)');
   // systemd (Type=notify): READY=1 once listening; the watchdog is fed while the event loop runs.
   const notifier = ServiceNotifier.fromEnv({ onError: (err) => logger.warn({ err: err.message }, 'systemd notification failed') });
   await runUntilSignalled(logger, async () => {

@@ -21,7 +21,7 @@ export interface RetryPolicy {
 }
 
 export interface AgentPoolOptions {
-  /** Host name → agent address (HOST:PORT or unix:///path). */
+  /** Host name → agent address (HOST:PORT or unix:///path); registered hosts are added with setAddress(). */
   hosts: ReadonlyMap<string, string>;
   logger: Logger;
   retry: RetryPolicy;
@@ -134,26 +134,44 @@ export interface AgentApi {
 
 export class AgentPool implements AgentApi {
   private readonly entries = new Map<string, Entry>();
+  private readonly addresses: Map<string, string>;
   private readonly sleep: (ms: number) => Promise<void>;
   private closed = false;
 
   constructor(private readonly options: AgentPoolOptions) {
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.addresses = new Map(options.hosts);
   }
 
   hostNames(): string[] {
-    return [...this.options.hosts.keys()];
+    return [...this.addresses.keys()];
   }
 
   has(host: string): boolean {
-    return this.options.hosts.has(host);
+    return this.addresses.has(host);
+  }
+
+  address(host: string): string | undefined {
+    return this.addresses.get(host);
+  }
+
+  /** A host (registered by its agent) and its address; a changed address drops the old channel. Returns whether anything changed. */
+  setAddress(host: string, address: string): boolean {
+    if (this.addresses.get(host) === address) return false;
+    this.addresses.set(host, address);
+    const old = this.entries.get(host);
+    if (old) {
+      this.entries.delete(host);
+      old.client.close();
+    }
+    return true;
   }
 
   private entry(host: string): Entry {
     if (this.closed) throw new AppError('Unavailable', 'controller is shutting down');
     let e = this.entries.get(host);
     if (e) return e;
-    const address = this.options.hosts.get(host);
+    const address = this.addresses.get(host);
     if (address === undefined) throw new AppError('FailedPrecondition', `unknown host ${host}`);
     const channelOptions: grpc.ChannelOptions = {
       // Our own subchannels, so dropping this entry also drops the reconnect backoff.

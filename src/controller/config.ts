@@ -21,6 +21,8 @@ export interface ControllerConfig {
   taskLeaseSeconds: number;
   /** A periodic batch claim's lease: a dead replica's unstarted batch is taken over after it. */
   batchLeaseSeconds: number;
+  /** The heartbeat interval the controller tells registered agents (HeartbeatResponse). */
+  reportIntervalSeconds: number;
   /** Host name → agent address. */
   hosts: Map<string, string>;
   reclaimIntervalSeconds: number;
@@ -58,6 +60,7 @@ export function defaultControllerConfig(): ControllerConfig {
     replicaId: '',
     taskLeaseSeconds: 900,
     batchLeaseSeconds: 300,
+    reportIntervalSeconds: 10,
     hosts: new Map(),
     reclaimIntervalSeconds: 0,
     reclaimPollSeconds: 60,
@@ -86,7 +89,7 @@ export const CONTROLLER_KEYS = [
   'listen', 'db', 'hostsFile', 'reclaimIntervalSeconds', 'reclaimPollSeconds', 'quotaInstances', 'quotaVcpus', 'quotaMemoryMib',
   'cleanShutdownTimeoutSeconds', 'powerOnTimeoutSeconds', 'agentTimeoutSeconds', 'agentRetryAttempts', 'logLevel', 'drainSeconds',
   'tlsCert', 'tlsKey', 'tlsCa', 'tlsAllowSubjects', 'plaintextLoopback', 'serviceDownSeconds', 'healthCheckIntervalSeconds', 'metricsListen',
-  'dbPoolSize', 'replicaId', 'taskLeaseSeconds', 'batchLeaseSeconds',
+  'dbPoolSize', 'replicaId', 'taskLeaseSeconds', 'batchLeaseSeconds', 'reportIntervalSeconds',
 ] as const;
 export type ControllerKey = (typeof CONTROLLER_KEYS)[number];
 

@@ -14,6 +14,7 @@ import type { Logger } from '../logging';
 import { AgentPool } from './agent-client';
 import type { ControllerConfig } from './config';
 import { NO_HOOKS, type Deps } from './deps';
+import { HostRegistry } from './hosts';
 import { HealthWatch, HostLiveness } from './liveness';
 import { ControllerMetrics } from './metrics';
 import { Quota } from './quota';
@@ -40,6 +41,8 @@ export interface ControllerHandle {
   service: ControllerService;
   periodic: PeriodicTasks;
   agents: AgentPool;
+  /** Registered and static hosts (RegisterHost, Heartbeat, ListHosts, SetHostDisabled). */
+  hosts: HostRegistry;
   liveness: HostLiveness;
   health: HealthWatch;
   /** With --metrics-listen: the registry and its endpoint (metrics.port). */
@@ -100,9 +103,14 @@ export async function startController(config: ControllerConfig, logger: Logger, 
       retryCapMs: 3600 * 1000,
     },
   };
+  const hosts = new HostRegistry({
+    store, agents, liveness, logger: logger.child({ component: 'hosts' }), reportIntervalSeconds: config.reportIntervalSeconds, staticHosts: config.hosts,
+  });
+  deps.hosts = hosts;
   const service = new ControllerService(deps);
   let recovered: number;
   try {
+    await hosts.init();
     recovered = await service.recoverInterrupted();
   } catch (err) {
     agents.close();
@@ -116,7 +124,7 @@ export async function startController(config: ControllerConfig, logger: Logger, 
   const identity: CallerIdentity = credentials ? 'tls' : config.listen.startsWith('unix:') ? 'unix-socket' : 'plaintext-loopback';
 
   const protos = loadProtos([CONTROLLER_PROTO]);
-  const grpcServer = createServer(protos, [{ name: CONTROLLER_SERVICE, implementation: controllerService(service, metrics?.callObserver, identity) }]);
+  const grpcServer = createServer(protos, [{ name: CONTROLLER_SERVICE, implementation: controllerService(service, metrics?.callObserver, identity, hosts) }]);
   let bound: ListenResult;
   try {
     bound = await listen(grpcServer.server, config.listen, credentials, { plaintextLoopback: config.plaintextLoopback });
@@ -133,6 +141,8 @@ export async function startController(config: ControllerConfig, logger: Logger, 
   }
   periodic.start();
   health.start();
+  // Other replicas' registrations and heartbeats, as often as the health watch runs.
+  if (!overrides.manualPeriodic) hosts.start((config.healthCheckIntervalSeconds || config.reportIntervalSeconds) * 1000);
   logger.info({
     listen: config.listen, target: bound.target, port: bound.port, db: redactDbUrl(config.db), replica_id: deps.replica.id, hosts: Object.fromEntries(config.hosts),
     reclaim_interval_seconds: config.reclaimIntervalSeconds, service_down_seconds: config.serviceDownSeconds, caller_identity: identity,
@@ -140,12 +150,13 @@ export async function startController(config: ControllerConfig, logger: Logger, 
 
   let stopping: Promise<void> | undefined;
   return {
-    engine, store, service, periodic, agents, liveness, health, grpc: grpcServer, listen: bound, ...(metrics ? { metrics } : {}),
+    engine, store, service, periodic, agents, hosts, liveness, health, grpc: grpcServer, listen: bound, ...(metrics ? { metrics } : {}),
     stop(drainMs = config.drainSeconds * 1000) {
       stopping ??= (async () => {
         const closing = shutdown(grpcServer.server, drainMs, grpcServer.health);
         await periodic.stop();
         await health.stop();
+        hosts.stop();
         await closing;
         await metrics?.stop();
         agents.close();

@@ -41,6 +41,8 @@ export interface ReplicaConfig {
 
 export interface Deps {
   store: Store;
+  /** The host registry (hosts.ts): disabled hosts get no new instances; a host another replica registered is learnt on demand. */
+  hosts?: { requireEnabled(host: string): Promise<void>; refresh(): Promise<void> };
   replica: ReplicaConfig;
   quota: Quota;
   agents: AgentApi;

@@ -43,6 +43,8 @@ export async function createInstance(deps: Deps, paths: InstancesPaths, req: Cre
   const projectId = projectField(req.project_id);
   const host = typeof req.host === 'string' ? req.host : '';
   if (host === '') throw new InvalidArgument('host', 'is required');
+  // A host another replica just registered: read the hosts table once before refusing it.
+  if (!agents.has(host)) await deps.hosts?.refresh();
   if (!agents.has(host)) throw new InvalidArgument('host', `unknown host ${JSON.stringify(host.slice(0, 64))} (known: ${agents.hostNames().join(', ') || 'none'})`);
   const vcpus = countField(req.vcpus, 'vcpus', MAX_VCPUS);
   const memoryMib = countField(req.memory_mib, 'memory_mib', MAX_MEMORY_MIB);
@@ -50,6 +52,7 @@ export async function createInstance(deps: Deps, paths: InstancesPaths, req: Cre
   const domain = prepareDomainXml(req.domain_xml ?? '', { vcpus, memoryMib });
   const uuid = domain.uuid;
   requireHostUp(deps, host, 'nothing was created');
+  await deps.hosts?.requireEnabled(host);
   // File disks only in the instance's own directory on that host (asked of its agent only when there are any).
   const volumeTargets = new Set(specs.map((s) => s.target_dev));
   if (fileDisksOf(domain.xml, volumeTargets).length > 0) {

@@ -7,8 +7,8 @@
 // Contacts come from:
 //  - the health watch below (grpc.health.v1 Check answering SERVING);
 //  - every successful agent call (AgentPool's onContact hook);
-//  - later (issue "fleet scale"): heartbeats the agents push. They call
-//    recordContact(host) as well — that method is the one seam to feed.
+//  - heartbeats the agents push (RegisterHost / Heartbeat, hosts.ts), also
+//    those another replica received (read back from the hosts table).
 //
 // Restart rule: last contacts are kept in memory only. When the controller
 // starts, every host counts as contacted at that moment, so no host is down
@@ -42,7 +42,7 @@ export class HostLiveness implements Liveness {
   private readonly last = new Map<string, number>();
   private readonly clock: Clock;
   private readonly downMs: number;
-  private readonly hosts: string[];
+  private readonly hosts: Set<string>;
   /** Every host's grace: contacted, as far as the controller knows, when it started. */
   readonly startedAt: number;
 
@@ -50,8 +50,13 @@ export class HostLiveness implements Liveness {
     if (!(options.serviceDownSeconds > 0)) throw new Error(`serviceDownSeconds must be > 0, got ${options.serviceDownSeconds}`);
     this.clock = options.clock;
     this.downMs = options.serviceDownSeconds * 1000;
-    this.hosts = [...options.hosts];
+    this.hosts = new Set(options.hosts);
     this.startedAt = this.clock.now();
+  }
+
+  /** A host that registered: counted in states() from now on. */
+  addHost(host: string): void {
+    this.hosts.add(host);
   }
 
   get serviceDownSeconds(): number {
@@ -93,7 +98,7 @@ export class HostLiveness implements Liveness {
 
   /** Every configured host with its state. */
   states(): Array<{ host: string; state: HostState; lastContact: number | undefined }> {
-    return this.hosts.map((host) => ({ host, state: this.state(host), lastContact: this.last.get(host) }));
+    return [...this.hosts].map((host) => ({ host, state: this.state(host), lastContact: this.last.get(host) }));
   }
 }
 

@@ -13,6 +13,8 @@ import type { ControllerCallRequest, ControllerHandlers, ControllerMethod, Contr
 import { isRequestId } from '../ids';
 import { unary, type CallObserver, type UnaryHandler } from '../grpc/status';
 import { describeSubject } from '../grpc/tls';
+import { hostHandlers } from './host-rpcs';
+import type { HostRegistry } from './hosts';
 import type { ControllerService } from './service';
 import {
   parseConnectionInfo, VM_STATES, VOLUME_STATUSES, type ActionRow, type InstanceView, type PowerState, type RequestContext, type TaskState,
@@ -157,8 +159,8 @@ export function requestContext(call: CallLike, identity: CallerIdentity = 'plain
 /** A unary Controller handler: the decoded request in, the complete response out. */
 type Rpc<M extends ControllerMethod> = UnaryHandler<ControllerCallRequest<M>, ControllerResponse<M>>;
 
-export function controllerService(svc: ControllerService, observer?: CallObserver, identity: CallerIdentity = 'plaintext-loopback')
-  : ControllerHandlers {
+export function controllerService(svc: ControllerService, observer?: CallObserver, identity: CallerIdentity = 'plaintext-loopback',
+  hosts?: HostRegistry): ControllerHandlers {
   const context = (call: CallLike) => requestContext(call, identity);
   const rpc = <M extends ControllerMethod>(handler: Rpc<M>) => unary(handler, observer);
   return {
@@ -197,5 +199,6 @@ export function controllerService(svc: ControllerService, observer?: CallObserve
     }),
 
     ListInstanceActions: rpc<'ListInstanceActions'>(async (call) => ({ actions: (await svc.listInstanceActions(call.request.uuid)).map(actionMessage) })),
+    ...hostHandlers(hosts, observer),
   };
 }

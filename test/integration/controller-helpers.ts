@@ -10,7 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 
 import { startAgent, type AgentHandle } from '../../src/agent/agent';
-import { defaultConfig } from '../../src/agent/config';
+import { defaultConfig, type AgentConfig } from '../../src/agent/config';
 import { defaultControllerConfig, type ControllerConfig } from '../../src/controller/config';
 import { startController, type ControllerHandle, type ControllerOverrides } from '../../src/controller/controller';
 import { LOADER_OPTIONS } from '../../src/grpc/protos';
@@ -58,7 +58,9 @@ export interface TestAgent {
  * An agent on its own node file (written from `domains`, or reused when
  * `nodeFile` is given), listening on 127.0.0.1:`port` (0 = any).
  */
-export async function startTestAgent(opts: { domains?: string[]; nodeFile?: string; port?: number; dir?: string } = {}): Promise<TestAgent> {
+export async function startTestAgent(
+  opts: { domains?: string[]; nodeFile?: string; port?: number; dir?: string; tweak?: (c: AgentConfig) => void } = {},
+): Promise<TestAgent> {
   const dir = opts.dir ?? tempDir('vc-agent-');
   const nodeFile = opts.nodeFile ?? path.join(dir, 'node.xml');
   if (!opts.nodeFile) fs.writeFileSync(nodeFile, nodeXml(opts.domains));
@@ -74,6 +76,7 @@ export async function startTestAgent(opts: { domains?: string[]; nodeFile?: stri
   config.detach.timeoutSeconds = 1;
   config.detach.attempts = 1;
   config.drainSeconds = 2;
+  opts.tweak?.(config);
   const agent = await startAgent(config, silentLogger(), { requireLibvirt: true });
   const port = agent.listen.port!;
   let stopped: Promise<void> | undefined;

@@ -10,14 +10,21 @@ import type { ForceDeleteInstanceRequest as _virtcontroller_v1_ForceDeleteInstan
 import type { ForceDetachVolumeRequest as _virtcontroller_v1_ForceDetachVolumeRequest, ForceDetachVolumeRequest__Output as _virtcontroller_v1_ForceDetachVolumeRequest__Output } from '../../virtcontroller/v1/ForceDetachVolumeRequest';
 import type { GetInstanceRequest as _virtcontroller_v1_GetInstanceRequest, GetInstanceRequest__Output as _virtcontroller_v1_GetInstanceRequest__Output } from '../../virtcontroller/v1/GetInstanceRequest';
 import type { GetQuotaUsageRequest as _virtcontroller_v1_GetQuotaUsageRequest, GetQuotaUsageRequest__Output as _virtcontroller_v1_GetQuotaUsageRequest__Output } from '../../virtcontroller/v1/GetQuotaUsageRequest';
+import type { HeartbeatRequest as _virtcontroller_v1_HeartbeatRequest, HeartbeatRequest__Output as _virtcontroller_v1_HeartbeatRequest__Output } from '../../virtcontroller/v1/HeartbeatRequest';
+import type { HeartbeatResponse as _virtcontroller_v1_HeartbeatResponse, HeartbeatResponse__Output as _virtcontroller_v1_HeartbeatResponse__Output } from '../../virtcontroller/v1/HeartbeatResponse';
+import type { Host as _virtcontroller_v1_Host, Host__Output as _virtcontroller_v1_Host__Output } from '../../virtcontroller/v1/Host';
 import type { Instance as _virtcontroller_v1_Instance, Instance__Output as _virtcontroller_v1_Instance__Output } from '../../virtcontroller/v1/Instance';
+import type { ListHostsRequest as _virtcontroller_v1_ListHostsRequest, ListHostsRequest__Output as _virtcontroller_v1_ListHostsRequest__Output } from '../../virtcontroller/v1/ListHostsRequest';
+import type { ListHostsResponse as _virtcontroller_v1_ListHostsResponse, ListHostsResponse__Output as _virtcontroller_v1_ListHostsResponse__Output } from '../../virtcontroller/v1/ListHostsResponse';
 import type { ListInstanceActionsRequest as _virtcontroller_v1_ListInstanceActionsRequest, ListInstanceActionsRequest__Output as _virtcontroller_v1_ListInstanceActionsRequest__Output } from '../../virtcontroller/v1/ListInstanceActionsRequest';
 import type { ListInstanceActionsResponse as _virtcontroller_v1_ListInstanceActionsResponse, ListInstanceActionsResponse__Output as _virtcontroller_v1_ListInstanceActionsResponse__Output } from '../../virtcontroller/v1/ListInstanceActionsResponse';
 import type { ListInstancesRequest as _virtcontroller_v1_ListInstancesRequest, ListInstancesRequest__Output as _virtcontroller_v1_ListInstancesRequest__Output } from '../../virtcontroller/v1/ListInstancesRequest';
 import type { ListInstancesResponse as _virtcontroller_v1_ListInstancesResponse, ListInstancesResponse__Output as _virtcontroller_v1_ListInstancesResponse__Output } from '../../virtcontroller/v1/ListInstancesResponse';
 import type { QuotaUsage as _virtcontroller_v1_QuotaUsage, QuotaUsage__Output as _virtcontroller_v1_QuotaUsage__Output } from '../../virtcontroller/v1/QuotaUsage';
+import type { RegisterHostRequest as _virtcontroller_v1_RegisterHostRequest, RegisterHostRequest__Output as _virtcontroller_v1_RegisterHostRequest__Output } from '../../virtcontroller/v1/RegisterHostRequest';
 import type { ResetVolumeStateRequest as _virtcontroller_v1_ResetVolumeStateRequest, ResetVolumeStateRequest__Output as _virtcontroller_v1_ResetVolumeStateRequest__Output } from '../../virtcontroller/v1/ResetVolumeStateRequest';
 import type { RestoreInstanceRequest as _virtcontroller_v1_RestoreInstanceRequest, RestoreInstanceRequest__Output as _virtcontroller_v1_RestoreInstanceRequest__Output } from '../../virtcontroller/v1/RestoreInstanceRequest';
+import type { SetHostDisabledRequest as _virtcontroller_v1_SetHostDisabledRequest, SetHostDisabledRequest__Output as _virtcontroller_v1_SetHostDisabledRequest__Output } from '../../virtcontroller/v1/SetHostDisabledRequest';
 import type { StartInstanceRequest as _virtcontroller_v1_StartInstanceRequest, StartInstanceRequest__Output as _virtcontroller_v1_StartInstanceRequest__Output } from '../../virtcontroller/v1/StartInstanceRequest';
 import type { StopInstanceRequest as _virtcontroller_v1_StopInstanceRequest, StopInstanceRequest__Output as _virtcontroller_v1_StopInstanceRequest__Output } from '../../virtcontroller/v1/StopInstanceRequest';
 import type { Volume as _virtcontroller_v1_Volume, Volume__Output as _virtcontroller_v1_Volume__Output } from '../../virtcontroller/v1/Volume';
@@ -191,6 +198,44 @@ export interface ControllerClient extends grpc.Client {
   getQuotaUsage(argument: _virtcontroller_v1_GetQuotaUsageRequest, callback: grpc.requestCallback<_virtcontroller_v1_QuotaUsage__Output>): grpc.ClientUnaryCall;
   
   /**
+   * An agent's periodic sign of life (every report_interval_seconds): counts as a successful
+   * contact for host liveness (down after service_down_seconds without one). NOT_FOUND when the
+   * host is not registered: the agent registers again.
+   */
+  Heartbeat(argument: _virtcontroller_v1_HeartbeatRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  Heartbeat(argument: _virtcontroller_v1_HeartbeatRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtcontroller_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  Heartbeat(argument: _virtcontroller_v1_HeartbeatRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  Heartbeat(argument: _virtcontroller_v1_HeartbeatRequest, callback: grpc.requestCallback<_virtcontroller_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * An agent's periodic sign of life (every report_interval_seconds): counts as a successful
+   * contact for host liveness (down after service_down_seconds without one). NOT_FOUND when the
+   * host is not registered: the agent registers again.
+   */
+  heartbeat(argument: _virtcontroller_v1_HeartbeatRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  heartbeat(argument: _virtcontroller_v1_HeartbeatRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtcontroller_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  heartbeat(argument: _virtcontroller_v1_HeartbeatRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  heartbeat(argument: _virtcontroller_v1_HeartbeatRequest, callback: grpc.requestCallback<_virtcontroller_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Every host the controller knows (registered or configured with --agent), with its liveness
+   * state, last heartbeat, whether it is disabled and how many instances it holds — like
+   * `openstack compute service list`.
+   */
+  ListHosts(argument: _virtcontroller_v1_ListHostsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_ListHostsResponse__Output>): grpc.ClientUnaryCall;
+  ListHosts(argument: _virtcontroller_v1_ListHostsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtcontroller_v1_ListHostsResponse__Output>): grpc.ClientUnaryCall;
+  ListHosts(argument: _virtcontroller_v1_ListHostsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_ListHostsResponse__Output>): grpc.ClientUnaryCall;
+  ListHosts(argument: _virtcontroller_v1_ListHostsRequest, callback: grpc.requestCallback<_virtcontroller_v1_ListHostsResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Every host the controller knows (registered or configured with --agent), with its liveness
+   * state, last heartbeat, whether it is disabled and how many instances it holds — like
+   * `openstack compute service list`.
+   */
+  listHosts(argument: _virtcontroller_v1_ListHostsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_ListHostsResponse__Output>): grpc.ClientUnaryCall;
+  listHosts(argument: _virtcontroller_v1_ListHostsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtcontroller_v1_ListHostsResponse__Output>): grpc.ClientUnaryCall;
+  listHosts(argument: _virtcontroller_v1_ListHostsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_ListHostsResponse__Output>): grpc.ClientUnaryCall;
+  listHosts(argument: _virtcontroller_v1_ListHostsRequest, callback: grpc.requestCallback<_virtcontroller_v1_ListHostsResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * The action log of one instance (also of a deleted one), oldest first.
    */
   ListInstanceActions(argument: _virtcontroller_v1_ListInstanceActionsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_ListInstanceActionsResponse__Output>): grpc.ClientUnaryCall;
@@ -219,6 +264,25 @@ export interface ControllerClient extends grpc.Client {
   listInstances(argument: _virtcontroller_v1_ListInstancesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtcontroller_v1_ListInstancesResponse__Output>): grpc.ClientUnaryCall;
   listInstances(argument: _virtcontroller_v1_ListInstancesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_ListInstancesResponse__Output>): grpc.ClientUnaryCall;
   listInstances(argument: _virtcontroller_v1_ListInstancesRequest, callback: grpc.requestCallback<_virtcontroller_v1_ListInstancesResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * An agent announces its host (agent flag --controller): name, address it serves on, libvirt
+   * URI and version, capacity. Creates or updates the host's record (an agent restarted on a new
+   * address re-registers); the controller then calls the agent there. Idempotent.
+   */
+  RegisterHost(argument: _virtcontroller_v1_RegisterHostRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_Host__Output>): grpc.ClientUnaryCall;
+  RegisterHost(argument: _virtcontroller_v1_RegisterHostRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtcontroller_v1_Host__Output>): grpc.ClientUnaryCall;
+  RegisterHost(argument: _virtcontroller_v1_RegisterHostRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_Host__Output>): grpc.ClientUnaryCall;
+  RegisterHost(argument: _virtcontroller_v1_RegisterHostRequest, callback: grpc.requestCallback<_virtcontroller_v1_Host__Output>): grpc.ClientUnaryCall;
+  /**
+   * An agent announces its host (agent flag --controller): name, address it serves on, libvirt
+   * URI and version, capacity. Creates or updates the host's record (an agent restarted on a new
+   * address re-registers); the controller then calls the agent there. Idempotent.
+   */
+  registerHost(argument: _virtcontroller_v1_RegisterHostRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_Host__Output>): grpc.ClientUnaryCall;
+  registerHost(argument: _virtcontroller_v1_RegisterHostRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtcontroller_v1_Host__Output>): grpc.ClientUnaryCall;
+  registerHost(argument: _virtcontroller_v1_RegisterHostRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_Host__Output>): grpc.ClientUnaryCall;
+  registerHost(argument: _virtcontroller_v1_RegisterHostRequest, callback: grpc.requestCallback<_virtcontroller_v1_Host__Output>): grpc.ClientUnaryCall;
   
   /**
    * Administrator (Cinder's os-reset_status): sets the status in the records
@@ -261,6 +325,23 @@ export interface ControllerClient extends grpc.Client {
   restoreInstance(argument: _virtcontroller_v1_RestoreInstanceRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtcontroller_v1_Instance__Output>): grpc.ClientUnaryCall;
   restoreInstance(argument: _virtcontroller_v1_RestoreInstanceRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_Instance__Output>): grpc.ClientUnaryCall;
   restoreInstance(argument: _virtcontroller_v1_RestoreInstanceRequest, callback: grpc.requestCallback<_virtcontroller_v1_Instance__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Disables (no new instances are created on it) or enables a host; everything else on it goes on
+   * as before. Recorded with the reason.
+   */
+  SetHostDisabled(argument: _virtcontroller_v1_SetHostDisabledRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_Host__Output>): grpc.ClientUnaryCall;
+  SetHostDisabled(argument: _virtcontroller_v1_SetHostDisabledRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtcontroller_v1_Host__Output>): grpc.ClientUnaryCall;
+  SetHostDisabled(argument: _virtcontroller_v1_SetHostDisabledRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_Host__Output>): grpc.ClientUnaryCall;
+  SetHostDisabled(argument: _virtcontroller_v1_SetHostDisabledRequest, callback: grpc.requestCallback<_virtcontroller_v1_Host__Output>): grpc.ClientUnaryCall;
+  /**
+   * Disables (no new instances are created on it) or enables a host; everything else on it goes on
+   * as before. Recorded with the reason.
+   */
+  setHostDisabled(argument: _virtcontroller_v1_SetHostDisabledRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_Host__Output>): grpc.ClientUnaryCall;
+  setHostDisabled(argument: _virtcontroller_v1_SetHostDisabledRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtcontroller_v1_Host__Output>): grpc.ClientUnaryCall;
+  setHostDisabled(argument: _virtcontroller_v1_SetHostDisabledRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_Host__Output>): grpc.ClientUnaryCall;
+  setHostDisabled(argument: _virtcontroller_v1_SetHostDisabledRequest, callback: grpc.requestCallback<_virtcontroller_v1_Host__Output>): grpc.ClientUnaryCall;
   
   /**
    * stopped -> active: the agent's PowerOn (connecting the instance's volumes first).
@@ -365,6 +446,20 @@ export interface ControllerHandlers extends grpc.UntypedServiceImplementation {
   GetQuotaUsage: grpc.handleUnaryCall<_virtcontroller_v1_GetQuotaUsageRequest__Output, _virtcontroller_v1_QuotaUsage>;
   
   /**
+   * An agent's periodic sign of life (every report_interval_seconds): counts as a successful
+   * contact for host liveness (down after service_down_seconds without one). NOT_FOUND when the
+   * host is not registered: the agent registers again.
+   */
+  Heartbeat: grpc.handleUnaryCall<_virtcontroller_v1_HeartbeatRequest__Output, _virtcontroller_v1_HeartbeatResponse>;
+  
+  /**
+   * Every host the controller knows (registered or configured with --agent), with its liveness
+   * state, last heartbeat, whether it is disabled and how many instances it holds — like
+   * `openstack compute service list`.
+   */
+  ListHosts: grpc.handleUnaryCall<_virtcontroller_v1_ListHostsRequest__Output, _virtcontroller_v1_ListHostsResponse>;
+  
+  /**
    * The action log of one instance (also of a deleted one), oldest first.
    */
   ListInstanceActions: grpc.handleUnaryCall<_virtcontroller_v1_ListInstanceActionsRequest__Output, _virtcontroller_v1_ListInstanceActionsResponse>;
@@ -373,6 +468,13 @@ export interface ControllerHandlers extends grpc.UntypedServiceImplementation {
    * Deleted instances are only listed when vm_state = VM_STATE_DELETED is asked for.
    */
   ListInstances: grpc.handleUnaryCall<_virtcontroller_v1_ListInstancesRequest__Output, _virtcontroller_v1_ListInstancesResponse>;
+  
+  /**
+   * An agent announces its host (agent flag --controller): name, address it serves on, libvirt
+   * URI and version, capacity. Creates or updates the host's record (an agent restarted on a new
+   * address re-registers); the controller then calls the agent there. Idempotent.
+   */
+  RegisterHost: grpc.handleUnaryCall<_virtcontroller_v1_RegisterHostRequest__Output, _virtcontroller_v1_Host>;
   
   /**
    * Administrator (Cinder's os-reset_status): sets the status in the records
@@ -389,6 +491,12 @@ export interface ControllerHandlers extends grpc.UntypedServiceImplementation {
    * instance is soft deleted again with no task and its quota released.
    */
   RestoreInstance: grpc.handleUnaryCall<_virtcontroller_v1_RestoreInstanceRequest__Output, _virtcontroller_v1_Instance>;
+  
+  /**
+   * Disables (no new instances are created on it) or enables a host; everything else on it goes on
+   * as before. Recorded with the reason.
+   */
+  SetHostDisabled: grpc.handleUnaryCall<_virtcontroller_v1_SetHostDisabledRequest__Output, _virtcontroller_v1_Host>;
   
   /**
    * stopped -> active: the agent's PowerOn (connecting the instance's volumes first).
@@ -413,10 +521,14 @@ export interface ControllerDefinition extends grpc.ServiceDefinition {
   ForceDetachVolume: MethodDefinition<_virtcontroller_v1_ForceDetachVolumeRequest, _virtcontroller_v1_Volume, _virtcontroller_v1_ForceDetachVolumeRequest__Output, _virtcontroller_v1_Volume__Output>
   GetInstance: MethodDefinition<_virtcontroller_v1_GetInstanceRequest, _virtcontroller_v1_Instance, _virtcontroller_v1_GetInstanceRequest__Output, _virtcontroller_v1_Instance__Output>
   GetQuotaUsage: MethodDefinition<_virtcontroller_v1_GetQuotaUsageRequest, _virtcontroller_v1_QuotaUsage, _virtcontroller_v1_GetQuotaUsageRequest__Output, _virtcontroller_v1_QuotaUsage__Output>
+  Heartbeat: MethodDefinition<_virtcontroller_v1_HeartbeatRequest, _virtcontroller_v1_HeartbeatResponse, _virtcontroller_v1_HeartbeatRequest__Output, _virtcontroller_v1_HeartbeatResponse__Output>
+  ListHosts: MethodDefinition<_virtcontroller_v1_ListHostsRequest, _virtcontroller_v1_ListHostsResponse, _virtcontroller_v1_ListHostsRequest__Output, _virtcontroller_v1_ListHostsResponse__Output>
   ListInstanceActions: MethodDefinition<_virtcontroller_v1_ListInstanceActionsRequest, _virtcontroller_v1_ListInstanceActionsResponse, _virtcontroller_v1_ListInstanceActionsRequest__Output, _virtcontroller_v1_ListInstanceActionsResponse__Output>
   ListInstances: MethodDefinition<_virtcontroller_v1_ListInstancesRequest, _virtcontroller_v1_ListInstancesResponse, _virtcontroller_v1_ListInstancesRequest__Output, _virtcontroller_v1_ListInstancesResponse__Output>
+  RegisterHost: MethodDefinition<_virtcontroller_v1_RegisterHostRequest, _virtcontroller_v1_Host, _virtcontroller_v1_RegisterHostRequest__Output, _virtcontroller_v1_Host__Output>
   ResetVolumeState: MethodDefinition<_virtcontroller_v1_ResetVolumeStateRequest, _virtcontroller_v1_Volume, _virtcontroller_v1_ResetVolumeStateRequest__Output, _virtcontroller_v1_Volume__Output>
   RestoreInstance: MethodDefinition<_virtcontroller_v1_RestoreInstanceRequest, _virtcontroller_v1_Instance, _virtcontroller_v1_RestoreInstanceRequest__Output, _virtcontroller_v1_Instance__Output>
+  SetHostDisabled: MethodDefinition<_virtcontroller_v1_SetHostDisabledRequest, _virtcontroller_v1_Host, _virtcontroller_v1_SetHostDisabledRequest__Output, _virtcontroller_v1_Host__Output>
   StartInstance: MethodDefinition<_virtcontroller_v1_StartInstanceRequest, _virtcontroller_v1_Instance, _virtcontroller_v1_StartInstanceRequest__Output, _virtcontroller_v1_Instance__Output>
   StopInstance: MethodDefinition<_virtcontroller_v1_StopInstanceRequest, _virtcontroller_v1_Instance, _virtcontroller_v1_StopInstanceRequest__Output, _virtcontroller_v1_Instance__Output>
 }
