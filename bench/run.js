@@ -18,6 +18,7 @@ const CASES = [
   require('./cases/04-destroy-scale'),
   require('./cases/05-controller-reclaim'),
   require('./cases/06-hung-storage'),
+  require('./cases/07-fleet'),
 ];
 
 function parseArgs(argv) {

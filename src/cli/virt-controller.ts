@@ -19,6 +19,7 @@ const HELP: Record<ControllerKey, string> = {
   dbPoolSize: 'PostgreSQL connections per replica (default 10)',
   replicaId: 'this replica\'s name in work leases, stable across its restarts (default HOSTNAME/LISTEN)',
   taskLeaseSeconds: 'lease of a running task; another replica recovers it after this long if this one dies (default 900)',
+  periodicBatch: 'rows of each kind of periodic work (reclaim, pending power-offs, host cleanups) one replica claims per tick (default 2000)',
   reportIntervalSeconds: 'heartbeat interval told to agents that register (agent --controller) (default 10)',
   batchLeaseSeconds: 'lease of a claimed batch of periodic work; another replica takes it over after this long (default 300)',
   hostsFile: 'hosts: JSON {"name": "address"} / [{"name","address"}] or lines NAME=ADDRESS',

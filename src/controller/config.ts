@@ -23,6 +23,8 @@ export interface ControllerConfig {
   batchLeaseSeconds: number;
   /** The heartbeat interval the controller tells registered agents (HeartbeatResponse). */
   reportIntervalSeconds: number;
+  /** Rows of each kind of periodic work a replica claims per tick. */
+  periodicBatch: number;
   /** Host name → agent address. */
   hosts: Map<string, string>;
   reclaimIntervalSeconds: number;
@@ -61,6 +63,7 @@ export function defaultControllerConfig(): ControllerConfig {
     taskLeaseSeconds: 900,
     batchLeaseSeconds: 300,
     reportIntervalSeconds: 10,
+    periodicBatch: 2000,
     hosts: new Map(),
     reclaimIntervalSeconds: 0,
     reclaimPollSeconds: 60,
@@ -89,7 +92,7 @@ export const CONTROLLER_KEYS = [
   'listen', 'db', 'hostsFile', 'reclaimIntervalSeconds', 'reclaimPollSeconds', 'quotaInstances', 'quotaVcpus', 'quotaMemoryMib',
   'cleanShutdownTimeoutSeconds', 'powerOnTimeoutSeconds', 'agentTimeoutSeconds', 'agentRetryAttempts', 'logLevel', 'drainSeconds',
   'tlsCert', 'tlsKey', 'tlsCa', 'tlsAllowSubjects', 'plaintextLoopback', 'serviceDownSeconds', 'healthCheckIntervalSeconds', 'metricsListen',
-  'dbPoolSize', 'replicaId', 'taskLeaseSeconds', 'batchLeaseSeconds', 'reportIntervalSeconds',
+  'dbPoolSize', 'replicaId', 'taskLeaseSeconds', 'batchLeaseSeconds', 'reportIntervalSeconds', 'periodicBatch',
 ] as const;
 export type ControllerKey = (typeof CONTROLLER_KEYS)[number];
 
@@ -169,6 +172,7 @@ function apply(cfg: ControllerConfig, key: ControllerKey, v: string, readFile: (
   switch (key) {
     case 'listen': case 'db': case 'logLevel': case 'tlsCert': case 'tlsKey': case 'tlsCa': case 'metricsListen': case 'replicaId': cfg[key] = v; break;
     case 'dbPoolSize': cfg.dbPoolSize = Math.max(1, Math.floor(nonNegative(key, v))); break;
+    case 'periodicBatch': cfg.periodicBatch = Math.max(1, Math.floor(nonNegative(key, v))); break;
     case 'taskLeaseSeconds': case 'batchLeaseSeconds': {
       const n = nonNegative(key, v);
       if (n === 0) throw new Error(`${key} must be > 0, got ${JSON.stringify(v)}`);

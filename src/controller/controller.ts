@@ -118,7 +118,7 @@ export async function startController(config: ControllerConfig, logger: Logger, 
     throw err;
   }
   if (recovered > 0) logger.warn({ instances: recovered }, 'instances left mid-task by the last run were recovered');
-  const periodic = new PeriodicTasks(deps, { pollSeconds: overrides.manualPeriodic ? 0 : config.reclaimPollSeconds });
+  const periodic = new PeriodicTasks(deps, { pollSeconds: overrides.manualPeriodic ? 0 : config.reclaimPollSeconds, batch: config.periodicBatch });
   const health = new HealthWatch(agents, liveness, logger.child({ component: 'liveness' }),
     overrides.manualPeriodic ? 0 : config.healthCheckIntervalSeconds * 1000);
   const identity: CallerIdentity = credentials ? 'tls' : config.listen.startsWith('unix:') ? 'unix-socket' : 'plaintext-loopback';
