@@ -29,6 +29,10 @@ case "$cmd" in
     mkdir -p "$dir"
     if [ "$(id -u)" -eq 0 ]; then chown postgres: "$dir"; fi
     chmod 700 "$dir"
+    if ! as_owner test -w "$dir"; then
+      echo "pg-test-cluster: $dir is not reachable by the cluster's owner (every parent directory must be searchable; use one like \$(mktemp -d))" >&2
+      exit 1
+    fi
     as_owner "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 1; }
     # No TCP; the socket in DIR; small and fast (a test cluster: no fsync).
