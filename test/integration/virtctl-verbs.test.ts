@@ -103,7 +103,7 @@ describe('virtctl verbs', () => {
     expect(JSON.parse((await virtctl(['instances', 'list', '--project', 'other', '-o', 'json'])).stdout)).toEqual({ instances: [] });
 
     const hosts = await virtctl(['hosts']);
-    expect(hosts.stdout).toMatch(/^HOST\s+INSTANCES\s+ACTIVE\nhost-1\s+1\s+1\n/);
+    expect(hosts.stdout).toMatch(/^HOST\s+STATE\s+INSTANCES\s+DISABLED\s+LAST HEARTBEAT\s+ADDRESS\nhost-1\s+UP\s+1\s+no\s+static\s+127\.0\.0\.1:\d+\n/);
 
     // No reclaim interval here: a delete is final at once, so restore has nothing to restore.
     const del = await virtctl(['instances', 'delete', 'vt-1', '-o', 'json']);

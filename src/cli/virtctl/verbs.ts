@@ -16,6 +16,7 @@ import type { Domain__Output as Domain } from '../../generated/virtagent/v1/Doma
 import type { Event__Output as Event } from '../../generated/virtagent/v1/Event';
 import type { ListDomainsResponse__Output as ListDomainsResponse } from '../../generated/virtagent/v1/ListDomainsResponse';
 import type { PowerOffResponse__Output as PowerOffResponse } from '../../generated/virtagent/v1/PowerOffResponse';
+import type { Host__Output as ListedHost } from '../../generated/virtcontroller/v1/Host';
 import type { Instance__Output as Instance } from '../../generated/virtcontroller/v1/Instance';
 import type { ListInstancesResponse__Output as ListInstancesResponse } from '../../generated/virtcontroller/v1/ListInstancesResponse';
 import { CallError, domainRef, type ServiceClient } from './rpc';
@@ -188,17 +189,24 @@ export async function instanceAction(controller: ServiceClient, io: Io, action: 
   print(io, res, () => instanceRows([res]) + warningLines(res.warnings));
 }
 
+/** "12 s ago" for an epoch-ms heartbeat; "-" for none. */
+function ago(ms: number): string {
+  return ms > 0 ? `${Math.max(0, Math.round((Date.now() - ms) / 1000))} s ago` : '-';
+}
+
 /**
- * The hosts the controller drives. With a ListHosts RPC (issue 15) its answer;
- * until then the hosts its instances name, with counts (liveness is not
- * exposed over gRPC yet: virt_controller_hosts on /metrics).
+ * The hosts the controller drives: its ListHosts answer (like `openstack
+ * compute service list`); from an older controller without it, the hosts
+ * its instances name, with counts.
  */
 export async function hosts(controller: ServiceClient, io: Io): Promise<void> {
   if (controller.methods.ListHosts) {
-    const res = await controller.unary<{ hosts?: Array<Record<string, unknown>> }>('ListHosts', {});
+    const res = await controller.unary<{ hosts?: ListedHost[] }>('ListHosts', {});
     const list = res.hosts ?? [];
-    const keys = Object.keys(list[0] ?? { name: '' }).filter((k) => typeof list[0]?.[k] !== 'object');
-    print(io, res, () => table(keys, list.map((h) => keys.map((k) => String(h[k])))));
+    print(io, res, () => table(['host', 'state', 'instances', 'disabled', 'last heartbeat', 'address'], list.map((h) => [
+      h.name, h.state.replace(/^HOST_STATE_/, ''), String(h.instance_count),
+      h.disabled ? `yes${h.disabled_reason ? ` (${h.disabled_reason})` : ''}` : 'no', h.static && !h.last_heartbeat_ms ? 'static' : ago(h.last_heartbeat_ms), h.address,
+    ])));
     return;
   }
   const res = await controller.unary<ListInstancesResponse>('ListInstances', {});
