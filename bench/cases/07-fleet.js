@@ -217,8 +217,8 @@ module.exports = {
       return {
         rows: [{
           name: `reclaim ${n} expired soft-deleted instances over ${nAgents} in-process agents: 3 replicas on PostgreSQL, one SIGKILLed half way`,
-          baselineName: '1 controller on SQLite', baselineValue: lite.elapsed, ours: pg.elapsed, unit: pg.finished ? 's to reclaim all' : 's (budget hit)',
-          ratio: lite.elapsed / pg.elapsed, opsPerSec: pg.deleted / pg.elapsed,
+          baseline: { name: '1 controller on SQLite', value: lite.elapsed }, ours: pg.elapsed, unit: pg.finished ? 's to reclaim all' : 's (budget hit)',
+          ratio: lite.elapsed / pg.elapsed, ratioLabel: 'baseline/ours (higher is better)', opsPerSec: pg.deleted / pg.elapsed,
           goal: 'duplicates = 0, misses = 0, all reclaimed despite the kill', goalMet,
           notes: `shares ${pg.shares.join(' / ')} (replica-0 killed at ${pg.killedAt?.toFixed(1)} s); duplicates ${pg.duplicates}; `
             + `misses ${pg.misses}; reclaims redone after the kill ${pg.redone}; controller CPU ${pg.controllerCpu.toFixed(1)} s, PostgreSQL CPU `

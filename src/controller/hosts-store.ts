@@ -55,17 +55,20 @@ export class HostStore {
     );
   }
 
-  /** An agent's registration: the host's record created or updated; a registration is also a heartbeat. */
-  async register(r: Registration): Promise<void> {
+  /**
+   * An agent's registration: the host's record created or updated (`isStatic`:
+   * the host is also configured with --agent); a registration is also a heartbeat.
+   */
+  async register(r: Registration, isStatic: boolean): Promise<void> {
     const now = this.clock.now();
     await this.engine.run(
       `INSERT INTO hosts (name, address, static, libvirt_uri, libvirt_version, agent_version, vcpus, memory_mib, registered_at, last_heartbeat_at, updated_at)
-       VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (name) DO UPDATE SET address = excluded.address, libvirt_uri = excluded.libvirt_uri,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET address = excluded.address, static = excluded.static, libvirt_uri = excluded.libvirt_uri,
          libvirt_version = excluded.libvirt_version, agent_version = excluded.agent_version, vcpus = excluded.vcpus,
          memory_mib = excluded.memory_mib, registered_at = excluded.registered_at, last_heartbeat_at = excluded.last_heartbeat_at,
          updated_at = excluded.updated_at`,
-      [r.name, r.address, r.libvirt_uri, r.libvirt_version, r.agent_version, r.vcpus, r.memory_mib, now, now, now],
+      [r.name, r.address, isStatic ? 1 : 0, r.libvirt_uri, r.libvirt_version, r.agent_version, r.vcpus, r.memory_mib, now, now, now],
     );
   }
 

@@ -65,8 +65,10 @@ export class HostRegistry {
     for (const row of await this.hosts.all()) this.learn(row);
   }
 
-  private learn(row: Pick<HostRow, 'name' | 'address' | 'last_heartbeat_at'>): void {
+  private learn(row: Pick<HostRow, 'name' | 'address' | 'last_heartbeat_at' | 'static'>): void {
     const { agents, liveness, staticHosts } = this.options;
+    // A host once configured with --agent, no longer, and never registered since: not driven (only listed).
+    if (row.static === 1 && !staticHosts.has(row.name)) return;
     if (!staticHosts.has(row.name) && agents.setAddress(row.name, row.address)) {
       this.options.logger.info({ host: row.name, address: row.address }, 'agent address from its registration');
     }
@@ -90,9 +92,9 @@ export class HostRegistry {
     if (staticAddress !== undefined && staticAddress !== r.address) {
       this.options.logger.warn({ host: r.name, registered: r.address, configured: staticAddress }, 'registration of a static host: the configured address is kept');
     }
-    await this.hosts.register(r);
+    await this.hosts.register(r, staticAddress !== undefined);
     const now = this.options.store.clock.now();
-    this.learn({ name: r.name, address: staticAddress ?? r.address, last_heartbeat_at: now });
+    this.learn({ name: r.name, address: staticAddress ?? r.address, last_heartbeat_at: now, static: staticAddress !== undefined ? 1 : 0 });
     this.options.logger.info({ host: r.name, address: r.address, libvirt_uri: r.libvirt_uri, libvirt_version: r.libvirt_version }, 'host registered');
     return this.view(r.name);
   }

@@ -107,9 +107,20 @@ describe('registration and heartbeats (plaintext loopback)', () => {
     expect([badAddr.code, badAddr.details]).toEqual([grpc.status.INVALID_ARGUMENT, expect.stringMatching(/^address: /)]);
     expect((await ctl.client.fail('Heartbeat', { name: 'ghost' })).code).toBe(grpc.status.NOT_FOUND);
     // Static hosts are listed too, never heard from.
-    const withStatic = await startTestController({ s1: '127.0.0.1:1' });
+    // Its database outside the controller's dir (stop() removes that), on the suite's engine.
+    const keep = tempDir('vc-reg-db-');
+    cleanups.push(() => fs.rmSync(keep, { recursive: true, force: true }));
+    const withStatic = await startTestController({ s1: '127.0.0.1:1' }, (c) => { if (!c.db.startsWith('postgres')) c.db = path.join(keep, 'c.db'); });
     cleanups.push(() => withStatic.stop());
     expect(await hostOf(withStatic, 's1')).toMatchObject({ static: true, last_heartbeat_ms: 0, address: '127.0.0.1:1' });
+    // Dropped from --agent later: still listed, no longer driven (no creates go there).
+    const db = withStatic.config.db;
+    await withStatic.stop();
+    const without = await startTestController({}, (c) => { c.db = db; });
+    cleanups.push(() => without.stop());
+    expect(await hostOf(without, 's1')).toMatchObject({ static: true });
+    const refused = await without.client.fail('CreateInstance', { name: 'x', project_id: 'p', host: 's1', domain_xml: createXml('x'), vcpus: 1, memory_mib: 64 });
+    expect([refused.code, refused.details]).toEqual([grpc.status.INVALID_ARGUMENT, expect.stringMatching(/^host: unknown host "s1"/)]);
   });
 });
 
