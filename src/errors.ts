@@ -8,6 +8,7 @@ export type ErrorKind =
   | 'FailedPrecondition'
   | 'ResourceExhausted'
   | 'Unavailable'
+  | 'PermissionDenied'
   | 'Timeout'
   | 'Internal';
 
@@ -58,6 +59,13 @@ export class ResourceExhausted extends AppError {
 export class Unavailable extends AppError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('Unavailable', message, options);
+  }
+}
+
+/** The caller is known but may not do this (e.g. register a host its certificate does not name). */
+export class PermissionDenied extends AppError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PermissionDenied', message, options);
   }
 }
 

@@ -46,6 +46,8 @@ function target(address: string): string {
 export interface Registration {
   /** Whether each controller has the host registered right now. */
   registered(controller: string): boolean;
+  /** Failed calls to each controller since its last success, and the last failure's text (what an operator or a test looks at). */
+  failures(controller: string): { count: number; lastError?: string };
   stop(): void;
 }
 
@@ -55,6 +57,7 @@ export function startRegistration(options: RegistrationOptions): Registration {
   const maxBackoffMs = options.maxBackoffMs ?? 30_000;
   const creds = options.credentials ?? grpc.credentials.createInsecure();
   const state = new Map<string, boolean>();
+  const failed = new Map<string, { count: number; lastError?: string }>();
   const timers = new Set<NodeJS.Timeout>();
   const clients: grpc.Client[] = [];
   let stopped = false;
@@ -94,6 +97,7 @@ export function startRegistration(options: RegistrationOptions): Registration {
           await call(client, def.Heartbeat, { name });
         }
         failures = 0;
+        failed.set(address, { count: 0 });
         schedule(options.intervalMs);
       } catch (err) {
         const code = (err as { code?: number }).code;
@@ -105,11 +109,13 @@ export function startRegistration(options: RegistrationOptions): Registration {
           return;
         }
         failures++;
+        failed.set(address, { count: failures, lastError: errorMessage(err) });
         const backoff = Math.min(maxBackoffMs, options.intervalMs * 2 ** Math.min(5, failures - 1));
-        if (failures === 1 || failures % 10 === 0) log.warn({ err: errorMessage(err), failures, retry_ms: backoff }, 'controller did not answer; retrying');
-        if (code === grpc.status.INVALID_ARGUMENT || code === grpc.status.PERMISSION_DENIED || code === grpc.status.UNAUTHENTICATED) {
-          state.set(address, false);
+        const refused = code === grpc.status.INVALID_ARGUMENT || code === grpc.status.PERMISSION_DENIED || code === grpc.status.UNAUTHENTICATED;
+        if (failures === 1 || failures % 10 === 0) {
+          log.warn({ err: errorMessage(err), failures, retry_ms: backoff }, refused ? 'the controller refused this host; retrying' : 'controller did not answer; retrying');
         }
+        if (refused) state.set(address, false);
         schedule(backoff);
       }
     };
@@ -119,6 +125,7 @@ export function startRegistration(options: RegistrationOptions): Registration {
 
   return {
     registered: (controller) => state.get(controller) === true,
+    failures: (controller) => failed.get(controller) ?? { count: 0 },
     stop() {
       stopped = true;
       for (const t of timers) clearTimeout(t);

@@ -10,6 +10,7 @@ const KIND_TO_CODE: Readonly<Record<ErrorKind, grpc.status>> = {
   FailedPrecondition: grpc.status.FAILED_PRECONDITION,
   ResourceExhausted: grpc.status.RESOURCE_EXHAUSTED,
   Unavailable: grpc.status.UNAVAILABLE,
+  PermissionDenied: grpc.status.PERMISSION_DENIED,
   Timeout: grpc.status.DEADLINE_EXCEEDED,
   Internal: grpc.status.INTERNAL,
 };

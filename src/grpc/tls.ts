@@ -204,6 +204,18 @@ function subjectPairs(peer: PeerCertificate): Array<[string, string]> {
   return out;
 }
 
+/**
+ * Whether the certificate names `host`: its subject CN or a DNS SAN entry,
+ * compared without case (host names are case-insensitive).
+ */
+export function certificateNamesHost(peer: PeerCertificate, host: string): boolean {
+  const given = peer as Partial<PeerCertificate>;
+  if (!given.subject || !given.raw) return false;
+  const { dn, san } = certNames(peer);
+  const want = host.toLowerCase();
+  return dn.some(([k, v]) => k === 'CN' && v.toLowerCase() === want) || san.some(([t, v]) => t === 'DNS' && v.toLowerCase() === want);
+}
+
 /** The subject as /K=V/K=V, for messages and logs. */
 export function describeSubject(peer: PeerCertificate | undefined): string {
   // An empty object when the client sent no certificate, whatever the typings say.

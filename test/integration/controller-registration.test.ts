@@ -11,6 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { startAgent, type AgentHandle } from '../../src/agent/agent';
+import { startRegistration } from '../../src/agent/registration';
 import { defaultConfig } from '../../src/agent/config';
 import { startController, type ControllerHandle } from '../../src/controller/controller';
 import { defaultControllerConfig } from '../../src/controller/config';
@@ -125,7 +126,7 @@ describe('registration and heartbeats (plaintext loopback)', () => {
 });
 
 describe('registration over mutual TLS', () => {
-  it('an agent with a certificate from the controller\'s CA registers; one from another CA does not', async () => {
+  it('an agent whose certificate (controller\'s CA) names its host registers; one from another CA, or naming another host, does not', async () => {
     const certs = new CertDir();
     const other = new CertDir();
     const dir = tempDir('vc-reg-tls-');
@@ -133,7 +134,9 @@ describe('registration over mutual TLS', () => {
     await certs.make('ca', '/CN=virt test CA', undefined);
     await other.make('ca', '/CN=someone else', undefined);
     await Promise.all([
-      certs.make('agent', '/CN=agent-a', 'ca', SERVER_CLIENT_EXT),
+      certs.make('agent', '/CN=tls-good', 'ca', SERVER_CLIENT_EXT),
+      certs.make('by-san', '/CN=agent-z', 'ca', SERVER_CLIENT_EXT.replace('DNS:localhost', 'DNS:localhost,DNS:TLS-San.example')),
+      certs.make('impostor', '/CN=agent-a', 'ca', SERVER_CLIENT_EXT),
       certs.make('controller', '/CN=controller-1', 'ca', SERVER_CLIENT_EXT),
       certs.make('operator', '/CN=ops-1', 'ca', SERVER_CLIENT_EXT),
       other.make('rogue', '/CN=agent-b', 'ca', SERVER_CLIENT_EXT),
@@ -163,12 +166,40 @@ describe('registration over mutual TLS', () => {
       return a;
     };
     const good = await agentOn('tls-good', certs.file('agent.crt'), certs.file('agent.key'), certs.file('ca.crt'));
-    await agentOn('tls-rogue', other.file('rogue.crt'), other.file('rogue.key'), certs.file('ca.crt'));
+    const bySan = await agentOn('tls-san.example', certs.file('by-san.crt'), certs.file('by-san.key'), certs.file('ca.crt'));
     const registered = await until(async () => ((await hostOf({ client: ops }, 'tls-good'))?.state === 'HOST_STATE_UP' ? true : undefined), 'tls-good registered');
     expect(registered).toBe(true);
     expect(await hostOf({ client: ops }, 'tls-good')).toMatchObject({ address: `127.0.0.1:${good.listen.port}` });
-    // The rogue agent has had several report intervals to try: its handshake is refused, nothing recorded.
-    await new Promise((r) => setTimeout(r, 1500));
+    await until(async () => ((await hostOf({ client: ops }, 'tls-san.example'))?.state === 'HOST_STATE_UP' ? true : undefined), 'registered by its DNS SAN');
+    expect(await hostOf({ client: ops }, 'tls-san.example')).toMatchObject({ address: `127.0.0.1:${bySan.listen.port}` });
+
+    // Clients that try to register: one from another CA (its handshake is refused), and one the CA
+    // signed whose certificate names another host, trying to re-point tls-good and to add a host.
+    const controllerAddress = `127.0.0.1:${controller.listen.port}`;
+    const attempt = (name: string, cert: string, key: string) => {
+      const r = startRegistration({
+        controllers: [controllerAddress], intervalMs: 100, maxBackoffMs: 200, logger: silentLogger(),
+        credentials: channelCredentials({ cert, key, ca: certs.file('ca.crt') }),
+        info: () => Promise.resolve({ name, address: '127.0.0.1:1', libvirt_uri: 'test:///default', libvirt_version: '1', agent_version: 'x', vcpus: 1, memory_mib: 1 }),
+      });
+      cleanups.push(() => r.stop());
+      return r;
+    };
+    const rogue = attempt('tls-rogue', other.file('rogue.crt'), other.file('rogue.key'));
+    const repoint = attempt('tls-good', certs.file('impostor.crt'), certs.file('impostor.key'));
+    const added = attempt('tls-new', certs.file('impostor.crt'), certs.file('impostor.key'));
+    await until(async () => ([rogue, repoint, added].every((r) => r.failures(controllerAddress).count >= 2) ? true : undefined), 'two refused attempts each');
+    for (const r of [repoint, added]) {
+      expect(r.registered(controllerAddress)).toBe(false);
+      expect(r.failures(controllerAddress).lastError).toMatch(/PERMISSION_DENIED|7 /);
+      expect(r.failures(controllerAddress).lastError).toContain('/CN=agent-a');
+    }
+    expect(rogue.registered(controllerAddress)).toBe(false);
     expect(await hostOf({ client: ops }, 'tls-rogue')).toBeUndefined();
+    expect(await hostOf({ client: ops }, 'tls-new')).toBeUndefined();
+    expect(await hostOf({ client: ops }, 'tls-good')).toMatchObject({ address: `127.0.0.1:${good.listen.port}`, state: 'HOST_STATE_UP' });
+    // An operator's certificate does not speak for a host either.
+    const denied = await ops.fail('Heartbeat', { name: 'tls-good' });
+    expect([denied.code, denied.details]).toEqual([grpc.status.PERMISSION_DENIED, expect.stringContaining('does not name host "tls-good"')]);
   });
 });

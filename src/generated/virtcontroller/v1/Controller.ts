@@ -200,7 +200,8 @@ export interface ControllerClient extends grpc.Client {
   /**
    * An agent's periodic sign of life (every report_interval_seconds): counts as a successful
    * contact for host liveness (down after service_down_seconds without one). NOT_FOUND when the
-   * host is not registered: the agent registers again.
+   * host is not registered: the agent registers again. Over mutual TLS the client certificate
+   * must name the host, as for RegisterHost.
    */
   Heartbeat(argument: _virtcontroller_v1_HeartbeatRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
   Heartbeat(argument: _virtcontroller_v1_HeartbeatRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtcontroller_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
@@ -209,7 +210,8 @@ export interface ControllerClient extends grpc.Client {
   /**
    * An agent's periodic sign of life (every report_interval_seconds): counts as a successful
    * contact for host liveness (down after service_down_seconds without one). NOT_FOUND when the
-   * host is not registered: the agent registers again.
+   * host is not registered: the agent registers again. Over mutual TLS the client certificate
+   * must name the host, as for RegisterHost.
    */
   heartbeat(argument: _virtcontroller_v1_HeartbeatRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
   heartbeat(argument: _virtcontroller_v1_HeartbeatRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtcontroller_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
@@ -268,7 +270,9 @@ export interface ControllerClient extends grpc.Client {
   /**
    * An agent announces its host (agent flag --controller): name, address it serves on, libvirt
    * URI and version, capacity. Creates or updates the host's record (an agent restarted on a new
-   * address re-registers); the controller then calls the agent there. Idempotent.
+   * address re-registers); the controller then calls the agent there. Idempotent. Over mutual
+   * TLS the client certificate must name the host (CN or DNS subjectAltName), else
+   * PERMISSION_DENIED.
    */
   RegisterHost(argument: _virtcontroller_v1_RegisterHostRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_Host__Output>): grpc.ClientUnaryCall;
   RegisterHost(argument: _virtcontroller_v1_RegisterHostRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtcontroller_v1_Host__Output>): grpc.ClientUnaryCall;
@@ -277,7 +281,9 @@ export interface ControllerClient extends grpc.Client {
   /**
    * An agent announces its host (agent flag --controller): name, address it serves on, libvirt
    * URI and version, capacity. Creates or updates the host's record (an agent restarted on a new
-   * address re-registers); the controller then calls the agent there. Idempotent.
+   * address re-registers); the controller then calls the agent there. Idempotent. Over mutual
+   * TLS the client certificate must name the host (CN or DNS subjectAltName), else
+   * PERMISSION_DENIED.
    */
   registerHost(argument: _virtcontroller_v1_RegisterHostRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_virtcontroller_v1_Host__Output>): grpc.ClientUnaryCall;
   registerHost(argument: _virtcontroller_v1_RegisterHostRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_virtcontroller_v1_Host__Output>): grpc.ClientUnaryCall;
@@ -448,7 +454,8 @@ export interface ControllerHandlers extends grpc.UntypedServiceImplementation {
   /**
    * An agent's periodic sign of life (every report_interval_seconds): counts as a successful
    * contact for host liveness (down after service_down_seconds without one). NOT_FOUND when the
-   * host is not registered: the agent registers again.
+   * host is not registered: the agent registers again. Over mutual TLS the client certificate
+   * must name the host, as for RegisterHost.
    */
   Heartbeat: grpc.handleUnaryCall<_virtcontroller_v1_HeartbeatRequest__Output, _virtcontroller_v1_HeartbeatResponse>;
   
@@ -472,7 +479,9 @@ export interface ControllerHandlers extends grpc.UntypedServiceImplementation {
   /**
    * An agent announces its host (agent flag --controller): name, address it serves on, libvirt
    * URI and version, capacity. Creates or updates the host's record (an agent restarted on a new
-   * address re-registers); the controller then calls the agent there. Idempotent.
+   * address re-registers); the controller then calls the agent there. Idempotent. Over mutual
+   * TLS the client certificate must name the host (CN or DNS subjectAltName), else
+   * PERMISSION_DENIED.
    */
   RegisterHost: grpc.handleUnaryCall<_virtcontroller_v1_RegisterHostRequest__Output, _virtcontroller_v1_Host>;
   
