@@ -10,10 +10,22 @@
 // LibvirtError is translated as the Host translates a real one
 // (libvirt/errors.ts domainError). Everything else in the flows runs
 // unmodified.
+//
+// One-job reads: the agent reads a domain's state and XML mostly through
+// describe (Guest.describe, Host.describe, Host.describeAll: Destroy's facts,
+// GetDomain, ListDomains, the ownership scan, volume usage). A plan naming
+// 'state' or 'xml' applies to those reads too, so a fault planned on a
+// domain's state/XML read hits whichever API the flow uses: the planned state
+// read comes first (as virDomainGetState does in the binding's job), then the
+// real job, then the planned XML read(s) replace the XML it returned. Only
+// state/reason and the XML are planned; activity, persistence and the
+// managed-save flag are libvirt's. A plan naming neither leaves describe
+// alone (and logs nothing for it).
 import { systemClock, type Clock } from '../../src/agent/clock';
+import { DomainXMLFlags } from '../../src/libvirt/constants';
 import { domainError, ErrorCode, LibvirtError } from '../../src/libvirt/errors';
-import type { Guest } from '../../src/libvirt/guest';
-import { describeRef, Host, type DomainRef, type HostEvents } from '../../src/libvirt/host';
+import type { DomainFacts, Guest, GuestState, XmlWanted } from '../../src/libvirt/guest';
+import { describeRef, Host, type DescribedDomain, type DomainRef, type HostEvents } from '../../src/libvirt/host';
 
 export type FaultMethod = 'shutdown' | 'destroy' | 'undefine' | 'create' | 'managedSaveRemove' | 'state' | 'detachDevice' | 'xml';
 
@@ -124,7 +136,40 @@ export function faults(guest: Guest, plan: FaultPlan): Guest {
     };
     Object.defineProperty(wrapped, method, { value: fn });
   }
+  const realDescribe = guest.describe.bind(guest);
+  Object.defineProperty(wrapped, 'describe', {
+    value: (xml: XmlWanted = {}) => plannedFacts(wrapped, plan, () => realDescribe(xml), { live: xml.flags ?? 0, inactiveIfPersistent: xml.inactiveIfPersistent ?? false }),
+  });
   return wrapped;
+}
+
+/** Whether a plan changes what describe reads (see the header). */
+function plansReads(plan: FaultPlan): boolean {
+  return plan.has('state') || plan.has('xml');
+}
+
+/**
+ * The facts of one describe job as the plan has them: `wrapped`'s planned
+ * state() first (a planned failure fails the whole read, as in the binding),
+ * then the real facts, then its planned xml() for the XML that job read
+ * (`live` flags, INACTIVE added for a persistent domain when asked) and, when
+ * the job read the definition too (describeAll(true)), for that.
+ */
+async function plannedFacts(wrapped: Guest, plan: FaultPlan, real: () => Promise<DomainFacts>,
+  xml: { live: number; inactiveIfPersistent: boolean }): Promise<DomainFacts> {
+  if (!plansReads(plan)) return real();
+  const state = plan.has('state') ? (await wrapped.state()) as GuestState | undefined : undefined;
+  const facts = { ...(await real()) };
+  if (state) {
+    facts.state = state.state;
+    facts.reason = state.reason;
+  }
+  if (plan.has('xml')) {
+    const inactive = xml.inactiveIfPersistent && facts.persistent ? DomainXMLFlags.INACTIVE : 0;
+    facts.xml = await wrapped.xml(xml.live | inactive);
+    if (facts.inactiveXml !== undefined && facts.persistent) facts.inactiveXml = await wrapped.xml(DomainXMLFlags.INACTIVE);
+  }
+  return facts;
 }
 
 /** A LibvirtError as the binding would raise it for `call`. */
@@ -176,6 +221,35 @@ export class FaultyHost extends Host {
     const g = super.adopt(guest);
     const plan = this.plans.get(g.uuid);
     return plan ? faults(g, plan) : g;
+  }
+
+  /** Host.describe with the domain's planned state/XML reads (the real job runs first: the lookup is real). */
+  override async describe(ref: DomainRef, xml: XmlWanted = {}): Promise<{ guest: Guest; facts: DomainFacts }> {
+    const r = await super.describe(ref, xml);
+    const plan = this.plans.get(r.guest.uuid);
+    if (!plan || !plansReads(plan)) return r;
+    return { guest: r.guest, facts: await r.guest.describe(xml) };
+  }
+
+  /**
+   * Host.describeAll with each planned domain's state/XML reads; a planned
+   * failure becomes that domain's error, as a failed read in the job does.
+   * Planned domains come back as fault-injecting Guests.
+   */
+  override async describeAll(withInactive = false): Promise<DescribedDomain[]> {
+    const list = await super.describeAll(withInactive);
+    return Promise.all(list.map(async (d): Promise<DescribedDomain> => {
+      const plan = this.plans.get(d.guest.uuid);
+      if (!plan) return d;
+      const guest = faults(d.guest, plan);
+      if (!d.facts || !plansReads(plan)) return { ...d, guest };
+      const facts = d.facts;
+      try {
+        return { guest, facts: await plannedFacts(guest, plan, () => Promise.resolve(facts), { live: 0, inactiveIfPersistent: false }) };
+      } catch (error) {
+        return { guest, error };
+      }
+    }));
   }
 
   override emit<K extends keyof HostEvents>(event: K, ...args: HostEvents[K]): boolean {

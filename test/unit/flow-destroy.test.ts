@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { destroy, type DestroyInput } from '../../src/agent/flows/destroy';
 import type { VolumeAttachment } from '../../src/agent/volume';
-import { DomainState, UndefineFlags as U } from '../../src/libvirt/constants';
+import { DomainState, DomainXMLFlags, UndefineFlags as U } from '../../src/libvirt/constants';
 import { ErrorCode } from '../../src/libvirt/errors';
 import {
   closeEnvs, lverr, makeEnv, rejection, stepSeq, testUuid, type DomainSpec, type EnvOptions, type TestEnv,
@@ -281,6 +281,88 @@ describe('Destroy: destroy_disks (the ownership rule)', () => {
     expect(fs.existsSync(env.inst(A, 'disk'))).toBe(true);
     expect(result.warnings).toEqual([expect.stringMatching(/^no disk removed: .*ownership is unknown .*listAllDomains failed/)]);
     expect(result.undefined).toBe(true);
+  });
+});
+
+// Destroy reads its facts, and the ownership scan every other domain, in one
+// binding job (describe / describeAll): faults planned on a domain's state or
+// XML read must reach those reads too (test/helpers/fault-host.ts).
+describe('Destroy: faults on its reads (one-job describe)', () => {
+  it("its state read fails: Destroy fails before changing anything, with libvirt's error", async () => {
+    await setup([{ name: 'a', uuid: A, disks: [{ file: `${A}/disk` }] }]);
+    const plan = env.inject(A, { state: lverr('virDomainGetState', ErrorCode.OPERATION_TIMEOUT, 'Timed out during operation: cannot acquire state change lock') });
+    const err = await rejection(run({ destroyDisks: true }));
+    expect(err.kind).toBe('Timeout');
+    expect(err.message).toMatch(/reading the state of domain 'a': .*cannot acquire state change lock/);
+    expect(plan.count('state')).toBe(1);
+    expect(plan.count('destroy')).toBe(0);
+    expect((await (await env.host.raw({ uuid: A })).state()).state).toBe(DomainState.RUNNING); // past the plan
+    expect(fs.existsSync(env.inst(A, 'disk'))).toBe(true);
+  });
+
+  it('its definition cannot be read: Destroy fails, the domain keeps running and defined, its disk stays', async () => {
+    await setup([{ name: 'a', uuid: A, disks: [{ file: `${A}/disk` }] }]);
+    const plan = env.inject(A, { xml: lverr('virDomainGetXMLDesc', ErrorCode.INTERNAL_ERROR, 'cannot read domain definition') });
+    const err = await rejection(run({ destroyDisks: true }));
+    expect(err.kind).toBe('Internal');
+    expect(err.message).toContain('cannot read domain definition');
+    // The definition (INACTIVE) was what Destroy asked for: a persistent domain's disks.
+    expect(plan.argsOf('xml')).toEqual([[DomainXMLFlags.INACTIVE]]);
+    expect(plan.count('destroy')).toBe(0);
+    expect(await env.stateOf(A)).toBe(DomainState.RUNNING);
+    expect(fs.existsSync(env.inst(A, 'disk'))).toBe(true);
+  });
+
+  it('a planned state value reaches the read too (one state call); Destroy acts on activity, so a stopped domain is not destroyed', async () => {
+    await setup([{ name: 'a', uuid: A, state: DomainState.SHUTOFF }]);
+    const plan = env.inject(A, { state: { value: { state: DomainState.CRASHED, reason: 1 } } });
+    const { result, steps } = await run();
+    expect(plan.count('state')).toBe(1);
+    expect(plan.count('destroy')).toBe(0);
+    expect(stepSeq(steps)).toEqual(['undefine:fallback', 'undefine:ok']);
+    expect(result).toMatchObject({ found: true, wasRunning: false, undefined: true });
+  });
+
+  it("another domain's XML cannot be read: ownership unknown, no disk removed, a warning says so", async () => {
+    await setup([
+      { name: 'a', uuid: A, state: DomainState.SHUTOFF, disks: [{ file: `${A}/disk` }] },
+      { name: 'b', uuid: B, state: DomainState.SHUTOFF },
+    ]);
+    const planB = env.inject(B, { xml: lverr('virDomainGetXMLDesc', ErrorCode.INTERNAL_ERROR, 'b: cannot read definition') });
+    const { result } = await run({ destroyDisks: true });
+    expect(planB.count('xml')).toBeGreaterThan(0);
+    expect(fs.existsSync(env.inst(A, 'disk'))).toBe(true);
+    expect(result.warnings).toEqual([expect.stringMatching(/^no disk removed: .*ownership is unknown .*b: cannot read definition/)]);
+    expect(result.undefined).toBe(true);
+  });
+
+  it('another domain undefined while being read (NO_DOMAIN) references nothing: the disk is removed', async () => {
+    await setup([
+      { name: 'a', uuid: A, state: DomainState.SHUTOFF, disks: [{ file: `${A}/disk` }] },
+      { name: 'b', uuid: B, state: DomainState.SHUTOFF, disks: [{ file: `${A}/disk` }] },
+    ]);
+    const planB = env.inject(B, { state: lverr('virDomainGetState', ErrorCode.NO_DOMAIN, 'Domain not found') });
+    const { result } = await run({ destroyDisks: true });
+    expect(planB.count('state')).toBe(1);
+    expect(fs.existsSync(env.inst(A, 'disk'))).toBe(false);
+    expect(result.warnings).toEqual([]);
+  });
+
+  it("another domain's planned XML is what the scan sees: a disk it names is kept", async () => {
+    await setup([
+      { name: 'a', uuid: A, state: DomainState.SHUTOFF, disks: [{ file: `${A}/disk` }] },
+      { name: 'b', uuid: B, state: DomainState.SHUTOFF },
+    ]);
+    // b's definition gains a's disk (what the scan must see, through the planned read).
+    env.inject(B, {
+      xml: async ({ real }) => {
+        const xml = (await real()) as string;
+        return { value: xml.replace('</devices>', `<disk type='file' device='disk'><source file='${env.inst(A, 'disk')}'/><target dev='vdz'/></disk></devices>`) };
+      },
+    });
+    const { result } = await run({ destroyDisks: true });
+    expect(fs.existsSync(env.inst(A, 'disk'))).toBe(true);
+    expect(result.warnings[0]).toContain('also used by domain(s) b');
   });
 });
 
