@@ -114,6 +114,10 @@ const rows = [
       graph('libvirt threads', "The binding's libvirt threads: busy in a call, calls queued for one, the pool's maximum.", [
         q(`sum by (instance, state) (virt_agent_libvirt_pool_threads{${A}, state=~"busy|queued|max"})`, '{{instance}} {{state}}'),
       ]),
+      graph('libvirt call admission', 'libvirt calls in the binding and waiting for a slot, by lane (priority = reads), and the slot limit.', [
+        q(`sum by (instance, lane, state) (virt_agent_libvirt_admission_calls{${A}})`, '{{instance}} {{lane}} {{state}}'),
+        q(`max by (instance) (virt_agent_libvirt_admission_slots{${A}, kind="limit"})`, '{{instance}} limit'),
+      ]),
       graph('Storage I/O calls', 'File-system calls on storage: in flight, stalled (past the deadline, thread still in the kernel), waiting for a slot.', [
         q(`sum by (instance, state) (virt_agent_storage_io_calls{${A}})`, '{{instance}} {{state}}'),
         q(`sum by (instance) (increase(virt_agent_storage_io_stalls_total{${A}}[${RI}])) > 0`, '{{instance}} new stalls'),

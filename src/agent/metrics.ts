@@ -11,6 +11,7 @@ import type { ConnectionGuard } from '../grpc/connections';
 import type { CallObserver } from '../grpc/status';
 import type { Host } from '../libvirt/host';
 import { nameOf } from '../enums';
+import { libvirtAdmission, type Lane } from '../libvirt/admission';
 import { native } from '../libvirt/native';
 import { serveMetrics, type MetricsEndpoint } from '../metrics-http';
 import type { Journal } from './journal';
@@ -173,6 +174,7 @@ export class AgentMetrics {
         this.set({ state: 'queued' }, st.queued);
       },
     });
+    this.admissionMetrics(registers);
     new Gauge({
       name: 'virt_agent_storage_io_calls', help: 'File-system calls on storage: in flight, of those given up on (stuck threads), waiting for a slot.',
       labelNames: ['state'], registers,
@@ -212,6 +214,46 @@ export class AgentMetrics {
         this.inc({ reason: 'handshake_timeout' }, st.handshakeTimeouts);
       },
     });
+  }
+
+  /**
+   * The admission of libvirt calls into the binding (libvirt/admission.ts,
+   * process-wide like the pool): calls in the binding and waiting for a slot
+   * per lane (priority = reads), the slots, and totals admitted and made to wait.
+   */
+  private admissionMetrics(registers: Registry[]): void {
+    const LANES: Lane[] = ['priority', 'normal'];
+    new Gauge({
+      name: 'virt_agent_libvirt_admission_calls', help: 'libvirt calls in the binding (in_flight) and waiting for a slot (waiting), by lane: priority = reads.',
+      labelNames: ['lane', 'state'], registers,
+      collect() {
+        const st = libvirtAdmission.stats();
+        for (const lane of LANES) {
+          this.set({ lane, state: 'in_flight' }, st.running[lane]);
+          this.set({ lane, state: 'waiting' }, st.waiting[lane]);
+        }
+      },
+    });
+    new Gauge({
+      name: 'virt_agent_libvirt_admission_slots', help: 'Admission slots: limit = calls in the binding at once, reserved = of those, only for the priority lane.',
+      labelNames: ['kind'], registers,
+      collect() {
+        const st = libvirtAdmission.stats();
+        this.set({ kind: 'limit' }, st.limit);
+        this.set({ kind: 'reserved' }, st.reserved);
+      },
+    });
+    const perLane = (name: string, help: string, value: (lane: Lane) => number) => new Counter({
+      name, help, labelNames: ['lane'], registers,
+      collect() {
+        this.reset();
+        for (const lane of LANES) this.inc({ lane }, value(lane));
+      },
+    });
+    perLane('virt_agent_libvirt_admission_admitted_total', 'libvirt calls given a slot in the binding, by lane.',
+      (lane) => libvirtAdmission.stats().admitted[lane]);
+    perLane('virt_agent_libvirt_admission_waited_total', 'libvirt calls that had to wait for a slot, by lane.',
+      (lane) => libvirtAdmission.stats().waitedByLane[lane]);
   }
 
   /** Reports the watchdog, WatchEvents streams, the journal and connection limits. */

@@ -29,10 +29,18 @@ export interface AdmissionLimits {
 
 export interface AdmissionStats {
   limit: number;
+  /** Slots only the priority lane may use. */
+  reserved: number;
   inFlight: number;
+  /** Calls in the binding, by lane (they add up to inFlight). */
+  running: Record<Lane, number>;
   waiting: Record<Lane, number>;
   /** Calls that had to wait for a slot, since start. */
   waited: number;
+  /** The same, by lane. */
+  waitedByLane: Record<Lane, number>;
+  /** Calls given a slot (at once or after waiting), by lane, since start. */
+  admitted: Record<Lane, number>;
 }
 
 /** A FIFO of waiters with O(1) removal from the front. */
@@ -65,7 +73,8 @@ export class Admission {
   private normalInFlight = 0;
   private readonly queues: Record<Lane, Fifo> = { priority: new Fifo(), normal: new Fifo() };
   private streak = 0;
-  private waited = 0;
+  private readonly waited: Record<Lane, number> = { priority: 0, normal: 0 };
+  private readonly admitted: Record<Lane, number> = { priority: 0, normal: 0 };
 
   constructor(limits: AdmissionLimits) {
     this.limits = Admission.checked(limits);
@@ -84,8 +93,10 @@ export class Admission {
 
   stats(): AdmissionStats {
     return {
-      limit: this.limits.limit, inFlight: this.inFlight, waited: this.waited,
+      limit: this.limits.limit, reserved: this.limits.reserved, inFlight: this.inFlight,
+      running: { priority: this.inFlight - this.normalInFlight, normal: this.normalInFlight },
       waiting: { priority: this.queues.priority.length, normal: this.queues.normal.length },
+      waited: this.waited.priority + this.waited.normal, waitedByLane: { ...this.waited }, admitted: { ...this.admitted },
     };
   }
 
@@ -94,7 +105,7 @@ export class Admission {
     if (this.queues[lane].length === 0 && this.fits(lane)) {
       this.take(lane);
     } else {
-      this.waited++;
+      this.waited[lane]++;
       // The slot is taken for us (pump) before we are woken.
       await new Promise<void>((resolve) => { this.queues[lane].push(resolve); });
     }
@@ -113,6 +124,7 @@ export class Admission {
   }
 
   private take(lane: Lane): void {
+    this.admitted[lane]++;
     this.inFlight++;
     if (lane === 'normal') this.normalInFlight++;
   }

@@ -1,7 +1,8 @@
 // The Prometheus endpoint of an in-process agent (--metrics-listen): RPC
 // counters and latency histograms by method and code, operation and step
 // durations, clean vs forced power-offs, in-flight and per-domain queue
-// gauges, libvirt reconnects, event-loop lag; 404 elsewhere; closed by stop().
+// gauges, libvirt reconnects, the libvirt admission queue, event-loop lag;
+// 404 elsewhere; closed by stop().
 import fs from 'node:fs';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -171,6 +172,20 @@ describe('metrics endpoint', () => {
     expect(value(after, 'virt_agent_libvirt_disconnects_total')).toBe(1);
     expect(value(after, 'virt_agent_libvirt_reconnects_total')).toBe(1);
     expect(await t.client.healthCheck()).toBe('SERVING');
+  });
+
+  it("reports the libvirt admission queue: the agent's reads went through the priority lane, the slots are the libvirt threads", async () => {
+    const before = await scrape();
+    const admitted = value(before, 'virt_agent_libvirt_admission_admitted_total', { lane: 'priority' })!;
+    await t.client.call('ListDomains');
+    await t.client.call('GetDomain', { domain: { name: 'web-1' } });
+    const s = await scrape();
+    expect(value(s, 'virt_agent_libvirt_admission_admitted_total', { lane: 'priority' })).toBeGreaterThanOrEqual(admitted + 2);
+    expect(value(s, 'virt_agent_libvirt_admission_slots', { kind: 'limit' })).toBe(t.config.libvirtThreads);
+    for (const lane of ['priority', 'normal']) {
+      for (const state of ['in_flight', 'waiting']) expect(value(s, 'virt_agent_libvirt_admission_calls', { lane, state }), `${lane} ${state}`).toBeGreaterThanOrEqual(0);
+      expect(value(s, 'virt_agent_libvirt_admission_waited_total', { lane })).toBeGreaterThanOrEqual(0);
+    }
   });
 
   it('reports event-loop lag and the agent version', async () => {

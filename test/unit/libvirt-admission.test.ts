@@ -48,6 +48,25 @@ describe('libvirt call admission', () => {
     expect(adm.stats()).toMatchObject({ inFlight: 0, waited: 3 });
   });
 
+  it('stats: calls in the binding and waiting by lane, and totals admitted and waited by lane (what the agent exports)', async () => {
+    const adm = new Admission({ limit: 3, reserved: 1, burst: 8 });
+    const calls = new Calls();
+    for (const id of ['w1', 'w2', 'w3']) void calls.submit(adm, 'normal', id);
+    for (const id of ['r1', 'r2']) void calls.submit(adm, 'priority', id);
+    await settle();
+    expect(calls.started).toEqual(['w1', 'w2', 'r1']);
+    expect(adm.stats()).toEqual({
+      limit: 3, reserved: 1, inFlight: 3,
+      running: { priority: 1, normal: 2 }, waiting: { priority: 1, normal: 1 },
+      waited: 2, waitedByLane: { priority: 1, normal: 1 }, admitted: { priority: 1, normal: 2 },
+    });
+    await calls.finish('r1', 'w1', 'w2');
+    await calls.finish('r2', 'w3');
+    expect(adm.stats()).toMatchObject({
+      inFlight: 0, running: { priority: 0, normal: 0 }, waiting: { priority: 0, normal: 0 }, admitted: { priority: 2, normal: 3 },
+    });
+  });
+
   it('priority calls pass waiting writes, and reserved slots are theirs alone', async () => {
     const adm = new Admission({ limit: 3, reserved: 1, burst: 8 });
     const calls = new Calls();
