@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
+import { nfsMountpoint } from '../../src/agent/volume/nfs';
 import { ScriptedRunner } from '../helpers/scripted-runner';
 import {
   codeName, domainXml, NODE_DOMAINS, startTestAgent, uuidFor, type Msg, type TestAgent, type TestAgentOptions,
@@ -435,6 +436,17 @@ describe('ConnectVolume', () => {
     expect(err.code).toBe(grpc.status.DEADLINE_EXCEEDED);
     expect(err.details).toContain('192.0.2.10:3260 lun 1');
     expect(runner.commands.slice(0, 4)).toEqual(['iscsiadm -m session -P 3', ...[node(), node('--login'), node('--op', 'update', '-n', 'node.startup', '-v', 'automatic')].map(([c, x]) => [c, ...x].join(' '))]);
+  });
+
+  it('nfs, the server unreachable (scripted mount: no NFS client on this machine): UNAVAILABLE naming the export', async () => {
+    const exp = '192.0.2.20:/srv/vols';
+    const runner = new ScriptedRunner();
+    const a = await agent({ overrides: { runner } });
+    runner.push({ cmd: 'mount', args: ['-t', 'nfs', '--', exp, nfsMountpoint(a.config.nfsMountBase, exp)], result: { code: 32, stderr: 'mount.nfs: Connection timed out' } });
+    const err = await a.client.fail('ConnectVolume', { volume: { volume_id: 'v', connection_info: { driver_volume_type: 'nfs', data: { export: exp, name: 'volume-v' } } } });
+    expect(err.code).toBe(grpc.status.UNAVAILABLE);
+    expect(err.details).toMatch(new RegExp(`^NFS export ${exp.replace(/[.]/g, '\\.')}: the NFS server could not be reached .*Connection timed out`));
+    runner.assertDone();
   });
 
   it('bad input: INVALID_ARGUMENT naming the field; a missing local device: answered with a warning step', async () => {

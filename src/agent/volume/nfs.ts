@@ -8,12 +8,16 @@
 //   1. not in /proc/self/mountinfo → nothing to do
 //   2. any other domain disk whose source lies under the mountpoint → keep it
 //   3. umount MOUNTPOINT, then rmdir it
+// A failed mount answers in the taxonomy, naming the export (mountFailure):
+// server unreachable → Unavailable (retry later), refused or misconfigured →
+// FailedPrecondition, anything else stays Internal.
 // A failed umount (busy, server gone) is only a warning, whatever the policy:
 // the volume itself is already detached; a stale mount is cleaned up later, but
 // failing here would make the caller think the volume is still in use.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { FailedPrecondition, InvalidArgument } from '../../errors';
+import { FailedPrecondition, Internal, InvalidArgument, Unavailable } from '../../errors';
+import { CommandError } from '../exec';
 import type { DiskInfo } from '../../libvirt/domain-xml';
 import { makeDir, pathExists, removeEmptyDir } from '../host-fs';
 import { canonicalPath, hostIO, parseMountinfo, type HostIO } from './host-io';
@@ -73,6 +77,37 @@ async function mountedAt(host: HostIO, names: string[]): Promise<{ mountPoint: s
   return parseMountinfo(await host.readMountinfo()).filter((e) => names.includes(e.mountPoint)).pop();
 }
 
+/**
+ * mount.nfs reports (LC_ALL=C) that the server could not be reached: down,
+ * no route, refusing, the RPC to it timing out, a transient resolver failure.
+ */
+const UNREACHABLE = new RegExp([
+  'timed out', 'no route to host', 'connection refused', 'connection reset', 'network is unreachable', 'host is down',
+  'server is not responding', 'temporary failure in name resolution', 'rpc: (remote system error|unable to receive|port mapper failure)',
+].join('|'), 'i');
+
+/**
+ * A failed `mount -t nfs` in the taxonomy, naming the export. mount(8) exits
+ * 32 for every failed mount (mount.nfs says why on stderr): unreachable →
+ * Unavailable, retryable; anything else the server or this host refused
+ * (access denied, no such export, unsupported version, bad option, no NFS
+ * helper) → FailedPrecondition; 1 (bad invocation or permissions) and a mount
+ * binary that cannot run → FailedPrecondition; other codes (system error,
+ * internal bug) → Internal. Not a CommandError (a timeout is already
+ * Timeout): unchanged.
+ */
+export function mountFailure(err: unknown, exportSpec: string, mountpoint: string): unknown {
+  if (!(err instanceof CommandError)) return err;
+  const what = `NFS export ${exportSpec}`;
+  if (err.code === 32 && UNREACHABLE.test(err.stderr)) {
+    return new Unavailable(`${what}: the NFS server could not be reached (retry when it is back): ${err.message}`, { cause: err });
+  }
+  if (err.code === 32 || err.code === 1 || (err.code === -1 && /\((ENOENT|EACCES)\)/.test(err.message))) {
+    return new FailedPrecondition(`${what} could not be mounted on ${mountpoint}: ${err.message}`, { cause: err });
+  }
+  return new Internal(`${what} could not be mounted on ${mountpoint}: ${err.message}`, { cause: err });
+}
+
 export function nfsMountBase(configured: string): string {
   if (!path.isAbsolute(configured) || configured.includes('\0')) {
     throw new FailedPrecondition(`nfs mount base ${JSON.stringify(configured)} must be an absolute path`);
@@ -126,7 +161,7 @@ export class NfsConnector implements VolumeConnector {
       }
       await makeDir(mountpoint);
       await ctx.runner.run('mount', ['-t', 'nfs', ...(options.length ? ['-o', options.join(',')] : []), '--', exportSpec, mountpoint],
-        { timeoutMs: ctx.config.commandTimeoutMs });
+        { timeoutMs: ctx.config.commandTimeoutMs }).catch((err: unknown) => { throw mountFailure(err, exportSpec, mountpoint); });
       // Trust the mount table, not the exit code alone.
       const now = await mountedAt(host, names);
       if (!now) throw new FailedPrecondition(`mount of ${exportSpec} on ${mountpoint} reported success but is not in the mount table`);
