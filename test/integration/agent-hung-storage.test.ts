@@ -10,9 +10,6 @@
 //     blocked on a "libvirtd" that never answers does; GetHostInfo still
 //     answers and says why; SERVING again when libvirt answers.
 // Skipped (and says so) without /dev/fuse or root.
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -22,6 +19,7 @@ import { native } from '../../src/libvirt/native';
 import { fuseUnavailable, mountHungFuse, type HungMount } from '../helpers/fuse';
 import { withDeadline } from '../helpers/libvirt';
 import { codeName, startTestAgent, type Msg, type TestAgent } from '../helpers/agent-client';
+import { silentLibvirtd } from '../helpers/silent-libvirtd';
 
 const noFuse = fuseUnavailable();
 const agents: TestAgent[] = [];
@@ -41,27 +39,6 @@ afterAll(() => hung?.unmount());
 const stuckXml = (n: number, dir: string) => `<domain type="test"><name>stuck-${n}</name>`
   + `<uuid>cccccccc-0000-4000-8000-${String(n).padStart(12, '0')}</uuid><memory>262144</memory><vcpu>1</vcpu><os><type>hvm</type></os>`
   + `<devices><disk type="file" device="disk"><source file="${dir}/stuck-${n}/disk.img"/><target dev="vda" bus="virtio"/></disk></devices></domain>`;
-
-/** A unix socket that accepts libvirt RPC connections and never answers; close() hangs them all up. */
-async function silentLibvirtd(): Promise<{ socket: string; close(): void }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'silent-libvirtd-'));
-  const socket = path.join(dir, 'libvirt-sock');
-  const held: net.Socket[] = [];
-  const server = net.createServer((s) => {
-    held.push(s);
-    s.on('error', () => undefined);
-    s.resume();
-  });
-  await new Promise<void>((resolve) => server.listen(socket, resolve));
-  return {
-    socket,
-    close() {
-      held.forEach((s) => s.destroy());
-      server.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 async function poll(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
   await withDeadline((async () => {

@@ -9,7 +9,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -20,6 +19,7 @@ import { ServiceNotifier } from '../../src/service-notify';
 import { REPO_ROOT, startTestAgent, type TestAgent } from '../helpers/agent-client';
 import { withDeadline } from '../helpers/libvirt';
 import { NotifySocket } from '../helpers/notify-socket';
+import { silentLibvirtd } from '../helpers/silent-libvirtd';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -47,19 +47,6 @@ function daemon(cli: string, args: string[], env: NodeJS.ProcessEnv) {
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   cleanups.push(() => { child.kill('SIGKILL'); });
   return { child, exited };
-}
-
-/** A unix socket that accepts libvirt RPC connections and never answers; close() hangs them all up. */
-async function silentLibvirtd(dir: string): Promise<{ socket: string; close(): void }> {
-  const socket = path.join(dir, 'libvirt-sock');
-  const held: net.Socket[] = [];
-  const server = net.createServer((s) => {
-    held.push(s);
-    s.on('error', () => undefined);
-    s.resume();
-  });
-  await new Promise<void>((resolve) => server.listen(socket, resolve));
-  return { socket, close() { held.forEach((s) => s.destroy()); server.close(); } };
 }
 
 describe('systemd notify', () => {
@@ -102,7 +89,7 @@ describe('systemd notify', () => {
     await sock.waitFor((d) => d.fields.WATCHDOG === '1', 5000, 'a first WATCHDOG=1');
 
     // Block both libvirt threads: the watchdog's probe cannot run, the agent is unhealthy.
-    const silent = await silentLibvirtd(dir);
+    const silent = await silentLibvirtd();
     const blocked = [0, 1].map(() => native().open(`test+unix:///default?socket=${silent.socket}`).then((c) => c.close(), () => undefined));
     const down = await sock.waitFor((d) => /is not answering/.test(d.fields.STATUS ?? ''), 10_000, 'the unhealthy STATUS');
     expect(down.fields.STATUS).toMatch(/^libvirt at test:\/\/\/.* is not answering: virConnectGetLibVersion pending for \d+ s \(deadline 400 ms\).*, 0 operations in flight$/);
