@@ -236,6 +236,24 @@ describe('PowerOff / PowerOn / HardReboot', () => {
     expectSteps(on.steps, ['load-definition', 'local: check device', 'connect-volume vol-1', 'check-disks', 'start', 'wait-running']);
   });
 
+  it('PowerOn with an iSCSI volume whose portal is down (scripted iscsiadm: no iSCSI on this machine): UNAVAILABLE naming target and portal, domain stays off', async () => {
+    const iqn = 'iqn.2010-10.org.openstack:volume-off';
+    const portal = '192.0.2.30:3260';
+    const runner = new ScriptedRunner()
+      .expect('iscsiadm', ['-m', 'session', '-P', '3'], { code: 21 })
+      .expect('iscsiadm', ['-m', 'node', '-T', iqn, '-p', portal])
+      .expect('iscsiadm', ['-m', 'node', '-T', iqn, '-p', portal, '--login'], { code: 8, stderr: 'iscsiadm: initiator reported error (8 - connection timed out)' });
+    const a = await agent({ overrides: { runner } });
+    const err = await a.client.fail('PowerOn', {
+      domain: { name: 'db-1' },
+      volumes: [{ volume_id: 'v', target_dev: 'vdb', connection_info: { driver_volume_type: 'iscsi', data: { target_portal: portal, target_iqn: iqn, target_lun: '1' } } }],
+    });
+    expect(err.code).toBe(grpc.status.UNAVAILABLE);
+    expect(err.details).toContain(`iSCSI target ${iqn} at portal ${portal}: the connection to the portal timed out`);
+    expect(await state(a, 'db-1')).toBe('POWER_STATE_SHUTOFF');
+    runner.assertDone();
+  });
+
   it('PowerOn refuses to start without the disk file', async () => {
     const a = await agent();
     fs.rmSync(a.node.diskFiles['db-1']![0]!);
@@ -446,6 +464,22 @@ describe('ConnectVolume', () => {
     const err = await a.client.fail('ConnectVolume', { volume: { volume_id: 'v', connection_info: { driver_volume_type: 'nfs', data: { export: exp, name: 'volume-v' } } } });
     expect(err.code).toBe(grpc.status.UNAVAILABLE);
     expect(err.details).toMatch(new RegExp(`^NFS export ${exp.replace(/[.]/g, '\\.')}: the NFS server could not be reached .*Connection timed out`));
+    runner.assertDone();
+  });
+
+  it('iscsi, CHAP refused by the target (scripted iscsiadm: no iSCSI on this machine): FAILED_PRECONDITION naming target and portal', async () => {
+    const iqn = 'iqn.2010-10.org.openstack:volume-auth';
+    const node = (...rest: string[]): [string, string[]] => ['iscsiadm', ['-m', 'node', '-T', iqn, '-p', '192.0.2.11:3260', ...rest]];
+    const runner = new ScriptedRunner()
+      .expect('iscsiadm', ['-m', 'session', '-P', '3'], { code: 21 })
+      .expect(...node())
+      .expect(...node('--login'), { code: 24, stderr: 'iscsiadm: initiator reported error (24 - iSCSI login failed due to authorization failure)' });
+    const a = await agent({ overrides: { runner } });
+    const err = await a.client.fail('ConnectVolume', {
+      volume: { volume_id: 'v', connection_info: { driver_volume_type: 'iscsi', data: { target_portal: '192.0.2.11:3260', target_iqn: iqn, target_lun: '1' } } },
+    });
+    expect(err.code).toBe(grpc.status.FAILED_PRECONDITION);
+    expect(err.details).toMatch(new RegExp(`^iSCSI target ${iqn.replace(/[.]/g, '\\.')} at portal 192\\.0\\.2\\.11:3260: the target refused the login: authentication failed`));
     runner.assertDone();
   });
 

@@ -9,10 +9,14 @@
 //   4. multipath: multipathd add path per device, then wait for the dm map holding them
 // Answer: the multipath map (/dev/mapper/NAME), or the by-path link of the single path.
 // A multipath set tolerates failed portals as long as one path works; a single path does not.
-import { FailedPrecondition, InvalidArgument, Timeout, errorMessage } from '../../errors';
+// A failed iscsiadm answers in the taxonomy naming target and portal (iscsi-errors.ts):
+// unreachable → Unavailable, refused → FailedPrecondition; a set whose every portal
+// was unreachable is Unavailable too, any other failed set FailedPrecondition.
+import { FailedPrecondition, InvalidArgument, Timeout, Unavailable, errorMessage, isAppError } from '../../errors';
 import { systemClock } from '../clock';
 import type { RunOptions } from '../exec';
 import { hostIO } from './host-io';
+import { iscsiFailure } from './iscsi-errors';
 import { findMaps, iscsiConfig, parseSessions, SCSI_DISK, sessionMatches, type IscsiPath } from './iscsi-host';
 import type { ConnectResult, VolumeContext } from './types';
 import { dataField } from './validate';
@@ -66,7 +70,10 @@ export async function connectIscsi(paths: IscsiPath[], data: Record<string, stri
     ({ timeoutMs: ctx.config.commandTimeoutMs, ...(okCodes ? { okCodes } : {}), ...(redact ? { redact } : {}) });
 
   const sessions = await steps.run('iscsi: list sessions', async (step) => {
-    const r = await runner.run('iscsiadm', ['-m', 'session', '-P', '3'], opts([0, 21]));
+    const r = await runner.run('iscsiadm', ['-m', 'session', '-P', '3'], opts([0, 21])).catch((err: unknown) => {
+      const all = targetsOf(paths);
+      throw iscsiFailure(err, [...new Set(all.map((t) => t.iqn))].join(', '), all.map((t) => t.portal).join(', '));
+    });
     const list = parseSessions(r.stdout);
     step.detail(`${list.length} session(s)`);
     return list;
@@ -74,10 +81,11 @@ export async function connectIscsi(paths: IscsiPath[], data: Record<string, stri
 
   // Logins. Exit 21: no such node record; 15: session already exists.
   const loggedIn: typeof paths = [];
-  const failures: string[] = [];
+  const failures: unknown[] = [];
   for (const t of targetsOf(paths)) {
     const node = (rest: string[], okCodes?: number[], redact?: string[]) =>
-      runner.run('iscsiadm', ['-m', 'node', '-T', t.iqn, '-p', t.portal, ...rest], opts(okCodes, redact));
+      runner.run('iscsiadm', ['-m', 'node', '-T', t.iqn, '-p', t.portal, ...rest], opts(okCodes, redact))
+        .catch((err: unknown) => { throw iscsiFailure(err, t.iqn, t.portal); });
     try {
       await steps.run(`iscsi: login ${t.iqn} ${t.portal}`, async (step) => {
         if ((await node([], [0, 21])).code === 21) await node(['--interface', 'default', '--op', 'new']);
@@ -97,10 +105,14 @@ export async function connectIscsi(paths: IscsiPath[], data: Record<string, stri
       loggedIn.push(...t.paths);
     } catch (err) {
       if (!multipath) throw err;
-      failures.push(`${t.portal}: ${errorMessage(err)}`);
+      failures.push(err);
     }
   }
-  if (loggedIn.length === 0) throw new FailedPrecondition(`iSCSI: no portal of the volume could be logged in to: ${failures.join('; ')}`);
+  if (loggedIn.length === 0) {
+    const why = `iSCSI: no portal of the volume could be logged in to: ${failures.map(errorMessage).join('; ')}`;
+    if (failures.every((e) => isAppError(e) && e.kind === 'Unavailable')) throw new Unavailable(`${why} (retry when they are back)`);
+    throw new FailedPrecondition(why);
+  }
 
   const devices = await steps.run('iscsi: wait for devices', async (step) => {
     const found = new Map<IscsiPath, string>();
@@ -123,7 +135,8 @@ export async function connectIscsi(paths: IscsiPath[], data: Record<string, stri
       if (now >= rescanAt) {
         // Targets with a missing LUN: ask the initiator to scan again (os-brick does, with backoff).
         for (const t of targetsOf(loggedIn.filter((p) => !found.has(p)))) {
-          await runner.run('iscsiadm', ['-m', 'node', '-T', t.iqn, '-p', t.portal, '--rescan'], opts([0, 21]));
+          await runner.run('iscsiadm', ['-m', 'node', '-T', t.iqn, '-p', t.portal, '--rescan'], opts([0, 21]))
+            .catch((err: unknown) => { throw iscsiFailure(err, t.iqn, t.portal); });
         }
         rescanEvery *= 2;
         rescanAt = now + rescanEvery;
