@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
+import { onTestFinished } from 'vitest';
 import type { Clock } from '../../src/agent/clock';
 import type { CommandRunner } from '../../src/agent/exec';
 import { StepRecorder } from '../../src/agent/steps';
@@ -30,6 +31,13 @@ export function makeSysfsTree(tree: Record<string, string>): { root: string; cle
     }
   }
   return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** makeSysfsTree for the running test: its root, removed when the test ends. */
+export function tempSysfs(tree: Record<string, string> = {}): string {
+  const t = makeSysfsTree(tree);
+  onTestFinished(t.cleanup);
+  return t.root;
 }
 
 /**

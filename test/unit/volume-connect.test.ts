@@ -18,17 +18,12 @@ import { iscsiPaths } from '../../src/agent/volume/iscsi';
 import type { VolumeAttachment } from '../../src/agent/volume/types';
 import { IQN, LIST_SESSIONS, PORTAL, PORTAL2, sessionsOutput } from '../helpers/iscsi-fixtures';
 import { ScriptedRunner } from '../helpers/scripted-runner';
-import { InstantClock, makeCtx, makeSysfsTree } from '../helpers/volume-ctx';
+import { InstantClock, makeCtx, tempSysfs } from '../helpers/volume-ctx';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
   while (cleanups.length) cleanups.pop()!();
 });
-function sysfs(tree: Record<string, string>): string {
-  const t = makeSysfsTree(tree);
-  cleanups.push(t.cleanup);
-  return t.root;
-}
 const vol = (type: string, data: Record<string, string>): VolumeAttachment =>
   ({ volume_id: 'vol-1', target_dev: 'vdb', connection_info: { driver_volume_type: type, data } });
 const node = (portal: string, ...rest: string[]): [string, string[]] => ['iscsiadm', ['-m', 'node', '-T', IQN, '-p', portal, ...rest]];
@@ -47,7 +42,7 @@ describe('iSCSI connect: command sequences', () => {
       // Not there after 1 s: the session is rescanned (os-brick does the same).
       .expect(...node(PORTAL, '--rescan'));
     const { ctx, steps, clock } = makeCtx({
-      runner, sysfsRoot: sysfs({}),
+      runner, sysfsRoot: tempSysfs({}),
       devLinks: (p) => (p === link1 && ++checks >= 4 ? '/dev/sdb' : undefined),
     });
     const r = await connectHost(vol('iscsi', single), ctx);
@@ -66,7 +61,7 @@ describe('iSCSI connect: command sequences', () => {
       .expect(...LIST_SESSIONS, { stdout: sessionsOutput([{ target: IQN, portal: PORTAL, sid: 1, host: 2, luns: [[0, 'sda'], [1, 'sdb']] }]) })
       .expect(...node(PORTAL))
       .expect(...node(PORTAL, '--op', 'update', '-n', 'node.startup', '-v', 'automatic'));
-    const { ctx, steps } = makeCtx({ runner, sysfsRoot: sysfs({}), devLinks: (p) => (p === link1 ? '/dev/sdb' : undefined) });
+    const { ctx, steps } = makeCtx({ runner, sysfsRoot: tempSysfs({}), devLinks: (p) => (p === link1 ? '/dev/sdb' : undefined) });
     expect((await connectHost(vol('iscsi', single), ctx)).devicePath).toBe(link1);
     runner.assertDone();
     expect(steps.steps[1]).toMatchObject({ outcome: 'ok', detail: 'session exists' });
@@ -80,7 +75,7 @@ describe('iSCSI connect: command sequences', () => {
       .expect(...node(PORTAL, '--op', 'update', '-n', 'node.session.auth.authmethod', '-v', 'CHAP'))
       .expect(...node(PORTAL, '--op', 'update', '-n', 'node.session.auth.username', '-v', 'user1'))
       .expect(...node(PORTAL, '--op', 'update', '-n', 'node.session.auth.password', '-v', 's3cret-pw'), { code: 6, stderr: 'database error' });
-    const { ctx, steps } = makeCtx({ runner, sysfsRoot: sysfs({}) });
+    const { ctx, steps } = makeCtx({ runner, sysfsRoot: tempSysfs({}) });
     const err = await connectHost(vol('iscsi', chap), ctx).then(() => null, (e: Error) => e);
     runner.assertDone();
     expect(err?.message).toContain('<redacted>');
@@ -92,7 +87,7 @@ describe('iSCSI connect: command sequences', () => {
   it('multipath (2 portals): logs in to both, adds both paths to multipathd, answers the map', async () => {
     const data = { target_portals: `${PORTAL},${PORTAL2}`, target_iqn: IQN, target_lun: '1' };
     const [p1, p2] = iscsiPaths(data).map(byPathLink);
-    const root = sysfs({
+    const root = tempSysfs({
       'block/sdb/holders/dm-0': '', 'block/sdc/holders/dm-0': '',
       'block/dm-0/dm/uuid': 'mpath-3600a0980383030', 'block/dm-0/dm/name': 'mpatha',
       'block/dm-0/slaves/sdb': '', 'block/dm-0/slaves/sdc': '',
@@ -116,7 +111,7 @@ describe('iSCSI connect: command sequences', () => {
   it('multipath with one portal down: the other path is used (warning), the map over it answered', async () => {
     const data = { target_portals: `${PORTAL},${PORTAL2}`, target_iqn: IQN, target_lun: '1' };
     const [p1] = iscsiPaths(data).map(byPathLink);
-    const root = sysfs({ 'block/sdb/holders/dm-0': '', 'block/dm-0/dm/uuid': 'mpath-1', 'block/dm-0/dm/name': 'mpatha', 'block/dm-0/slaves/sdb': '' });
+    const root = tempSysfs({ 'block/sdb/holders/dm-0': '', 'block/dm-0/dm/uuid': 'mpath-1', 'block/dm-0/dm/name': 'mpatha', 'block/dm-0/slaves/sdb': '' });
     const runner = new ScriptedRunner()
       .expect(...LIST_SESSIONS, { code: 21 })
       .expect(...node(PORTAL))
@@ -141,7 +136,7 @@ describe('iSCSI connect: command sequences', () => {
       .expect('multipathd', ['add', 'path', '/dev/sdb'])
       .expect('multipathd', ['add', 'path', '/dev/sdc']);
     const { ctx, steps } = makeCtx({
-      runner, sysfsRoot: sysfs({}), config: { iscsi: { deviceWaitMs: 2000 } },
+      runner, sysfsRoot: tempSysfs({}), config: { iscsi: { deviceWaitMs: 2000 } },
       devLinks: (p) => ({ [p1!]: '/dev/sdb', [p2!]: '/dev/sdc' })[p],
     });
     expect((await connectHost(vol('iscsi', data), ctx)).devicePath).toBe(p1);
@@ -157,7 +152,7 @@ describe('iSCSI connect: command sequences', () => {
       .expect(...node(PORTAL, '--op', 'update', '-n', 'node.startup', '-v', 'automatic'))
       .expect(...node(PORTAL, '--rescan'))
       .expect(...node(PORTAL, '--rescan'));
-    const { ctx } = makeCtx({ runner, sysfsRoot: sysfs({}), config: { iscsi: { deviceWaitMs: 5000 } } });
+    const { ctx } = makeCtx({ runner, sysfsRoot: tempSysfs({}), config: { iscsi: { deviceWaitMs: 5000 } } });
     const err = await connectHost(vol('iscsi', single), ctx).then(() => null, (e: { kind?: string; message: string }) => e);
     runner.assertDone();
     expect(err?.kind).toBe('Timeout');
@@ -169,7 +164,7 @@ describe('iSCSI connect: command sequences', () => {
       .expect(...LIST_SESSIONS, { code: 21 })
       .expect(...node(PORTAL))
       .expect(...node(PORTAL, '--login'), { code: 24, stderr: 'iscsiadm: initiator reported error (24 - iSCSI login failed due to authorization failure)' });
-    const { ctx } = makeCtx({ runner, sysfsRoot: sysfs({}) });
+    const { ctx } = makeCtx({ runner, sysfsRoot: tempSysfs({}) });
     await expect(connectHost(vol('iscsi', single), ctx)).rejects.toThrow(/authorization failure/);
     runner.assertDone();
   });
@@ -177,7 +172,7 @@ describe('iSCSI connect: command sequences', () => {
   it('more than 64 portals: INVALID_ARGUMENT naming the first one beyond, before any command', async () => {
     const portals = Array.from({ length: 65 }, (_, i) => `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}:3260`).join(',');
     const runner = new ScriptedRunner();
-    const { ctx } = makeCtx({ runner, sysfsRoot: sysfs({}) });
+    const { ctx } = makeCtx({ runner, sysfsRoot: tempSysfs({}) });
     await expect(connectHost(vol('iscsi', { target_portals: portals, target_iqn: IQN, target_lun: '1' }), ctx))
       .rejects.toMatchObject({ kind: 'InvalidArgument', field: 'volume.connection_info.data.target_portals[64]' });
     expect(runner.calls).toEqual([]);
@@ -201,7 +196,7 @@ describe('RBD connect (krbd map)', () => {
     const runner = new ScriptedRunner()
       .expect('rbd', ['map', '--id', 'cinder', '--conf', '/etc/ceph/ceph.conf', '-m', '10.0.0.1:6789,[fd00::2]:6789', '--', 'volumes/volume-1'],
         { stdout: '/dev/rbd0\n' });
-    const { ctx, steps } = makeCtx({ runner, sysfsRoot: sysfs({}), config: { ceph: CEPH } });
+    const { ctx, steps } = makeCtx({ runner, sysfsRoot: tempSysfs({}), config: { ceph: CEPH } });
     const r = await connectHost(vol('rbd', { name: 'volumes/volume-1', auth_username: 'cinder', hosts: '["10.0.0.1","fd00::2"]', ports: '["6789","6789"]' }), ctx);
     runner.assertDone();
     expect(r.devicePath).toBe('/dev/rbd0');
@@ -212,14 +207,14 @@ describe('RBD connect (krbd map)', () => {
     const runner = new ScriptedRunner().expect('rbd', ['showmapped', '--format', 'json'], {
       stdout: JSON.stringify([{ id: '3', pool: 'volumes', namespace: '', name: 'volume-1', snap: '-', device: '/dev/rbd3' }]),
     });
-    const { ctx } = makeCtx({ runner, sysfsRoot: sysfs({ 'bus/rbd/devices/3/': '' }), config: { ceph: CEPH } });
+    const { ctx } = makeCtx({ runner, sysfsRoot: tempSysfs({ 'bus/rbd/devices/3/': '' }), config: { ceph: CEPH } });
     expect((await connectHost(vol('rbd', { pool: 'volumes', name: 'volume-1' }), ctx)).devicePath).toBe('/dev/rbd3');
     runner.assertDone();
   });
 
   it('rbd map answers something that is not a device: FAILED_PRECONDITION', async () => {
     const runner = new ScriptedRunner().expect('rbd', ['map', '--id', 'nova', '--conf', '/etc/ceph/ceph.conf', '--', 'volumes/volume-1'], { stdout: 'rbd: sysfs write failed\n' });
-    const { ctx } = makeCtx({ runner, sysfsRoot: sysfs({}), config: { ceph: CEPH } });
+    const { ctx } = makeCtx({ runner, sysfsRoot: tempSysfs({}), config: { ceph: CEPH } });
     await expect(connectHost(vol('rbd', { name: 'volumes/volume-1' }), ctx)).rejects.toMatchObject({ kind: 'FailedPrecondition' });
   });
 
@@ -229,7 +224,7 @@ describe('RBD connect (krbd map)', () => {
     ['hosts', { name: 'volumes/v', hosts: '-m,10.0.0.1' }],
   ])('option-like %s: INVALID_ARGUMENT before any command', async (field, data) => {
     const runner = new ScriptedRunner();
-    const { ctx } = makeCtx({ runner, sysfsRoot: sysfs({}), config: { ceph: CEPH } });
+    const { ctx } = makeCtx({ runner, sysfsRoot: tempSysfs({}), config: { ceph: CEPH } });
     await expect(connectHost(vol('rbd', data), ctx)).rejects.toMatchObject({ kind: 'InvalidArgument', field: `volume.connection_info.data.${field}` });
     expect(runner.calls).toEqual([]);
   });

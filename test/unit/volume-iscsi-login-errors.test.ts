@@ -8,7 +8,7 @@
 // the same checkExit() as the real runner, stderr as open-iscsi 2.1 prints it.
 // The exit codes are open-iscsi's (include/iscsi_err.h, iscsiadm(8)).
 import * as grpc from '@grpc/grpc-js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { CommandError } from '../../src/agent/exec';
 import { connectHost } from '../../src/agent/volume';
@@ -18,15 +18,8 @@ import type { AppError } from '../../src/errors';
 import { toGrpcStatus } from '../../src/grpc/status';
 import { IQN, LIST_SESSIONS, PORTAL, PORTAL2 } from '../helpers/iscsi-fixtures';
 import { ScriptedRunner, type Expectation } from '../helpers/scripted-runner';
-import { makeCtx, makeSysfsTree } from '../helpers/volume-ctx';
+import { makeCtx, tempSysfs } from '../helpers/volume-ctx';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => { while (cleanups.length) cleanups.pop()!(); });
-function sysfsRoot(): string {
-  const t = makeSysfsTree({});
-  cleanups.push(t.cleanup);
-  return t.root;
-}
 
 const vol = (data: Record<string, string>): VolumeAttachment =>
   ({ volume_id: 'vol-1', target_dev: 'vdb', connection_info: { driver_volume_type: 'iscsi', data } });
@@ -41,7 +34,7 @@ const login = (portal: string, code: number, text: string): Expectation =>
 /** Connects `v` with the runner playing `script` after an empty session list; the error it fails with. */
 async function failedConnect(v: VolumeAttachment, script: Expectation[]): Promise<{ err: AppError; steps: string[][] }> {
   const runner = new ScriptedRunner().push({ cmd: LIST_SESSIONS[0], args: LIST_SESSIONS[1], result: { code: 21 } }, ...script);
-  const { ctx, steps } = makeCtx({ runner, sysfsRoot: sysfsRoot() });
+  const { ctx, steps } = makeCtx({ runner, sysfsRoot: tempSysfs() });
   const err = await connectHost(v, ctx).then(() => { throw new Error('connect succeeded'); }, (e: unknown) => e as AppError);
   runner.assertDone();
   return { err, steps: steps.steps.map((s) => [s.name, s.outcome]) };
@@ -98,7 +91,7 @@ describe('iSCSI login failures, single path', () => {
   it('iscsiadm is not installed (spawn ENOENT): FAILED_PRECONDITION at the first command, naming the target', async () => {
     const runner = new ScriptedRunner().push({ cmd: LIST_SESSIONS[0], args: LIST_SESSIONS[1],
       error: new CommandError('iscsiadm', LIST_SESSIONS[1], -1, '', { reason: 'failed to run (ENOENT)' }) });
-    const { ctx } = makeCtx({ runner, sysfsRoot: sysfsRoot() });
+    const { ctx } = makeCtx({ runner, sysfsRoot: tempSysfs() });
     const err = await connectHost(single, ctx).then(() => { throw new Error('connect succeeded'); }, (e: unknown) => e as AppError);
     runner.assertDone();
     expect(err.kind).toBe('FailedPrecondition');
@@ -131,7 +124,7 @@ describe('iSCSI login failures, single path', () => {
       node(PORTAL, '--op', 'update', '-n', 'node.startup', '-v', 'automatic'),
     );
     const link = `/dev/disk/by-path/ip-${PORTAL}-iscsi-${IQN}-lun-1`;
-    const { ctx } = makeCtx({ runner, sysfsRoot: sysfsRoot(), devLinks: (p) => (p === link ? '/dev/sdb' : undefined) });
+    const { ctx } = makeCtx({ runner, sysfsRoot: tempSysfs(), devLinks: (p) => (p === link ? '/dev/sdb' : undefined) });
     expect((await connectHost(single, ctx)).devicePath).toBe(link);
     runner.assertDone();
   });

@@ -4,13 +4,13 @@
 // uses, and sysfs is a temporary directory tree read and written by the real
 // hostSysfs(). Everything else (validation, parsing, policy, steps, locking) is real.
 import { existsSync, readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors';
 import { IscsiConnector, iscsiPaths, parseSessions } from '../../src/agent/volume/iscsi';
 import type { VolumeAttachment } from '../../src/agent/volume/types';
 import { IQN, IQN_OTHER, LIST_SESSIONS, PORTAL, PORTAL2, nodeCmds, sessionsOutput } from '../helpers/iscsi-fixtures';
 import { ScriptedRunner } from '../helpers/scripted-runner';
-import { makeCtx, makeSysfsTree } from '../helpers/volume-ctx';
+import { makeCtx, tempSysfs } from '../helpers/volume-ctx';
 
 const iscsi = new IscsiConnector();
 const vol = (data: Record<string, string>): VolumeAttachment => ({
@@ -21,15 +21,6 @@ const vol = (data: Record<string, string>): VolumeAttachment => ({
 const single = vol({ target_portal: PORTAL, target_iqn: IQN, target_lun: '1' });
 const fmt = ([cmd, args]: [string, string[]]): string => [cmd, ...args].join(' ');
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()!();
-});
-function sysfs(tree: Record<string, string>): string {
-  const t = makeSysfsTree(tree);
-  cleanups.push(t.cleanup);
-  return t.root;
-}
 
 const MPATH_TREE = {
   'block/sdb/device/delete': '',
@@ -44,7 +35,7 @@ const MPATH_TREE = {
 
 describe('iSCSI disconnect: command sequences', () => {
   it('single path, last LUN on the session: flush, delete, then startup=manual, logout, delete node', async () => {
-    const root = sysfs({ 'block/sdb/device/delete': '', 'block/sdb/holders/': '' });
+    const root = tempSysfs({ 'block/sdb/device/delete': '', 'block/sdb/holders/': '' });
     const runner = new ScriptedRunner()
       .expect(...LIST_SESSIONS, { stdout: sessionsOutput([{ target: IQN, portal: PORTAL, sid: 1, host: 2, luns: [[1, 'sdb']] }]) })
       .expect('blockdev', ['--flushbufs', '/dev/sdb']);
@@ -79,7 +70,7 @@ describe('iSCSI disconnect: command sequences', () => {
   });
 
   it('shared session (another LUN still attached): removes only our device and does not log out', async () => {
-    const root = sysfs({ 'block/sdb/device/delete': '', 'block/sdc/device/delete': '' });
+    const root = tempSysfs({ 'block/sdb/device/delete': '', 'block/sdc/device/delete': '' });
     const runner = new ScriptedRunner()
       .expect(...LIST_SESSIONS, { stdout: sessionsOutput([{ target: IQN, portal: PORTAL, sid: 3, host: 4, luns: [[0, undefined], [1, 'sdb'], [2, 'sdc']] }]) })
       .expect('blockdev', ['--flushbufs', '/dev/sdb']);
@@ -94,7 +85,7 @@ describe('iSCSI disconnect: command sequences', () => {
   });
 
   it('multipath (target_portals JSON + target_luns CSV): flush map first, then every path, then log out of both portals', async () => {
-    const root = sysfs(MPATH_TREE);
+    const root = tempSysfs(MPATH_TREE);
     const runner = new ScriptedRunner()
       .expect(...LIST_SESSIONS, {
         stdout: sessionsOutput([
@@ -125,7 +116,7 @@ describe('iSCSI disconnect: command sequences', () => {
   });
 
   it('multipath map found from one portal also removes its other paths (slaves) and their sessions', async () => {
-    const root = sysfs(MPATH_TREE);
+    const root = tempSysfs(MPATH_TREE);
     const runner = new ScriptedRunner()
       .expect(...LIST_SESSIONS, {
         stdout: sessionsOutput([
@@ -143,7 +134,7 @@ describe('iSCSI disconnect: command sequences', () => {
   });
 
   it('nothing attached (iscsiadm exit 21 "No active sessions"): only drops a leaked node record', async () => {
-    const root = sysfs({});
+    const root = tempSysfs({});
     const runner = new ScriptedRunner()
       .expect(...LIST_SESSIONS, { code: 21, stderr: 'iscsiadm: No active sessions.\n' })
       .expect('iscsiadm', ['-m', 'node', '-T', IQN, '-p', PORTAL, '--op', 'delete'], { code: 21, stderr: 'iscsiadm: No records found\n' });
@@ -155,7 +146,7 @@ describe('iSCSI disconnect: command sequences', () => {
   });
 
   it('retry after the device vanished (sysfs entry gone): delete step skipped, session still cleaned up; IQN matched case-insensitively', async () => {
-    const root = sysfs({ 'block/': '' });
+    const root = tempSysfs({ 'block/': '' });
     const runner = new ScriptedRunner()
       .expect(...LIST_SESSIONS, { stdout: sessionsOutput([{ target: IQN, portal: PORTAL, sid: 1, host: 2, luns: [[1, 'sdb']] }]) })
       .expect('blockdev', ['--flushbufs', '/dev/sdb']);
@@ -168,7 +159,7 @@ describe('iSCSI disconnect: command sequences', () => {
   });
 
   it('device still used by another domain (by-path source): lists sessions, touches nothing', async () => {
-    const root = sysfs({ 'block/sdb/device/delete': '' });
+    const root = tempSysfs({ 'block/sdb/device/delete': '' });
     const runner = new ScriptedRunner().expect(...LIST_SESSIONS, {
       stdout: sessionsOutput([{ target: IQN, portal: PORTAL, sid: 1, host: 2, luns: [[1, 'sdb']] }]),
     });
@@ -186,7 +177,7 @@ describe('iSCSI disconnect: command sequences', () => {
 
   it('a hung command surfaces as Timeout and stops (no policy flags)', async () => {
     const runner = new ScriptedRunner([{ cmd: LIST_SESSIONS[0], args: LIST_SESSIONS[1], timeout: true }]);
-    const { ctx } = makeCtx({ runner, sysfsRoot: sysfs({}), config: { commandTimeoutMs: 5000 } });
+    const { ctx } = makeCtx({ runner, sysfsRoot: tempSysfs({}), config: { commandTimeoutMs: 5000 } });
     await expect(iscsi.disconnect(single, ctx)).rejects.toMatchObject({ kind: 'Timeout' });
     expect(runner.calls[0]!.opts?.timeoutMs).toBe(5000);
     runner.assertDone();
@@ -199,7 +190,7 @@ describe('iSCSI disconnect: serialization', () => {
     const released = new Promise<void>((r) => (release = r));
     let reached!: () => void;
     const firstCommandRunning = new Promise<void>((r) => (reached = r));
-    const root = sysfs({ 'block/sdb/device/delete': '', 'block/sdc/device/delete': '' });
+    const root = tempSysfs({ 'block/sdb/device/delete': '', 'block/sdc/device/delete': '' });
     const both = sessionsOutput([
       { target: IQN, portal: PORTAL, sid: 1, host: 2, luns: [[1, 'sdb']] },
       { target: IQN_OTHER, portal: PORTAL2, sid: 2, host: 3, luns: [[0, 'sdc']] },
@@ -248,7 +239,7 @@ describe('iSCSI disconnect: validation happens before any command', () => {
   ];
   it.each(cases)('%s → InvalidArgument naming data.%s, zero commands', async (_name, data, key) => {
     const runner = new ScriptedRunner();
-    const { ctx, steps } = makeCtx({ runner, sysfsRoot: sysfs({}) });
+    const { ctx, steps } = makeCtx({ runner, sysfsRoot: tempSysfs({}) });
     const err = await iscsi.disconnect(vol(data), ctx).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect(err).toMatchObject({ kind: 'InvalidArgument', field: `volume.connection_info.data.${key}` });
