@@ -12,6 +12,10 @@
 // _cleanup_rbd / _cleanup_lvm do, so images the XML no longer names (or a
 // domain libvirt forgot) are found too. When the other domains cannot be read,
 // ownership is unknown and nothing is removed.
+// The other domains are read once, and only when something is about to be
+// removed: on a host with hundreds of domains that read is most of a
+// Destroy's cost, and an instance with nothing of its own left (no disk of
+// its own, no <uuid>_* image or LV, no directory) does not need it.
 import path from 'node:path';
 
 import { parseDomainXml } from '../libvirt/domain-xml';
@@ -39,10 +43,14 @@ interface Plan {
   uuid: string;
   instanceDir: string;
   baseDir: string;
-  refs: HostReferences;
+  /** What the other domains reference: read on first use, then the same answer. */
+  refs: () => Promise<HostReferences>;
   pools: string[];
   vg: string;
 }
+
+/** The other domains (or the instances directory) could not be read: ownership is unknown, nothing more is removed. */
+class OwnershipUnknown extends Error {}
 
 async function fileVerdict(plan: Plan, p: string): Promise<{ verdict: Verdict; canonical: string }> {
   const canonical = await canonicalPath(p);
@@ -50,14 +58,14 @@ async function fileVerdict(plan: Plan, p: string): Promise<{ verdict: Verdict; c
   if (canonical === plan.instanceDir || !isInside(plan.instanceDir, canonical)) {
     return { canonical, verdict: keep(`${p} is outside this instance's directory ${plan.instanceDir}`) };
   }
-  const users = plan.refs.paths.get(canonical);
+  const users = (await plan.refs()).paths.get(canonical);
   if (users) return { canonical, verdict: keep(`${p} is ${usedBy(users)}`) };
   return { canonical, verdict: { keep: false } };
 }
 
 const RBD_NAME = /^[A-Za-z0-9._][A-Za-z0-9._-]{0,254}$/;
 
-function rbdVerdict(plan: Plan, spec: string): Verdict {
+async function rbdVerdict(plan: Plan, spec: string): Promise<Verdict> {
   const [pool, image, ...rest] = spec.split('/');
   // Only names the agent can pass to rbd safely (never option-like); anything odd is left alone.
   if (!pool || !image || rest.length > 0 || !RBD_NAME.test(pool) || !RBD_NAME.test(image)) {
@@ -65,7 +73,7 @@ function rbdVerdict(plan: Plan, spec: string): Verdict {
   }
   if (!image.startsWith(`${plan.uuid}_`)) return keep(`rbd ${spec} is not named ${plan.uuid}_*`);
   if (!plan.pools.includes(pool)) return keep(`rbd ${spec}: pool ${pool} is not one of the configured rbd.pools`);
-  const users = plan.refs.rbd.get(spec);
+  const users = (await plan.refs()).rbd.get(spec);
   return users ? keep(`rbd ${spec} is ${usedBy(users)}`) : { keep: false };
 }
 
@@ -80,7 +88,8 @@ async function lvVerdict(plan: Plan, p: string): Promise<Verdict> {
   if (!lv || !lv[1].startsWith(`${plan.uuid}_`)) return keep(`${p} is not an LV named ${plan.uuid}_*`);
   if (plan.vg === '' || lv[0] !== plan.vg) return keep(`${p}: volume group ${lv[0]} is not the configured lvm.volumeGroup`);
   // /dev/VG/LV is a link to /dev/dm-N: another domain may name either.
-  const users = plan.refs.paths.get(p) ?? plan.refs.paths.get(await canonicalPath(p));
+  const { paths } = await plan.refs();
+  const users = paths.get(p) ?? paths.get(await canonicalPath(p));
   return users ? keep(`${p} is ${usedBy(users)}`) : { keep: false };
 }
 
@@ -101,26 +110,39 @@ export async function removeInstanceDisks(deps: FlowDeps, ctx: OpContext, uuid: 
   volumes: VolumeAttachment[]): Promise<DiskRemovalResult> {
   const out: DiskRemovalResult = { removed: [], warnings: [] };
   const { steps } = ctx;
+  let read: Promise<HostReferences> | undefined;
+  const refs = () => read ??= steps.run('disk-ownership', async (s) => {
+    const r = await otherDomainReferences(deps.host, uuid);
+    s.detail(`${r.paths.size} path(s) and ${r.rbd.size} rbd image(s) used by other domains`);
+    return r;
+  }, { failedAs: 'warning' }).catch((err: unknown) => {
+    throw new OwnershipUnknown(`no disk removed: the other domains' disks could not be read, so ownership is unknown (${errorMessage(err)})`);
+  });
+  try {
+    const instances = await canonicalPath(deps.config.instancesPath).catch((err: unknown) => {
+      throw new OwnershipUnknown(`no disk removed: ${deps.config.instancesPath} could not be resolved, so what the instance owns is unknown (${errorMessage(err)})`);
+    });
+    const plan: Plan = {
+      uuid, refs, instanceDir: path.join(instances, uuid), baseDir: path.join(instances, '_base'),
+      pools: deps.config.rbd.pools, vg: deps.config.lvm.volumeGroup,
+    };
+    await removeOwned(deps, ctx, plan, xml, volumes, out);
+  } catch (err) {
+    if (!(err instanceof OwnershipUnknown)) throw err;
+    out.warnings.push(err.message);
+    return out;
+  }
+  if (read === undefined) steps.record('disk-ownership', 'skipped', 'nothing of the instance to remove: other domains not read');
+  return out;
+}
+
+async function removeOwned(deps: FlowDeps, ctx: OpContext, plan: Plan, xml: string | null, volumes: VolumeAttachment[],
+  out: DiskRemovalResult): Promise<void> {
+  const { steps } = ctx;
+  const { uuid } = plan;
   const skip = (name: string, why: string, warn: boolean) => {
     steps.record(name, 'skipped', `${why}; not removed`);
     if (warn) out.warnings.push(`${name.replace(/^remove-/, '')}: ${why}; not removed`);
-  };
-
-  let refs: HostReferences;
-  try {
-    refs = await steps.run('disk-ownership', async (s) => {
-      const r = await otherDomainReferences(deps.host, uuid);
-      s.detail(`${r.paths.size} path(s) and ${r.rbd.size} rbd image(s) used by other domains`);
-      return r;
-    }, { failedAs: 'warning' });
-  } catch (err) {
-    out.warnings.push(`no disk removed: the other domains' disks could not be read, so ownership is unknown (${errorMessage(err)})`);
-    return out;
-  }
-  const instances = await canonicalPath(deps.config.instancesPath);
-  const plan: Plan = {
-    uuid, refs, instanceDir: path.join(instances, uuid), baseDir: path.join(instances, '_base'),
-    pools: deps.config.rbd.pools, vg: deps.config.lvm.volumeGroup,
   };
   const rbd = rbdDeps(deps, ctx);
   const lvm = lvmDeps(deps);
@@ -167,7 +189,7 @@ export async function removeInstanceDisks(deps: FlowDeps, ctx: OpContext, uuid: 
         out.removed.push(canonical);
       }
     } else if (d.type === 'network' && d.protocol === 'rbd') {
-      const verdict = rbdVerdict(plan, d.source);
+      const verdict = await rbdVerdict(plan, d.source);
       if (verdict.keep) skip(`remove-rbd ${d.source}`, verdict.why, verdict.warn);
       else if (!doneRbd.has(d.source)) await removeRbdImage(d.source);
     } else if (d.type === 'block' && d.path) {
@@ -194,7 +216,7 @@ export async function removeInstanceDisks(deps: FlowDeps, ctx: OpContext, uuid: 
     for (const image of images) {
       const spec = `${pool}/${image}`;
       if (doneRbd.has(spec)) continue;
-      const verdict = rbdVerdict(plan, spec);
+      const verdict = await rbdVerdict(plan, spec);
       if (verdict.keep) skip(`remove-rbd ${spec}`, verdict.why, verdict.warn);
       else await removeRbdImage(spec);
     }
@@ -207,16 +229,17 @@ export async function removeInstanceDisks(deps: FlowDeps, ctx: OpContext, uuid: 
   }
 
   // The instance directory (console log, disk.info, ...), unless another domain uses a file in it.
-  const shared = referencesInside(refs, plan.instanceDir);
+  if (!(await pathExists(plan.instanceDir))) {
+    steps.record('remove-instance-dir', 'skipped', `${plan.instanceDir} does not exist`);
+    return;
+  }
+  const shared = referencesInside(await plan.refs(), plan.instanceDir);
   if (shared.length > 0) {
     skip('remove-instance-dir', `${plan.instanceDir} holds ${shared.map((s) => `${s.path} (${s.domains.join(', ')})`).join(', ')}`, true);
-  } else if (!(await pathExists(plan.instanceDir))) {
-    steps.record('remove-instance-dir', 'skipped', `${plan.instanceDir} does not exist`);
   } else {
     await steps.run('remove-instance-dir', async (s) => {
       await removeTree(plan.instanceDir);
       s.detail(plan.instanceDir);
     });
   }
-  return out;
 }

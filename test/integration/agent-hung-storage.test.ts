@@ -102,8 +102,8 @@ describe.skipIf(noFuse !== undefined)(`hung storage${noFuse ? ` (skipped: ${noFu
     const endMs = performance.now() - t1;
     // PowerOn: the disk check could not be done — retry later.
     expect(codes.slice(0, 4)).toEqual(Array(4).fill('UNAVAILABLE'));
-    // Destroy: undefined, but no disk removed while ownership could not be read (a later Destroy by uuid cleans up).
-    for (const c of codes.slice(4)) expect(c).toMatch(/^OK no disk removed: .*ownership is unknown .*ENOTCONN/);
+    // Destroy: undefined, but no disk removed while the instances directory could not be read (a later Destroy by uuid cleans up).
+    for (const c of codes.slice(4)) expect(c).toMatch(/^OK no disk removed: .*instances could not be resolved, so what the instance owns is unknown .*ENOTCONN/);
     console.log(`hung storage: 3 rounds of 6 unrelated calls took ${normalMs.toFixed(0)} ms with 8 calls stuck; the 8 ended ${endMs.toFixed(0)} ms after the storage failed`);
   }, 60_000);
 
