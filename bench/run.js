@@ -58,12 +58,18 @@ const COLUMNS = [
   { key: 'goalText', title: 'goal', align: 'left' },
 ];
 
+/** baseline/ours: "better" only when it is (0.59x "as fast" is slower); anything else is ours over the base. */
+function ratioWord(r) {
+  if (!r.ratioLabel?.startsWith('baseline/ours')) return 'of base';
+  return r.ratio >= 1 ? 'better' : 'as fast';
+}
+
 function tableRow(r) {
   return {
     ...r,
     baselineName: r.baseline?.name,
     baselineValue: r.baseline?.value,
-    ratioText: r.ratio === undefined ? undefined : `${r.ratio >= 100 ? Math.round(r.ratio) : r.ratio.toFixed(2)}x ${r.ratioLabel?.startsWith('baseline/ours') ? 'better' : 'of base'}`,
+    ratioText: r.ratio === undefined ? undefined : `${r.ratio >= 100 ? Math.round(r.ratio) : r.ratio.toFixed(2)}x ${ratioWord(r)}`,
     goalText: r.goal === undefined ? undefined : `${r.goal} ${r.goalMet ? 'MET' : 'MISSED'}`,
   };
 }
