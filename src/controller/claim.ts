@@ -41,7 +41,7 @@ export function precondition(row: InstanceRow, why: string): FailedPrecondition 
  */
 export async function claim(deps: Deps, uuid: string, ctx: RequestContext, action: string | (() => string), decide: Decide): Promise<ClaimResult> {
   const { store } = deps;
-  return store.tx(async (): Promise<ClaimResult> => {
+  const result = await store.tx(async (): Promise<ClaimResult> => {
     // Locked until the transaction ends: a replica claiming the same row waits and then sees this claim.
     const before = await store.requireInstanceForUpdate(uuid);
     const change = await decide(before);
@@ -56,6 +56,9 @@ export async function claim(deps: Deps, uuid: string, ctx: RequestContext, actio
     const { id, agentRequestId } = await store.startAgentAction(uuid, name, ctx);
     return { claimed: { row: await store.requireInstance(uuid), before, actionId: id, action: name, requestId: ctx.requestId, agentRequestId } };
   });
+  // Renewed while the task runs, given back by complete().
+  if ('claimed' in result) deps.leases?.hold(uuid);
+  return result;
 }
 
 /**
@@ -73,7 +76,7 @@ export async function complete(
     else deps.logger.error({ uuid: c.row.uuid, expected: [c.row.vm_state, c.row.task_state] }, 'instance left its claimed state; completion skipped');
     await store.finishAction(c.actionId, result, message);
     return store.requireInstance(c.row.uuid);
-  });
+  }).finally(() => deps.leases?.release(c.row.uuid));
   deps.logger[result === 'success' ? 'info' : 'warn']({
     uuid: row.uuid, host: row.host, action: c.action, request_id: c.requestId, agent_request_id: c.agentRequestId || undefined,
     result, vm_state: row.vm_state, task_state: row.task_state, message,

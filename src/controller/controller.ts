@@ -19,6 +19,7 @@ import { HealthWatch, HostLiveness } from './liveness';
 import { ControllerMetrics } from './metrics';
 import { Quota } from './quota';
 import { PeriodicTasks } from './periodic';
+import { TaskLeases } from './task-leases';
 import { controllerService, type CallerIdentity } from './server';
 import { ControllerService } from './service';
 import { openEngine, redactDbUrl, type SqlEngine } from './sql';
@@ -40,6 +41,8 @@ export interface ControllerHandle {
   store: Store;
   service: ControllerService;
   periodic: PeriodicTasks;
+  /** The renewal of this replica's task leases. */
+  leases: TaskLeases;
   agents: AgentPool;
   /** Registered and static hosts (RegisterHost, Heartbeat, ListHosts, SetHostDisabled). */
   hosts: HostRegistry;
@@ -103,6 +106,8 @@ export async function startController(config: ControllerConfig, logger: Logger, 
       retryCapMs: 3600 * 1000,
     },
   };
+  const leases = new TaskLeases(store, logger.child({ component: 'task-leases' }), { owner: deps.replica.id, taskLeaseMs: deps.replica.taskLeaseMs });
+  deps.leases = leases;
   const hosts = new HostRegistry({
     store, agents, liveness, logger: logger.child({ component: 'hosts' }), reportIntervalSeconds: config.reportIntervalSeconds, staticHosts: config.hosts,
   });
@@ -141,6 +146,7 @@ export async function startController(config: ControllerConfig, logger: Logger, 
   }
   periodic.start();
   health.start();
+  if (!overrides.manualPeriodic) leases.start();
   // Other replicas' registrations and heartbeats, as often as the health watch runs.
   if (!overrides.manualPeriodic) hosts.start((config.healthCheckIntervalSeconds || config.reportIntervalSeconds) * 1000);
   logger.info({
@@ -150,12 +156,13 @@ export async function startController(config: ControllerConfig, logger: Logger, 
 
   let stopping: Promise<void> | undefined;
   return {
-    engine, store, service, periodic, agents, hosts, liveness, health, grpc: grpcServer, listen: bound, ...(metrics ? { metrics } : {}),
+    engine, store, service, periodic, leases, agents, hosts, liveness, health, grpc: grpcServer, listen: bound, ...(metrics ? { metrics } : {}),
     stop(drainMs = config.drainSeconds * 1000) {
       stopping ??= (async () => {
         const closing = shutdown(grpcServer.server, drainMs, grpcServer.health);
         await periodic.stop();
         await health.stop();
+        await leases.stop();
         hosts.stop();
         await closing;
         await metrics?.stop();

@@ -44,6 +44,8 @@ export interface Deps {
   /** The host registry (hosts.ts): disabled hosts get no new instances; a host another replica registered is learnt on demand. */
   hosts?: { requireEnabled(host: string): Promise<void>; refresh(): Promise<void> };
   replica: ReplicaConfig;
+  /** Renews the leases of the tasks this replica runs (task-leases.ts); absent in tests that drive time by hand. */
+  leases?: { hold(uuid: string): void; release(uuid: string): void };
   quota: Quota;
   agents: AgentApi;
   /** Whether a host is down (nothing succeeded with it for service_down_seconds). */

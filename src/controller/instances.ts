@@ -84,6 +84,7 @@ export async function createInstance(deps: Deps, paths: InstancesPaths, req: Cre
     }
     return (await store.startAction(uuid, 'create', ctx)).id;
   });
+  deps.leases?.hold(uuid);
   const created = await store.requireInstance(uuid);
   const c: Claim = { row: created, before: created, actionId, action: 'create', requestId: ctx.requestId, agentRequestId: '' };
 

@@ -148,6 +148,19 @@ export class Store {
     );
   }
 
+  /** Extends the owner's leases of rows still in a task to `expiresAt`; returns how many. */
+  async renewTaskLeases(owner: string, uuids: readonly string[], expiresAt: number): Promise<number> {
+    let n = 0;
+    for (let i = 0; i < uuids.length; i += 500) {
+      const part = uuids.slice(i, i + 500);
+      n += await this.engine.run(
+        `UPDATE instances SET lease_expires_at = ? WHERE lease_owner = ? AND task_state <> 'none' AND uuid IN (${placeholders(part.length)})`,
+        [expiresAt, owner, ...part],
+      );
+    }
+    return n;
+  }
+
   /** Gives back the owner's batch leases of rows it did not start a task on. */
   async releaseLeases(owner: string, uuids: readonly string[]): Promise<void> {
     for (let i = 0; i < uuids.length; i += 500) {

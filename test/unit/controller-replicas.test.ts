@@ -20,6 +20,7 @@ import { Quota } from '../../src/controller/quota';
 import { ControllerService } from '../../src/controller/service';
 import { openEngine, type SqlEngine } from '../../src/controller/sql';
 import { Store } from '../../src/controller/store';
+import { TaskLeases } from '../../src/controller/task-leases';
 import type { RequestContext } from '../../src/controller/types';
 import { silentLogger } from '../../src/logging';
 import { ManualClock } from '../helpers/clocks';
@@ -34,6 +35,8 @@ const BATCH_LEASE_MS = 120_000;
 interface Replica {
   id: string;
   store: Store;
+  /** Its task-lease renewal, driven by hand here (renew()): the controller runs it on a timer. */
+  leases: TaskLeases;
   agents: FakeAgents;
   deps: Deps;
   svc: ControllerService;
@@ -73,8 +76,9 @@ async function startFleet(kind: Kind, n: number, quota = { instances: -1, vcpus:
     const liveness = new HostLiveness({ clock, serviceDownSeconds: 10 * INTERVAL_S, hosts: agents.hostNames() });
     agents.onContact = (host) => liveness.recordContact(host);
     const id = `replica-${i}`;
+    const leases = new TaskLeases(store, silentLogger(), { owner: id, taskLeaseMs: TASK_LEASE_MS });
     const deps: Deps = {
-      store, agents, liveness, logger: silentLogger(), hooks: NO_HOOKS,
+      store, agents, liveness, logger: silentLogger(), hooks: NO_HOOKS, leases,
       replica: { id, taskLeaseMs: TASK_LEASE_MS, batchLeaseMs: BATCH_LEASE_MS, shared: true },
       quota: new Quota(store, { defaults: quota, projects: {} }),
       config: {
@@ -82,7 +86,7 @@ async function startFleet(kind: Kind, n: number, quota = { instances: -1, vcpus:
         retryBaseMs: 60_000, retryCapMs: 3600_000,
       },
     };
-    replicas.push({ id, store, agents, deps, svc: new ControllerService(deps), periodic: new PeriodicTasks(deps, { pollSeconds: 0, batch: 25 }) });
+    replicas.push({ id, store, agents, deps, leases, svc: new ControllerService(deps), periodic: new PeriodicTasks(deps, { pollSeconds: 0, batch: 25 }) });
   }
   return {
     clock, replicas,
@@ -234,5 +238,40 @@ describe.each<Kind>(['sqlite', 'postgres'])('replicas on %s', (kind) => {
     // Only the instances the dead replica was destroying saw a second (idempotent) Destroy.
     const twice = [...destroys(f)].filter(([, n]) => n > 1).map(([u]) => u).sort();
     expect(twice).toEqual(inFlight.map((r) => r.uuid).sort());
+  });
+
+  it('a live replica\'s task that outlasts its lease keeps it (renewed): not recovered under it, its restore stands', async () => {
+    fleet = await startFleet(kind, 2);
+    const f = fleet;
+    const [slow, other] = [f.replicas[0]!, f.replicas[1]!];
+    const [a, b] = await softDeleted(f, 2);
+    // Two restores hang in PowerOn on the slow replica (a guest slow to boot, an agent call retried).
+    const hang = slow.agents.hold('PowerOn');
+    const restoreA = slow.svc.restoreInstance(a, ctx(slow));
+    await hang.entered;
+    expect(slow.leases.size).toBe(1);
+    // Past the first lease; the renewal (every third of a lease in the controller) ran in between.
+    f.clock.advance(TASK_LEASE_MS / 2);
+    expect(await slow.leases.renew()).toBe(1);
+    f.clock.advance(TASK_LEASE_MS / 2 + 1);
+    expect((await other.periodic.runOnce()).recovered).toBe(0);
+    expect(await other.store.requireInstance(a!)).toMatchObject({ task_state: 'restoring', lease_owner: slow.id });
+    hang.release();
+    expect((await restoreA).instance).toMatchObject({ vm_state: 'active', task_state: 'none' });
+    // Completed: given back, nothing left to renew.
+    expect(slow.leases.size).toBe(0);
+    expect(await slow.leases.renew()).toBe(0);
+
+    // The hazard renewal removes: the same task without renewal is taken from a live replica.
+    const hang2 = slow.agents.hold('PowerOn');
+    const restoreB = slow.svc.restoreInstance(b, ctx(slow));
+    await hang2.entered;
+    f.clock.advance(TASK_LEASE_MS + 1);
+    expect((await other.periodic.runOnce()).recovered).toBe(1);
+    // Another replica's row is not renewed by the slow one any more.
+    expect(await slow.leases.renew()).toBe(0);
+    hang2.release();
+    await restoreB;
+    expect((await other.store.requireInstance(b!)).vm_state).toBe('soft_deleted');
   });
 });

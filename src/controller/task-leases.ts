@@ -1,0 +1,86 @@
+// Task leases kept alive while their task runs. A claim takes a lease of
+// --task-lease-seconds (claim.ts); another replica's recovery takes the row
+// once that lease has expired (recovery.ts). Without renewal a task that
+// outlives its lease while its replica is alive — a slow clean shutdown, an
+// agent call retried, an LV being wiped — would be "recovered" under it: a
+// restore undone by a pending power-off, a delete marked failed that went
+// through. So the replica renews the leases of the tasks it is running,
+// every third of a lease, and a lease now expires only when its replica
+// stopped renewing it: it died, or it lost the database. A task that runs
+// longer than `maxTaskMs` (a bug: every agent call has a deadline) is no
+// longer renewed, so no row is held for ever.
+import type { Logger } from '../logging';
+import type { Store } from './store';
+
+export interface TaskLeaseOptions {
+  owner: string;
+  taskLeaseMs: number;
+  /** How long one task's lease is renewed at most (default an hour). */
+  maxTaskMs?: number;
+}
+
+export class TaskLeases {
+  /** uuid → when its task was claimed (the store clock's ms). */
+  private readonly held = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private renewing: Promise<number> | undefined;
+  readonly maxTaskMs: number;
+
+  constructor(private readonly store: Store, private readonly logger: Logger, private readonly opts: TaskLeaseOptions) {
+    this.maxTaskMs = opts.maxTaskMs ?? 3_600_000;
+  }
+
+  /** A task on `uuid` started (its claim committed). */
+  hold(uuid: string): void {
+    this.held.set(uuid, this.store.clock.now());
+  }
+
+  /** Its task ended (completed, or its completion failed). */
+  release(uuid: string): void {
+    this.held.delete(uuid);
+  }
+
+  get size(): number {
+    return this.held.size;
+  }
+
+  /**
+   * Extends every held lease to a full lease from now; returns how many rows
+   * were extended. A row no longer ours (recovered by another replica after a
+   * long database outage) is not touched. One renewal at a time.
+   */
+  renew(): Promise<number> {
+    this.renewing ??= this.renewHeld().finally(() => {
+      this.renewing = undefined;
+    });
+    return this.renewing;
+  }
+
+  private async renewHeld(): Promise<number> {
+    const now = this.store.clock.now();
+    const uuids: string[] = [];
+    for (const [uuid, since] of this.held) {
+      if (now - since < this.maxTaskMs) uuids.push(uuid);
+      else {
+        this.held.delete(uuid);
+        this.logger.warn({ uuid, running_ms: now - since }, 'task ran past the longest a task may run: its lease is no longer renewed');
+      }
+    }
+    if (uuids.length === 0) return 0;
+    return this.store.renewTaskLeases(this.opts.owner, uuids, now + this.opts.taskLeaseMs);
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      this.renew().catch((err: unknown) => this.logger.warn({ err }, 'renewing task leases failed (retried next interval)'));
+    }, Math.max(1000, Math.floor(this.opts.taskLeaseMs / 3)));
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.renewing?.catch(() => undefined);
+  }
+}
