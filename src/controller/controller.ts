@@ -63,7 +63,7 @@ export async function startController(config: ControllerConfig, logger: Logger, 
   const agentCredentials = tlsConfigured(config)
     ? channelCredentials({ cert: config.tlsCert, key: config.tlsKey, ca: config.tlsCa })
     : undefined;
-  const engine = await openEngine(config.db, { logger, poolSize: config.dbPoolSize });
+  const engine = await openEngine(config.db, { logger, poolSize: config.dbPoolSize, exclusive: true });
   const clock = overrides.clock ?? systemClock;
   const store = new Store(engine, clock);
   // Every host starts "up": down only service_down_seconds after the start without a contact.

@@ -36,6 +36,12 @@ export interface EngineOptions {
   logger?: Logger;
   /** PostgreSQL: connections in the pool (default 10). */
   poolSize?: number;
+  /**
+   * SQLite: hold an exclusive lock on `<file>.lock` while open, so a second
+   * controller on the same file fails at start (the controller's own open;
+   * tests that share a file between engines leave it off).
+   */
+  exclusive?: boolean;
 }
 
 /** Whether `db` names a PostgreSQL database (postgres:// or postgresql:// URL). */

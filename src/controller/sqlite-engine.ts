@@ -4,7 +4,10 @@
 // body), and a statement outside a transaction waits for that lock, so it
 // never lands inside someone else's transaction on the shared connection.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import fs from 'node:fs';
+import path from 'node:path';
 
+import { lockExclusive, type FileLock } from '../file-lock';
 import { openDatabase, type Db, type OpenOptions } from './db';
 import type { EngineOptions, SqlEngine, SqlValue } from './sql';
 
@@ -15,7 +18,7 @@ export class SqliteEngine implements SqlEngine {
   private lockTail: Promise<void> = Promise.resolve();
   private held = false;
 
-  constructor(readonly db: Db) {}
+  constructor(readonly db: Db, private readonly fileLock?: FileLock) {}
 
   inTx(): boolean {
     return this.inside.getStore() === true;
@@ -85,11 +88,24 @@ export class SqliteEngine implements SqlEngine {
     try {
       this.db.close();
     } finally {
+      this.fileLock?.release();
       release();
     }
   }
 }
 
 export function openSqlite(file: string, options: EngineOptions & Pick<OpenOptions, 'migrations' | 'targetVersion'> = {}): SqliteEngine {
-  return new SqliteEngine(openDatabase(file, options));
+  // Alone, SQLite's controller takes every row in a task at start-up (recovery.ts):
+  // a second controller process on the same file would recover the first one's live tasks.
+  if (options.exclusive && file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+  const fileLock = options.exclusive && file !== ':memory:'
+    ? lockExclusive(`${file}.lock`, `database ${file} is in use by another virt-controller`,
+      'refusing to start a second controller on it (several replicas need PostgreSQL: --db postgres://...)')
+    : undefined;
+  try {
+    return new SqliteEngine(openDatabase(file, options), fileLock);
+  } catch (err) {
+    fileLock?.release();
+    throw err;
+  }
 }
