@@ -7,7 +7,7 @@
 // `timeoutMs` overrides storage-io's default deadline.
 import * as storage from './storage-io';
 
-export { canonicalPath } from './storage-io';
+export { canonicalPath, canonicalPaths } from './storage-paths';
 
 const opts = (timeoutMs?: number) => (timeoutMs === undefined ? {} : { timeoutMs });
 

@@ -108,6 +108,7 @@ let inFlight = 0;
 /** Calls whose caller gave up (deadline) while the thread is still in the call. */
 let stalled = 0;
 let stalledTotal = 0;
+let callsTotal = 0;
 const waiters: Waiter[] = [];
 
 function admissible(key: string): boolean {
@@ -198,6 +199,7 @@ async function bounded<T>(op: string, p: string, start: () => Promise<T>, opts: 
   let gaveUp = false;
   let work: Promise<T>;
   try {
+    callsTotal++;
     work = start();
   } catch (err) {
     give(key);
@@ -236,16 +238,20 @@ async function bounded<T>(op: string, p: string, start: () => Promise<T>, opts: 
   }
 }
 
+/** Node's name of a (negative) errno: ENOENT, EIO, ... */
+function errnoCode(errno: number): string {
+  try {
+    return getSystemErrorName(errno);
+  } catch {
+    return `E${-errno}`;
+  }
+}
+
 /** The binding's rejection (errno, syscall, path) as a StorageError. */
 function storageError(what: string, err: unknown): unknown {
   const e = err as { errno?: unknown; syscall?: string; path?: string; message?: string } | null | undefined;
   if (typeof e?.errno !== 'number') return err;
-  let code: string;
-  try {
-    code = getSystemErrorName(e.errno);
-  } catch {
-    code = `E${-e.errno}`;
-  }
+  const code = errnoCode(e.errno);
   return new StorageError(`${what}: ${code} (${e.message ?? ''})`, code, e.errno, e.syscall ?? '', e.path ?? '');
 }
 
@@ -274,25 +280,17 @@ export function realpath(p: string, opts: StorageCallOptions = {}): Promise<stri
 }
 
 /**
- * The canonical form of a path, for confinement checks: symlinks resolved.
- * For a path that does not exist, its parent's canonical form plus the name
- * (a missing file below a symlinked directory resolves to where it would
- * really be); when the parent is missing too, the lexical form. Anything else
- * — a stall above all — throws: a path we cannot resolve is never assumed to
- * be where it looks.
+ * realpath of each path in one native job, admitted and bounded as one call
+ * under `opts.key` (the caller groups the paths by mount point): the resolved
+ * path, or that path's failure as a StorageError. A stall fails the whole batch.
  */
-export async function canonicalPath(p: string, opts: StorageCallOptions = {}): Promise<string> {
-  try {
-    return await realpath(p, opts);
-  } catch (err) {
-    if (!isMissing(err)) throw err;
-  }
-  try {
-    return path.join(await realpath(path.dirname(p), opts), path.basename(p));
-  } catch (err) {
-    if (!isMissing(err)) throw err;
-    return path.resolve(p);
-  }
+export async function realpathMany(paths: string[], opts: StorageCallOptions & { key: string }): Promise<Array<string | StorageError>> {
+  const results = await bounded('realpath', `${paths.length} path(s) below ${opts.key}`, () => native().storage.realpathMany(paths), opts, limits.timeoutMs);
+  return results.map((r, i) => {
+    if (typeof r === 'string') return r;
+    const code = errnoCode(r);
+    return new StorageError(`realpath ${paths[i]!}: ${code}`, code, r, 'realpath', paths[i]!);
+  });
 }
 
 /** Removes a file (or symlink). `force`: a missing path is fine. */
@@ -360,6 +358,8 @@ export interface StorageIoStats {
   stalled: number;
   /** Calls given up on since start. */
   stalledTotal: number;
+  /** Native calls started since start (a batch counts once). */
+  calls: number;
   /** Calls waiting for a slot. */
   waiting: number;
   /** In-flight calls by mount point. */
@@ -370,7 +370,7 @@ export interface StorageIoStats {
 
 export function storageIoStats(): StorageIoStats {
   return {
-    inFlight, stalled, stalledTotal, waiting: waiters.length,
+    inFlight, stalled, stalledTotal, calls: callsTotal, waiting: waiters.length,
     byMount: Object.fromEntries(inFlightByKey), threads: native().storage.stats().threads,
   };
 }

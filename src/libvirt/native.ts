@@ -84,6 +84,8 @@ export interface NativeStat {
 export interface NativeStorage extends NativePool {
   stat(path: string): Promise<NativeStat>;
   realpath(path: string): Promise<string>;
+  /** realpath of each path in one job: the resolved path, or that path's errno (negative). */
+  realpathMany(paths: string[]): Promise<Array<string | number>>;
   unlink(path: string): Promise<void>;
   rmdir(path: string): Promise<void>;
   /** rm -r without following symlinks or crossing mounts; resolves to the entries removed. */

@@ -92,6 +92,47 @@ Napi::Value Realpath(const Napi::CallbackInfo& info) {
       [out](Napi::Env env) -> Napi::Value { return Napi::String::New(env, *out); });
 }
 
+// realpath of each path in one job: an ownership scan resolves every disk of
+// every domain on the host, and one pool hop per path cost more than the
+// calls. Never rejects for one path: each result is the resolved path or the
+// errno (negative, as Node's fs) of that path's failure.
+Napi::Value RealpathMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsArray()) throw Napi::TypeError::New(env, "paths must be an array of strings");
+  Napi::Array arr = info[0].As<Napi::Array>();
+  auto paths = std::make_shared<std::vector<std::string>>();
+  paths->reserve(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    Napi::Value v = arr.Get(i);
+    if (!v.IsString()) throw Napi::TypeError::New(env, "paths must be an array of strings");
+    paths->push_back(v.As<Napi::String>().Utf8Value());
+  }
+  auto out = std::make_shared<std::vector<std::string>>(paths->size());
+  auto errs = std::make_shared<std::vector<int>>(paths->size(), 0);
+  return Submit(
+      env,
+      [paths, out, errs](SysError&) {
+        for (size_t i = 0; i < paths->size(); i++) {
+          char* r = realpath((*paths)[i].c_str(), nullptr);
+          if (r == nullptr) {
+            (*errs)[i] = errno;
+            continue;
+          }
+          (*out)[i] = r;
+          free(r);
+        }
+        return true;
+      },
+      [out, errs](Napi::Env env) -> Napi::Value {
+        Napi::Array res = Napi::Array::New(env, out->size());
+        for (size_t i = 0; i < out->size(); i++) {
+          if ((*errs)[i] != 0) res.Set(static_cast<uint32_t>(i), Napi::Number::New(env, -(*errs)[i]));
+          else res.Set(static_cast<uint32_t>(i), Napi::String::New(env, (*out)[i]));
+        }
+        return res;
+      });
+}
+
 Napi::Value Unlink(const Napi::CallbackInfo& info) {
   std::string path = ArgString(info, 0, "path");
   return Submit(
@@ -288,6 +329,7 @@ Napi::Object StorageExports(Napi::Env env) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("stat", Napi::Function::New(env, Stat, "stat"));
   o.Set("realpath", Napi::Function::New(env, Realpath, "realpath"));
+  o.Set("realpathMany", Napi::Function::New(env, RealpathMany, "realpathMany"));
   o.Set("unlink", Napi::Function::New(env, Unlink, "unlink"));
   o.Set("rmdir", Napi::Function::New(env, Rmdir, "rmdir"));
   o.Set("rmTree", Napi::Function::New(env, RmTree, "rmTree"));

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import * as storage from '../../src/agent/storage-io';
+import { canonicalPath, canonicalPaths } from '../../src/agent/storage-paths';
 import { fuseUnavailable, mountHungFuse, type HungMount } from '../helpers/fuse';
 import { withDeadline } from '../helpers/libvirt';
 
@@ -76,9 +77,33 @@ describe('storage-io on healthy storage', () => {
     fs.symlinkSync(at('real'), at('alias'));
     fs.writeFileSync(at('real', 'disk'), '');
     const real = fs.realpathSync(at('real'));
-    expect(await storage.canonicalPath(at('alias', 'disk'))).toBe(path.join(real, 'disk'));
-    expect(await storage.canonicalPath(at('alias', 'missing'))).toBe(path.join(real, 'missing'));
-    expect(await storage.canonicalPath(at('no-dir', 'missing'))).toBe(at('no-dir', 'missing'));
+    expect(await canonicalPath(at('alias', 'disk'))).toBe(path.join(real, 'disk'));
+    expect(await canonicalPath(at('alias', 'missing'))).toBe(path.join(real, 'missing'));
+    expect(await canonicalPath(at('no-dir', 'missing'))).toBe(at('no-dir', 'missing'));
+  });
+
+  it('canonicalPaths answers as canonicalPath does for each path, in order, in a few native jobs; a path it cannot resolve throws', async () => {
+    fs.mkdirSync(at('many', 'real'), { recursive: true });
+    fs.symlinkSync(at('many', 'real'), at('many', 'alias'));
+    fs.writeFileSync(at('many', 'real', 'disk'), '');
+    fs.writeFileSync(at('many', 'file'), '');
+    fs.symlinkSync(at('many', 'loop'), at('many', 'loop'));
+    const paths = [
+      at('many', 'alias', 'disk'), at('many', 'alias', 'missing'), at('no-dir', 'missing'), at('many', 'real', 'disk'),
+      at('many', 'real', '..', 'alias', 'disk'), '/proc/self/status', at('many', 'file', 'below-a-file'),
+      ...Array.from({ length: 300 }, (_, i) => at('many', 'alias', `d${i}`)),
+    ];
+    const one = await Promise.all(paths.map((p) => canonicalPath(p)));
+    const before = storage.storageIoStats().calls;
+    expect(await canonicalPaths(paths)).toEqual(one);
+    // 307 paths on two mount points, 256 per job, the missing ones' parents once more: 5 jobs, not 307-614.
+    expect(storage.storageIoStats().calls - before).toBeLessThanOrEqual(6);
+    expect(await canonicalPaths([])).toEqual([]);
+    // A path that is neither resolvable nor missing (a symlink loop: ELOOP) is never assumed to be where it looks.
+    const loop = await canonicalPaths([at('many', 'file'), at('many', 'loop')]).catch((e: unknown) => e);
+    expect(loop).toBeInstanceOf(storage.StorageError);
+    expect(loop).toMatchObject({ code: 'ELOOP', path: at('many', 'loop') });
+    expect(await canonicalPath(at('many', 'loop')).catch((e: unknown) => e)).toMatchObject({ code: 'ELOOP' });
   });
 
   it('mountOf finds the longest mount point', async () => {
@@ -111,7 +136,9 @@ describe.skipIf(noFuse !== undefined)(`storage-io on storage that never answers$
     expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
     expect(storage.storageIoStats()).toMatchObject({ inFlight: 1, stalled: 1 });
     // realpath-based checks never fall back to "it is where it looks"
-    expect(await storage.canonicalPath(path.join(hung.dir, 'x')).catch((e: unknown) => e)).toBeInstanceOf(storage.StorageStalled);
+    expect(await canonicalPath(path.join(hung.dir, 'x')).catch((e: unknown) => e)).toBeInstanceOf(storage.StorageStalled);
+    // ... nor does the many-paths form: healthy paths along do not make the stuck mount's answer.
+    expect(await canonicalPaths([at('many', 'file'), path.join(hung.dir, 'y')]).catch((e: unknown) => e)).toBeInstanceOf(storage.StorageStalled);
     hung.abort();
     await withDeadline((async () => { while (storage.storageIoStats().inFlight > 0) await new Promise((r) => setTimeout(r, 20)); })(), 10_000, 'the stuck calls to return after abort');
     expect(storage.storageIoStats().stalled).toBe(0);

@@ -5,7 +5,7 @@
 import { ErrorCode, hasLibvirtCode } from '../../libvirt/errors';
 import type { Host } from '../../libvirt/host';
 import { parseDomainXmlCached } from '../../libvirt/xml-cache';
-import { canonicalPath } from '../host-fs';
+import { canonicalPaths } from '../host-fs';
 import { isInside } from '../volume/validate';
 
 export interface HostReferences {
@@ -28,6 +28,7 @@ function add(map: Map<string, string[]>, key: string, domain: string): void {
  */
 export async function otherDomainReferences(host: Host, excludeUuid: string): Promise<HostReferences> {
   const refs: HostReferences = { paths: new Map(), rbd: new Map() };
+  const raw: Array<{ path: string; domain: string }> = [];
   // Every domain's live XML and definition in one binding job.
   for (const { guest: g, facts, error } of await host.describeAll(true)) {
     if (g.uuid.toLowerCase() === excludeUuid.toLowerCase()) continue;
@@ -43,9 +44,12 @@ export async function otherDomainReferences(host: Host, excludeUuid: string): Pr
         if (d.type === 'network' && d.protocol === 'rbd' && d.source) add(refs.rbd, d.source, g.name);
       }
     }
-    // One domain's paths at once: a dead mount costs one realpath deadline, not one per disk.
-    for (const c of await Promise.all([...paths].map((p) => canonicalPath(p)))) add(refs.paths, c, g.name);
+    for (const p of paths) raw.push({ path: p, domain: g.name });
   }
+  // Every path at once, a native job per mount point: a host's hundreds of
+  // disks cost a few pool hops, and a dead mount one deadline.
+  const canonical = await canonicalPaths(raw.map((r) => r.path));
+  raw.forEach((r, i) => add(refs.paths, canonical[i]!, r.domain));
   return refs;
 }
 

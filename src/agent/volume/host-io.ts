@@ -6,7 +6,7 @@ import { InvalidArgument, Timeout } from '../../errors';
 import * as storage from '../storage-io';
 
 // Path helpers moved to storage-io.ts (bounded, off libuv's pool); kept here for importers.
-export { canonicalPath } from '../storage-io';
+export { canonicalPath } from '../storage-paths';
 
 export const DEFAULT_IO_TIMEOUT_MS = 10_000;
 
