@@ -45,7 +45,7 @@ export interface Deps {
   hosts?: { requireEnabled(host: string): Promise<void>; refresh(): Promise<void> };
   replica: ReplicaConfig;
   /** Renews the leases of the tasks this replica runs (task-leases.ts); absent in tests that drive time by hand. */
-  leases?: { hold(uuid: string): void; release(uuid: string): void };
+  leases?: { hold(uuid: string): void; release(uuid: string): void; holdDetach(id: string): void; releaseDetach(id: string): void };
   quota: Quota;
   agents: AgentApi;
   /** Whether a host is down (nothing succeeded with it for service_down_seconds). */

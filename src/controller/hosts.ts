@@ -108,14 +108,14 @@ export class HostRegistry {
   }
 
   async list(): Promise<HostView[]> {
-    const counts = new Map((await this.options.store.instanceCountsByHost()).map((c) => [c.host, c.n]));
+    const counts = new Map((await this.options.store.counts.instanceCountsByHost()).map((c) => [c.host, c.n]));
     return (await this.hosts.all()).map((row) => this.withState(row, counts.get(row.name) ?? 0));
   }
 
   async view(name: string): Promise<HostView> {
     const row = await this.hosts.get(name);
     if (!row) throw new NotFound(`host ${name.slice(0, 255)} not found`);
-    const count = (await this.options.store.instanceCountsByHost()).find((c) => c.host === name)?.n ?? 0;
+    const count = (await this.options.store.counts.instanceCountsByHost()).find((c) => c.host === name)?.n ?? 0;
     return this.withState(row, count);
   }
 

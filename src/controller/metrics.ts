@@ -60,22 +60,22 @@ export class ControllerMetrics {
     new Gauge({
       name: 'virt_controller_instances', help: 'Instance records by vm_state (deleted ones included).', labelNames: ['vm_state'], registers,
       async collect() {
-        const counts = new Map((await store.instanceCounts()).map((r) => [r.vm_state, r.n]));
+        const counts = new Map((await store.counts.instanceCounts()).map((r) => [r.vm_state, r.n]));
         for (const s of VM_STATES) this.set({ vm_state: s }, counts.get(s) ?? 0);
       },
     });
     new Gauge({
       name: 'virt_controller_volumes', help: 'Volume records by status.', labelNames: ['status'], registers,
       async collect() {
-        const counts = new Map((await store.volumeCounts()).map((r) => [r.status, r.n]));
+        const counts = new Map((await store.counts.volumeCounts()).map((r) => [r.status, r.n]));
         for (const s of VOLUME_STATUSES) this.set({ status: s }, counts.get(s) ?? 0);
       },
     });
     const cutoff = () => store.clock.now() - sources.reclaimIntervalSeconds * 1000;
-    const gauge = (name: string, help: string, pick: (b: Awaited<ReturnType<Store['backlog']>>) => number) => new Gauge({
+    const gauge = (name: string, help: string, pick: (b: Awaited<ReturnType<Store['counts']['backlog']>>) => number) => new Gauge({
       name, help, registers,
       async collect() {
-        this.set(pick(await store.backlog(cutoff())));
+        this.set(pick(await store.counts.backlog(cutoff())));
       },
     });
     gauge('virt_controller_reclaim_backlog', 'Soft-deleted instances due for reclaim and not yet reclaimed.', (b) => b.reclaimDue);

@@ -15,6 +15,7 @@
 // restart recovery takes only rows whose lease is its own, expired or absent.
 import { NotFound } from '../errors';
 import type { SqlEngine, SqlValue } from './sql';
+import { StoreCounts } from './store-counts';
 import {
   CHANGE_COLUMNS, DETACHED, DUE, placeholders, setClause, VOLUME_CHANGE_COLUMNS,
   type DueWork, type InstanceChange, type InstanceExpect, type InstanceFilter, type LeaseRequest, type NewInstance, type NewVolume,
@@ -29,10 +30,15 @@ export type {
 } from './store-sql';
 
 export class Store {
+  /** Read-only aggregates (metrics, ListHosts). */
+  readonly counts: StoreCounts;
+
   constructor(
     readonly engine: SqlEngine,
     readonly clock: Clock,
-  ) {}
+  ) {
+    this.counts = new StoreCounts(engine);
+  }
 
   /**
    * Runs fn in one transaction (SQLite: IMMEDIATE under the single-writer
@@ -156,6 +162,19 @@ export class Store {
       n += await this.engine.run(
         `UPDATE instances SET lease_expires_at = ? WHERE lease_owner = ? AND task_state <> 'none' AND uuid IN (${placeholders(part.length)})`,
         [expiresAt, owner, ...part],
+      );
+    }
+    return n;
+  }
+
+  /** Marks running (not pending) detaches of these volumes as changed now: recovery leaves a detach alone for a task lease after. */
+  async touchRunningDetaches(ids: readonly string[]): Promise<number> {
+    let n = 0;
+    for (let i = 0; i < ids.length; i += 500) {
+      const part = ids.slice(i, i + 500);
+      n += await this.engine.run(
+        `UPDATE volumes SET updated_at = ? WHERE status = 'detaching' AND detach_pending = 0 AND id IN (${placeholders(part.length)})`,
+        [this.clock.now(), ...part],
       );
     }
     return n;
@@ -345,35 +364,6 @@ export class Store {
       [projectId],
     ))!;
     return { instances: r.instances, vcpus: r.vcpus, memoryMib: r.memory_mib };
-  }
-
-  // ---------------------------------------------------------------- metrics
-
-  /** Rows per vm_state (deleted ones included). */
-  instanceCounts(): Promise<Array<{ vm_state: string; n: number }>> {
-    return this.engine.all('SELECT vm_state, COUNT(*) AS n FROM instances GROUP BY vm_state');
-  }
-
-  /** Instances per host (deleted ones excluded). */
-  instanceCountsByHost(): Promise<Array<{ host: string; n: number }>> {
-    return this.engine.all("SELECT host, COUNT(*) AS n FROM instances WHERE vm_state <> 'deleted' GROUP BY host");
-  }
-
-  volumeCounts(): Promise<Array<{ status: string; n: number }>> {
-    return this.engine.all('SELECT status, COUNT(*) AS n FROM volumes GROUP BY status');
-  }
-
-  /** Work the periodic task owes: due reclaims (soft deleted at or before cutoff), retrying reclaims, pending power-offs and cleanups. */
-  async backlog(cutoff: number): Promise<{ reclaimDue: number; reclaimRetrying: number; pendingPowerOffs: number; pendingCleanups: number }> {
-    return (await this.engine.get<{ reclaimDue: number; reclaimRetrying: number; pendingPowerOffs: number; pendingCleanups: number }>(
-      `SELECT
-         COALESCE(SUM(CASE WHEN vm_state = 'soft_deleted' AND deleted_at <= ? THEN 1 ELSE 0 END), 0) AS "reclaimDue",
-         COALESCE(SUM(CASE WHEN vm_state = 'soft_deleted' AND reclaim_attempts > 0 THEN 1 ELSE 0 END), 0) AS "reclaimRetrying",
-         COALESCE(SUM(CASE WHEN vm_state = 'soft_deleted' AND pending_power_off = 1 THEN 1 ELSE 0 END), 0) AS "pendingPowerOffs",
-         COALESCE(SUM(CASE WHEN vm_state = 'deleted' AND needs_host_cleanup = 1 THEN 1 ELSE 0 END), 0) AS "pendingCleanups"
-       FROM instances WHERE vm_state IN ('soft_deleted', 'deleted') AND (vm_state = 'soft_deleted' OR needs_host_cleanup = 1)`,
-      [cutoff],
-    ))!;
   }
 
   // ---------------------------------------------------------------- actions

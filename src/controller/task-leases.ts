@@ -8,7 +8,10 @@
 // every third of a lease, and a lease now expires only when its replica
 // stopped renewing it: it died, or it lost the database. A task that runs
 // longer than `maxTaskMs` (a bug: every agent call has a deadline) is no
-// longer renewed, so no row is held for ever.
+// longer renewed, so no row is held for ever. A running detach has no lease
+// of its own: another replica's recovery takes it once its volume row is
+// older than a task lease, so the replica touches the rows of the detaches it
+// runs in the same renewal.
 import type { Logger } from '../logging';
 import type { Store } from './store';
 
@@ -22,6 +25,8 @@ export interface TaskLeaseOptions {
 export class TaskLeases {
   /** uuid → when its task was claimed (the store clock's ms). */
   private readonly held = new Map<string, number>();
+  /** volume id → when its detach started. */
+  private readonly detaches = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private renewing: Promise<number> | undefined;
   readonly maxTaskMs: number;
@@ -40,8 +45,18 @@ export class TaskLeases {
     this.held.delete(uuid);
   }
 
+  /** A detach of volume `id` is running (its agent call). */
+  holdDetach(id: string): void {
+    this.detaches.set(id, this.store.clock.now());
+  }
+
+  releaseDetach(id: string): void {
+    this.detaches.delete(id);
+  }
+
+  /** Tasks and detaches held. */
   get size(): number {
-    return this.held.size;
+    return this.held.size + this.detaches.size;
   }
 
   /**
@@ -58,16 +73,25 @@ export class TaskLeases {
 
   private async renewHeld(): Promise<number> {
     const now = this.store.clock.now();
-    const uuids: string[] = [];
-    for (const [uuid, since] of this.held) {
-      if (now - since < this.maxTaskMs) uuids.push(uuid);
+    const uuids = this.current(this.held, now, 'uuid');
+    const volumes = this.current(this.detaches, now, 'volume');
+    let n = 0;
+    if (uuids.length > 0) n += await this.store.renewTaskLeases(this.opts.owner, uuids, now + this.opts.taskLeaseMs);
+    if (volumes.length > 0) n += await this.store.touchRunningDetaches(volumes);
+    return n;
+  }
+
+  /** The keys held for less than maxTaskMs; older ones are dropped (and said). */
+  private current(map: Map<string, number>, now: number, what: 'uuid' | 'volume'): string[] {
+    const out: string[] = [];
+    for (const [key, since] of map) {
+      if (now - since < this.maxTaskMs) out.push(key);
       else {
-        this.held.delete(uuid);
-        this.logger.warn({ uuid, running_ms: now - since }, 'task ran past the longest a task may run: its lease is no longer renewed');
+        map.delete(key);
+        this.logger.warn({ [what]: key, running_ms: now - since }, 'task ran past the longest a task may run: its lease is no longer renewed');
       }
     }
-    if (uuids.length === 0) return 0;
-    return this.store.renewTaskLeases(this.opts.owner, uuids, now + this.opts.taskLeaseMs);
+    return out;
   }
 
   start(): void {

@@ -111,6 +111,8 @@ async function runDetach(deps: Deps, d: DetachRun, throwOnError: boolean): Promi
     await store.finishAction(d.actionId, result, message);
     return (await store.getVolume(vol.id)) ?? { ...vol, status: 'available', instance_uuid: null };
   });
+  // Kept fresh while it runs, so another replica's recovery does not make it pending under us.
+  deps.leases?.holdDetach(vol.id);
   try {
     await agent.disconnectVolume(deps, host, vol, d.agentRequestId, { uuid });
     return await finish('success', `volume ${vol.id} detached`, () => store.detachVolume(vol.id, uuid, ['detaching']));
@@ -131,6 +133,8 @@ async function runDetach(deps: Deps, d: DetachRun, throwOnError: boolean): Promi
     if (!throwOnError) return after;
     const note = holds === true ? ': the guest still holds the device' : holds === undefined ? ': whether the guest still holds the device is unknown' : '';
     throw clientError(err, `detaching volume ${vol.id} from instance ${uuid} failed (volume is ${after.status}${note})`);
+  } finally {
+    deps.leases?.releaseDetach(vol.id);
   }
 }
 

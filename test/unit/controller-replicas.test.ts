@@ -274,4 +274,26 @@ describe.each<Kind>(['sqlite', 'postgres'])('replicas on %s', (kind) => {
     await restoreB;
     expect((await other.store.requireInstance(b!)).vm_state).toBe('soft_deleted');
   });
+
+  it('a live replica\'s detach that outlasts a task lease is not made pending under it (kept fresh), and is done once', async () => {
+    fleet = await startFleet(kind, 2);
+    const f = fleet;
+    const [slow, other] = [f.replicas[0]!, f.replicas[1]!];
+    const created = await slow.svc.createInstance({ name: 'vm', project_id: 'p', host: 'h1', domain_xml: XML('vm'), vcpus: 1, memory_mib: 64 }, ctx(slow));
+    const uuid = created.instance.uuid;
+    await slow.svc.attachVolume({ uuid, volume_id: 'v1', target_dev: 'vdb', connection_info: { driver_volume_type: 'local', data: { device_path: '/dev/x' } } }, ctx(slow));
+    const hang = slow.agents.hold('DisconnectVolume');
+    const detach = slow.svc.detachVolume(uuid, 'v1', ctx(slow));
+    await hang.entered;
+    f.clock.advance(TASK_LEASE_MS / 2);
+    expect(await slow.leases.renew()).toBe(1);
+    f.clock.advance(TASK_LEASE_MS / 2 + 1);
+    await other.periodic.runOnce();
+    expect(await other.store.requireVolume('v1')).toMatchObject({ status: 'detaching', detach_pending: 0 });
+    hang.release();
+    expect(await detach).toMatchObject({ status: 'available' });
+    expect(slow.leases.size).toBe(0);
+    const disconnects = f.replicas.flatMap((r) => r.agents.calls.filter((c) => c.method === 'DisconnectVolume'));
+    expect(disconnects).toHaveLength(1);
+  });
 });

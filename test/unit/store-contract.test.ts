@@ -142,7 +142,7 @@ describe.each<Kind>(['sqlite', 'postgres'])('store contract on %s', (kind) => {
     expect(row).toMatchObject({ vm_state: 'active', task_state: 'powering_off', vcpus: 1, quota_held: 1 });
     expect(typeof row.created_at).toBe('number');
     expect(await a.quotaUsage('p')).toEqual({ instances: 1, vcpus: 1, memoryMib: 64 });
-    expect(await a.backlog(0)).toEqual({ reclaimDue: 0, reclaimRetrying: 0, pendingPowerOffs: 0, pendingCleanups: 0 });
+    expect(await a.counts.backlog(0)).toEqual({ reclaimDue: 0, reclaimRetrying: 0, pendingPowerOffs: 0, pendingCleanups: 0 });
     const first = await a.startAction('a', 'stop', { requestId: 'r', user: 'u' });
     const second = await b.startAction('a', 'stop', { requestId: 'r', user: 'u' });
     expect([first.attempt, second.attempt]).toEqual([1, 2]);
