@@ -48,13 +48,12 @@ export async function claim(deps: Deps, uuid: string, ctx: RequestContext, actio
     if (change === null) return { ignored: before };
     // The task's lease: restart recovery on another replica leaves the row alone until it expires.
     const leased: InstanceChange = { ...change, lease_owner: deps.replica.id, lease_expires_at: store.clock.now() + deps.replica.taskLeaseMs };
-    if (!(await store.cas(uuid, { vm: [before.vm_state], task: [before.task_state] }, leased))) {
-      // Cannot happen with the row locked; kept as a guard.
-      throw new Conflict(`instance ${uuid} changed concurrently; retry`);
-    }
+    const row = await store.casRow(uuid, { vm: [before.vm_state], task: [before.task_state] }, leased);
+    // Cannot be lost with the row locked; kept as a guard.
+    if (!row) throw new Conflict(`instance ${uuid} changed concurrently; retry`);
     const name = typeof action === 'string' ? action : action();
     const { id, agentRequestId } = await store.startAgentAction(uuid, name, ctx);
-    return { claimed: { row: await store.requireInstance(uuid), before, actionId: id, action: name, requestId: ctx.requestId, agentRequestId } };
+    return { claimed: { row, before, actionId: id, action: name, requestId: ctx.requestId, agentRequestId } };
   });
   // Renewed while the task runs, given back by complete().
   if ('claimed' in result) deps.leases?.hold(uuid);
@@ -71,11 +70,12 @@ export async function complete(
 ): Promise<InstanceRow> {
   const { store } = deps;
   const row = await store.tx(async () => {
-    const ok = await store.cas(c.row.uuid, { vm: [c.row.vm_state], task: [c.row.task_state] }, { ...change, lease_owner: null, lease_expires_at: null });
-    if (ok) await also?.();
+    const swapped = await store.casRow(c.row.uuid, { vm: [c.row.vm_state], task: [c.row.task_state] }, { ...change, lease_owner: null, lease_expires_at: null });
+    if (swapped) await also?.();
     else deps.logger.error({ uuid: c.row.uuid, expected: [c.row.vm_state, c.row.task_state] }, 'instance left its claimed state; completion skipped');
     await store.finishAction(c.actionId, result, message);
-    return store.requireInstance(c.row.uuid);
+    // `also` may change the row again (quota, volumes' cleanup flags): read it then.
+    return swapped && !also ? swapped : store.requireInstance(c.row.uuid);
   }).finally(() => deps.leases?.release(c.row.uuid));
   deps.logger[result === 'success' ? 'info' : 'warn']({
     uuid: row.uuid, host: row.host, action: c.action, request_id: c.requestId, agent_request_id: c.agentRequestId || undefined,

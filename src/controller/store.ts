@@ -103,6 +103,17 @@ export class Store {
    * task_state are among `expect`'s. Returns whether it did.
    */
   async cas(uuid: string, expect: InstanceExpect, change: InstanceChange): Promise<boolean> {
+    const { sql, params } = this.casStatement(uuid, expect, change);
+    return (await this.engine.run(sql, params)) === 1;
+  }
+
+  /** cas(), answering the row as changed (undefined when the swap was lost): one statement instead of two. */
+  casRow(uuid: string, expect: InstanceExpect, change: InstanceChange): Promise<InstanceRow | undefined> {
+    const { sql, params } = this.casStatement(uuid, expect, change);
+    return this.engine.get<InstanceRow>(`${sql} RETURNING *`, params);
+  }
+
+  private casStatement(uuid: string, expect: InstanceExpect, change: InstanceChange): { sql: string; params: SqlValue[] } {
     const set = setClause(change, CHANGE_COLUMNS);
     const params: SqlValue[] = [...set.params, this.clock.now(), uuid, ...expect.vm, ...expect.task];
     let sql = `UPDATE instances SET ${set.sql ? `${set.sql}, ` : ''}updated_at = ? WHERE uuid = ?`
@@ -111,7 +122,7 @@ export class Store {
       sql += ' AND deleted_at <= ?';
       params.push(expect.deletedAtOrBefore);
     }
-    return (await this.engine.run(sql, params)) === 1;
+    return { sql, params };
   }
 
   /**
@@ -386,14 +397,14 @@ export class Store {
    * the agent and the next attempt is a new request.
    */
   async startAgentAction(uuid: string, action: string, ctx: RequestContext): Promise<{ id: number; agentRequestId: string }> {
-    const { id, attempt } = await this.startAction(uuid, action, ctx);
-    const agentRequestId = `${uuid}:${action}:${attempt}`;
-    await this.setAgentRequestId(id, agentRequestId);
-    return { id, agentRequestId };
-  }
-
-  async setAgentRequestId(actionId: number, agentRequestId: string): Promise<void> {
-    await this.engine.run('UPDATE instance_actions SET agent_request_id = ? WHERE id = ?', [agentRequestId, actionId]);
+    // The attempt counted and the record inserted in one statement (one round trip on PostgreSQL, where a reclaim's are most of its cost).
+    const r = (await this.engine.get<{ id: number; agent_request_id: string }>(
+      `INSERT INTO instance_actions (instance_uuid, action, request_id, user_id, started_at, agent_request_id)
+       SELECT ?, ?, ?, ?, ?, ? || ':' || ? || ':' || CAST(COUNT(*) + 1 AS TEXT) FROM instance_actions WHERE instance_uuid = ? AND action = ?
+       RETURNING id, agent_request_id`,
+      [uuid, action, ctx.requestId, ctx.user, this.clock.now(), uuid, action, uuid, action],
+    ))!;
+    return { id: r.id, agentRequestId: r.agent_request_id };
   }
 
   async finishAction(actionId: number, result: 'success' | 'error', message?: string): Promise<void> {
