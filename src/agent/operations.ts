@@ -3,7 +3,7 @@
 // a log line per operation, and a count of what is in flight for draining.
 import { randomUUID } from 'node:crypto';
 
-import type { Guest } from '../libvirt/guest';
+import type { DomainFacts, Guest, XmlWanted } from '../libvirt/guest';
 import type { DomainRef } from '../libvirt/host';
 import { InvalidArgument, errorMessage, isAppError } from '../errors';
 import { isRequestId, REQUEST_ID_RULE } from '../ids';
@@ -29,7 +29,15 @@ export interface OperationOptions {
   fingerprint?: string;
   /** More of the domain's identity to queue on (DefineDomain: the XML's uuid besides its name). */
   also?: DomainRef;
+  /**
+   * Read the domain's facts (Guest.describe) in the same binding job as its
+   * lookup, for the flow (ctx.target.facts): Destroy's one hop instead of two.
+   * Looked up again at the turn, they are read again with it.
+   */
+  describe?: XmlWanted;
 }
+
+type Found = { guest: Guest; facts?: DomainFacts } | null;
 
 export interface Outcome<T> {
   value: T;
@@ -79,6 +87,10 @@ function queueKeys(ref: DomainRef | undefined, also: DomainRef | undefined, key:
   const names = [ref?.name, also?.name].filter((n): n is string => !!n).map((n) => `name:${n}`);
   const keys = [...uuids, ...names];
   return keys.length > 0 ? keys : [`key:${key}`];
+}
+
+function factsFor(found: Found, wanted: XmlWanted | undefined): { wanted: XmlWanted; facts: DomainFacts } | undefined {
+  return found?.facts && wanted ? { wanted, facts: found.facts } : undefined;
 }
 
 /** Queue keys whose last finish is remembered (see Operations.lastFinish). */
@@ -194,7 +206,7 @@ export class Operations {
     let admit!: () => void;
     this.admission = new Promise<void>((resolve) => (admit = resolve));
     let lookedUpAfter = this.finished;
-    const lookup = opts.ref ? this.deps.host.find(opts.ref) : Promise.resolve(null);
+    const lookup = opts.ref ? this.find(opts.ref, opts.describe) : Promise.resolve(null);
     lookup.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
 
     const requestId = opts.requestId || randomUUID();
@@ -221,7 +233,7 @@ export class Operations {
     this.inFlight++;
     const started = performance.now();
     try {
-      let guest: Guest | null;
+      let found: Found;
       try {
         // Intent on disk before anything can act.
         if (journal) {
@@ -230,35 +242,36 @@ export class Operations {
             input: redact(input ?? null), at: new Date().toISOString(),
           });
         }
-        guest = await lookup;
+        found = await lookup;
       } finally {
         await previous;
       }
       // Queue on the domain's uuid and name, so operations addressing it either
       // way (or defining it) queue together; the uuid first (metrics count it).
       const fallback = opts.key ?? requestId;
-      let keys = queueKeys(guest ? { uuid: guest.uuid, name: guest.name } : opts.ref, opts.also, fallback);
-      if (guest) logger.setBindings({ uuid: guest.uuid });
+      const first = found?.guest;
+      let keys = queueKeys(first ? { uuid: first.uuid, name: first.name } : opts.ref, opts.also, fallback);
+      if (first) logger.setBindings({ uuid: first.uuid });
       // A domain unknown at lookup was queued on the one identity the request
       // names; if it exists by its turn (defined meanwhile), queue again on
       // both its uuid and name, so no operation addressing it the other way
       // runs alongside.
-      let recheck = !guest && opts.ref !== undefined;
+      let recheck = !found && opts.ref !== undefined;
       const turn = () => this.queue.run(keys, async (): Promise<{ value: T } | undefined> => {
         if (opts.ref && (recheck || this.changedSince(keys, lookedUpAfter))) {
           // Another operation finished since the lookup (it may have undefined,
           // redefined or restarted the domain): look it up again, at our turn.
           lookedUpAfter = this.finished;
-          guest = await this.deps.host.find(opts.ref);
-          if (recheck && guest) {
+          found = await this.find(opts.ref, opts.describe);
+          if (recheck && found) {
             recheck = false;
-            keys = queueKeys({ uuid: guest.uuid, name: guest.name }, opts.also, fallback);
+            keys = queueKeys({ uuid: found.guest.uuid, name: found.guest.name }, opts.also, fallback);
             return undefined;
           }
           recheck = false;
         }
-        // The flow gets the domain as found here: no second lookup.
-        const target = opts.ref ? { ref: opts.ref, guest } : undefined;
+        // The flow gets the domain (and its facts) as found here: no second lookup.
+        const target = opts.ref ? { ref: opts.ref, guest: found?.guest ?? null, facts: factsFor(found, opts.describe) } : undefined;
         try {
           return { value: await flow({ ...ctx, target }) };
         } finally {
@@ -284,6 +297,13 @@ export class Operations {
       admit();
       if (--this.inFlight === 0) for (const w of this.idle.splice(0)) w();
     }
+  }
+
+  /** The domain `ref` names (with its facts when `describe`: one binding job); null when libvirt has none. */
+  private async find(ref: DomainRef, describe: XmlWanted | undefined): Promise<Found> {
+    if (describe) return this.deps.host.findDescribed(ref, describe);
+    const guest = await this.deps.host.find(ref);
+    return guest && { guest };
   }
 
   /** Whether a flow queued on any of `keys` finished after the count was `since`. */

@@ -14,7 +14,7 @@ import { InvalidArgument } from '../errors';
 import { domainInfo, type DomainInfo } from './domain-info';
 import { connectVolume } from './flows/connect-volume';
 import { defineDomain, definedDomain } from './flows/define-domain';
-import { destroy } from './flows/destroy';
+import { destroy, DESTROY_FACTS } from './flows/destroy';
 import { disconnectVolume } from './flows/disconnect-volume';
 import { hardReboot, powerOn } from './flows/hard-reboot';
 import { powerOff } from './flows/power-off';
@@ -188,7 +188,8 @@ export function hostAgentService(deps: FlowDeps, ops: Operations, options: Servi
         keepNvram: req.keep_nvram,
         volumes: volumeList(req.volumes),
       };
-      const { value, steps } = await ops.run('Destroy', { ref: input.ref, requestId: req.request_id, signal, request: req },
+      const { value, steps } = await ops.run('Destroy',
+        { ref: input.ref, requestId: req.request_id, signal, request: req, describe: DESTROY_FACTS },
         (ctx) => destroy(deps, ctx, input), input);
       return {
         found: value.found, was_running: value.wasRunning, undefined: value.undefined,

@@ -223,6 +223,16 @@ export class Host extends EventEmitter<HostEvents> {
     return guest.inTaxonomy();
   }
 
+  /** Like describe, but null instead of NotFound. */
+  async findDescribed(ref: DomainRef, xml: XmlWanted = {}): Promise<{ guest: Guest; facts: DomainFacts } | null> {
+    try {
+      return await this.describe(ref, xml);
+    } catch (err) {
+      if (err instanceof NotFound) return null;
+      throw err;
+    }
+  }
+
   /** Like lookup, but null instead of NotFound. */
   async find(ref: DomainRef): Promise<Guest | null> {
     try {

@@ -4,10 +4,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { FakeClock } from '../helpers/clocks';
-import { destroy } from '../../src/agent/flows/destroy';
+import { destroy, DESTROY_FACTS } from '../../src/agent/flows/destroy';
 import { powerOff } from '../../src/agent/flows/power-off';
 import { KeyedQueue } from '../../src/agent/locks';
 import { Operations } from '../../src/agent/operations';
+import { libvirtAdmission } from '../../src/libvirt/admission';
 import { DomainState } from '../../src/libvirt/constants';
 import {
   closeEnvs, deferred, eventually, makeEnv, rejection, testUuid, type TestEnv,
@@ -210,6 +211,52 @@ describe('Operations: the domain handed to the flow', () => {
     // The first one undefined A while the second waited: gone is success, not a stale handle's NOT_FOUND.
     expect((await second).value).toMatchObject({ found: false });
     expect(lookups.mock.calls.map((c) => c[0])).toEqual([{ uuid: A }, { uuid: A }]);
+  });
+
+  it('with describe (Destroy): the lookup and the facts are one binding job; the flow uses those facts', async () => {
+    env = await makeEnv({
+      domains: [
+        { name: 'a', uuid: A, state: DomainState.SHUTOFF, managedSave: true },
+        { name: 'b', uuid: B, state: DomainState.SHUTOFF, managedSave: true },
+      ],
+    });
+    ops = new Operations(env.deps);
+    const destroyOf = (uuid: string) => ops.run('Destroy', { ref: { uuid }, requestId: '', describe: DESTROY_FACTS },
+      (ctx) => destroy(env.deps, ctx, { ref: { uuid }, destroyDisks: false, keepNvram: false, volumes: [] }));
+    // The first Destroy on the connection learns which undefine flags the test driver refuses.
+    expect((await destroyOf(B)).value).toMatchObject({ found: true, undefined: true, managedSaveRemoved: true });
+    const calls = () => {
+      const a = libvirtAdmission.stats().admitted;
+      return a.priority + a.normal;
+    };
+    const before = calls();
+    const { value } = await destroyOf(A);
+    expect(value).toMatchObject({ found: true, wasRunning: false, undefined: true, managedSaveRemoved: true });
+    // lookup+describe (one job), undefine: two binding calls, not three.
+    expect(calls() - before).toBe(2);
+    expect(await env.stateOf(A)).toBe('gone');
+  });
+
+  it('with describe: an operation on the domain finished between the lookup and the turn: facts read again with the lookup', async () => {
+    await setup();
+    const gate = deferred();
+    const first = ops.run('PowerOff', { ref: { uuid: A }, requestId: '' }, async () => {
+      await gate.promise;
+      // Someone's operation stops A (through a Guest of its own) while the Destroy waits.
+      await (await env.host.raw({ uuid: A })).destroy();
+      return 'stopped';
+    });
+    const describes = vi.spyOn(env.host, 'findDescribed');
+    const second = ops.run('Destroy', { ref: { uuid: A }, requestId: '', describe: DESTROY_FACTS },
+      (ctx) => destroy(env.deps, ctx, { ref: { uuid: A }, destroyDisks: false, keepNvram: false, volumes: [] }));
+    await eventually(() => ops.queued(A) === 2, 'both queued');
+    gate.resolve();
+    expect((await first).value).toBe('stopped');
+    // Facts from the lookup before the stop would say running (a destroy step); read again, they say shut off.
+    const { value, steps } = await second;
+    expect(value).toMatchObject({ found: true, wasRunning: false, undefined: true });
+    expect(steps.map((s) => s.name)).not.toContain('destroy-graceful');
+    expect(describes.mock.calls.map((c) => c[0])).toEqual([{ uuid: A }, { uuid: A }]);
   });
 
   it('an operation on ANOTHER domain finished meanwhile: no second lookup (it cannot have changed this one)', async () => {

@@ -8,14 +8,14 @@
 // instance directory and the <uuid>_* RBD images and LVs are removed.
 import { UndefineFlags } from '../../libvirt/constants';
 import { ErrorCode, hasLibvirtCode, isFlagRejection, libvirtErrorOf } from '../../libvirt/errors';
-import type { Guest } from '../../libvirt/guest';
+import type { Guest, XmlWanted } from '../../libvirt/guest';
 import type { DomainRef } from '../../libvirt/host';
 import { errorMessage } from '../../errors';
 import { removeInstanceDisks } from '../disks';
 import type { VolumeAttachment } from '../volume';
 import { checkVolume, disconnectFrom } from './disconnect-volume';
 import { forceStop } from './force-stop';
-import { targetOf } from './target';
+import { targetFacts, targetOf } from './target';
 import type { FlowDeps, OpContext } from './types';
 
 export interface DestroyInput {
@@ -24,6 +24,12 @@ export interface DestroyInput {
   keepNvram: boolean;
   volumes: VolumeAttachment[];
 }
+
+/**
+ * What Destroy reads before it changes anything: the operation manager reads
+ * it with its lookup, in one binding job (server.ts: OperationOptions.describe).
+ */
+export const DESTROY_FACTS: Readonly<XmlWanted> = Object.freeze({ inactiveIfPersistent: true });
 
 export interface DestroyResult {
   found: boolean;
@@ -160,9 +166,10 @@ export async function destroy(deps: FlowDeps, ctx: OpContext, input: DestroyInpu
   const guest = await targetOf(deps, ctx, input.ref);
   if (!guest) return cleanupWithoutDomain(deps, ctx, input, volumes, result);
   result.found = true;
-  // Read before the domain changes, in one binding job: the disks to remove
-  // (the definition's when persistent), the save image, whether it runs.
-  const facts = await guest.describe({ inactiveIfPersistent: true });
+  // Read before the domain changes, in one binding job (with the lookup when
+  // the manager made it): the disks to remove (the definition's when
+  // persistent), the save image, whether it runs.
+  const facts = targetFacts(ctx, input.ref, DESTROY_FACTS) ?? await guest.describe(DESTROY_FACTS);
   const { persistent, xml } = facts;
   const hadManagedSave = persistent && facts.managedSave;
 

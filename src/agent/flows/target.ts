@@ -3,7 +3,7 @@
 // run without the manager (tests, a flow calling another for a different
 // domain) looks it up here instead.
 import { NotFound } from '../../errors';
-import type { Guest } from '../../libvirt/guest';
+import type { DomainFacts, Guest, XmlWanted } from '../../libvirt/guest';
 import { describeRef, type DomainRef } from '../../libvirt/host';
 import type { FlowDeps, OpContext } from './types';
 
@@ -15,6 +15,19 @@ function sameRef(a: DomainRef, b: DomainRef): boolean {
 export async function targetOf(deps: FlowDeps, ctx: OpContext, ref: DomainRef): Promise<Guest | null> {
   if (ctx.target && sameRef(ctx.target.ref, ref)) return ctx.target.guest;
   return deps.host.find(ref);
+}
+
+/**
+ * The facts the manager read with its lookup of `ref` (in the same binding
+ * job), when it read exactly `wanted`; undefined otherwise (the flow reads
+ * them itself).
+ */
+export function targetFacts(ctx: OpContext, ref: DomainRef, wanted: XmlWanted): DomainFacts | undefined {
+  const t = ctx.target;
+  if (!t?.guest || !t.facts || !sameRef(t.ref, ref)) return undefined;
+  const w = t.facts.wanted;
+  const same = (w.flags ?? 0) === (wanted.flags ?? 0) && (w.inactiveIfPersistent ?? false) === (wanted.inactiveIfPersistent ?? false);
+  return same ? t.facts.facts : undefined;
 }
 
 /** Like targetOf, but NotFound when libvirt has no such domain. */

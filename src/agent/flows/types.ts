@@ -3,7 +3,7 @@
 // the one request it serves.
 import type { Logger } from 'pino';
 
-import type { Guest } from '../../libvirt/guest';
+import type { DomainFacts, Guest, XmlWanted } from '../../libvirt/guest';
 import type { DomainRef, Host } from '../../libvirt/host';
 import type { Clock } from '../clock';
 import type { AgentConfig } from '../config';
@@ -32,6 +32,8 @@ export interface OpContext {
    * The domain the operation manager found for the request's `ref`, as it is
    * at the operation's turn: its Guest, or null when libvirt has none. Unset
    * when a flow runs without the manager (tests); targetOf() then looks it up.
+   * With `facts`: what the manager read with that same lookup (one binding
+   * job, OperationOptions.describe), as asked for by `wanted`.
    */
-  target?: { ref: DomainRef; guest: Guest | null };
+  target?: { ref: DomainRef; guest: Guest | null; facts?: { wanted: XmlWanted; facts: DomainFacts } };
 }
