@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { Journal, parseJournal, redact, type BeginRecord } from '../../src/agent/journal';
 
@@ -167,6 +167,31 @@ describe('journal', () => {
     expect(fs.statSync(file).size).toBeLessThan(4096);
     await j.close();
   }, 60_000);
+
+  it('appends are durable when acknowledged: the file is open O_DSYNC (also after a compaction), a batch is one write', async () => {
+    const dir = tmp();
+    const j = new Journal(dir, { maxBytes: 4096 });
+    await j.open();
+    /** The open flags of the descriptor(s) this process holds on the journal file (/proc/self/fdinfo). */
+    const flagsOfJournalFd = (): number[] => fs.readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`) === j.file;
+      } catch {
+        return false;
+      }
+    }).map((fd) => parseInt(/^flags:\s+([0-7]+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]!, 8));
+    const dsync = (flags: number[]) => flags.length === 1 && (flags[0]! & fs.constants.O_DSYNC) === fs.constants.O_DSYNC;
+    expect(dsync(flagsOfJournalFd())).toBe(true);
+    const writes = vi.spyOn(fs, 'write');
+    await Promise.all([j.append(begin('a')), j.append(begin('b')), j.append(begin('c'))]);
+    expect(writes).toHaveBeenCalledTimes(1);
+    writes.mockRestore();
+    // Past the cap: compacted (a new descriptor), still O_DSYNC.
+    for (let i = 0; i < 40; i++) await j.append(end(i % 3 === 0 ? 'a' : `x${i}`, { pad: 'y'.repeat(100) }));
+    expect(j.compactions).toBeGreaterThan(1);
+    expect(dsync(flagsOfJournalFd())).toBe(true);
+    await j.close();
+  });
 
   it('redacts secrets from recorded inputs', () => {
     expect(redact({ volumes: [{ connection_info: { data: { auth_password: 'p', target_iqn: 'iqn.x', secret_uuid: 's' } } }] }))
