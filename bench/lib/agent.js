@@ -91,6 +91,31 @@ function procStatus(pid) {
 }
 
 /**
+ * CPU time (µs, from /proc/PID/task/TID/schedstat) of a process: its main
+ * (JS) thread and all its other threads (libvirt pool, libuv pool, V8's GC
+ * and compiler threads) together; null fields when it cannot be read.
+ */
+function cpuTimes(pid) {
+  let main = 0;
+  let other = 0;
+  try {
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      let ns;
+      try {
+        ns = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        continue; // the thread exited meanwhile
+      }
+      if (tid === String(pid)) main += ns / 1000;
+      else other += ns / 1000;
+    }
+    return { main, other };
+  } catch {
+    return { main: null, other: null };
+  }
+}
+
+/**
  * Spawns `node dist/cli/virt-agent.js` on `uri`, listening on a unix socket in
  * `dir` (transport 'unix') or a loopback port ('tcp'). libvirtThreads: the
  * agent's --libvirt-threads (the binding's libvirt pool, and the libvirt calls
@@ -174,6 +199,7 @@ async function spawnAgent({ dir, uri, transport = 'unix', libvirtThreads, logLev
     resetLag: () => ask('lag:reset', 'lag:reset'),
     lag: () => ask('lag:get', 'lag'),
     status: () => procStatus(child.pid),
+    cpu: () => cpuTimes(child.pid),
     async stop() {
       client.close();
       if (exited) return;
@@ -211,4 +237,4 @@ async function startInProcessAgent({ dir, uri, tag = 'inproc' }) {
   };
 }
 
-module.exports = { grpc, makeClient, waitReady, spawnAgent, startInProcessAgent, procStatus, freePort };
+module.exports = { grpc, makeClient, waitReady, spawnAgent, startInProcessAgent, procStatus, cpuTimes, freePort };
