@@ -163,7 +163,9 @@ export class Operations {
     }
     const target = targetOf(opts);
     // Of the redacted body: the hash (kept in the journal) must not be a way to guess a CHAP password.
-    const fingerprint = opts.fingerprint ?? (opts.request ? requestFingerprint(redact(opts.request) as object) : '');
+    // Only a request id is ever replayed (and checked against it): none, no hash.
+    const fingerprint = opts.fingerprint
+      ?? (opts.request && opts.requestId !== '' ? requestFingerprint(redact(opts.request) as object) : '');
     const me: Identity = { method, target, fingerprint };
     if (opts.requestId === '') return this.execute(method, opts, flow, me, input);
     const done = this.cache.get(opts.requestId);

@@ -1,11 +1,14 @@
 // Operations: request-id replay, one operation at a time per domain (FIFO),
 // different domains in parallel, a queued operation giving up on its signal
 // without breaking the queue. Plus KeyedQueue and FakeClock on their own.
+import fs from 'node:fs';
+
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { FakeClock } from '../helpers/clocks';
 import { destroy, DESTROY_FACTS } from '../../src/agent/flows/destroy';
 import { powerOff } from '../../src/agent/flows/power-off';
+import { Journal } from '../../src/agent/journal';
 import { KeyedQueue } from '../../src/agent/locks';
 import { Operations } from '../../src/agent/operations';
 import { libvirtAdmission } from '../../src/libvirt/admission';
@@ -83,6 +86,20 @@ describe('Operations: request-id replay', () => {
     const same = { request_id: 'r', timeout_seconds: 5, domain: { uuid: A } };
     expect(await ops.run('PowerOff', { ref: { uuid: A }, requestId: 'r', request: same }, async () => ++n)).toMatchObject({ value: 1, replayed: true });
     expect(n).toBe(1);
+  });
+
+  it('the journal keeps a body hash only for a request with an id (nothing else is ever replayed)', async () => {
+    await setup();
+    const journal = new Journal(env.stateDir);
+    await journal.open();
+    const jops = new Operations(env.deps, journal);
+    const body = { domain: { uuid: A }, timeout_seconds: 5 };
+    await jops.run('PowerOff', { ref: { uuid: A }, requestId: '', request: body }, async () => 1);
+    await jops.run('PowerOff', { ref: { uuid: A }, requestId: 'with-id', request: { ...body, request_id: 'with-id' } }, async () => 2);
+    await journal.close();
+    const begins = fs.readFileSync(journal.file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((r) => r.t === 'begin');
+    expect(begins.map((b) => [b.requestId, typeof b.fingerprint])).toEqual([['', 'undefined'], ['with-id', 'string']]);
   });
 
   it('while the first is running, another body with its id is refused too', async () => {
