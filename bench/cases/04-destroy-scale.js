@@ -139,9 +139,9 @@ module.exports = {
               + `the first ${count} Destroys of the fresh agent (cold, not measured): ${coldRate.toFixed(0)}/s; `
               + `CPU per Destroy: ${cpuText(perOp)} = ${cpuTotal.toFixed(0)} µs, so ${cores} cores allow at most ${ceiling.toFixed(0)}/s; `
               + `per Health.Check ${cpuText(floorPerOp)}; `
-              + `per domain the agent journals its intent and end (fdatasync, group commit), looks it up once, reads its facts in one `
-              + `job (describe), undefines (once: the flags the test driver refuses are remembered after the first domain), removes its `
-              + `state file; gRPC floor: Health.Check ${concurrency} in flight on the same channel ${floorRate.toFixed(0)}/s; `
+              + `per domain the agent journals its intent, a step and its end (O_DSYNC writes, group commit), looks it up and reads its `
+              + `facts in one job (describe.lookup), undefines (once: the flags the test driver refuses are remembered after the first `
+              + `domain), has no stored copy to remove (DomainStore index: no unlink); gRPC floor: Health.Check ${concurrency} in flight on the same channel ${floorRate.toFixed(0)}/s; `
               + `baseline p50 ${base.p50.toFixed(2)} / p99 ${base.p99.toFixed(2)} ms per domain; same binding calls ${concurrency} at a time: `
               + `${parRate.toFixed(0)}/s`,
             extra: {
