@@ -164,11 +164,11 @@ export class PeriodicTasks {
     : Promise<number> {
     const { store, replica } = this.deps;
     const now = store.clock.now();
-    const rows = await store.claimDue(work, { owner: replica.id, now, expiresAt: now + replica.batchLeaseMs, limit: this.options.batch ?? 2000 }, cutoff);
+    const rows = await store.leases.claimDue(work, { owner: replica.id, now, expiresAt: now + replica.batchLeaseMs, limit: this.options.batch ?? 2000 }, cutoff);
     try {
       return await this.perHost(rows, ready, what, each);
     } finally {
-      await store.releaseLeases(replica.id, rows.map((r) => r.uuid))
+      await store.leases.releaseLeases(replica.id, rows.map((r) => r.uuid))
         .catch((err: unknown) => this.deps.logger.warn({ err: errorMessage(err) }, 'giving back leases failed; they expire'));
     }
   }

@@ -10,15 +10,18 @@
 //
 // Several replicas: a row a replica works on carries a lease (lease_owner,
 // lease_expires_at). The periodic task claims its batches with
-// claimDue() (FOR UPDATE SKIP LOCKED on PostgreSQL: replicas never block on
-// or share a row), every task claim takes the lease too (claim.ts), and
-// restart recovery takes only rows whose lease is its own, expired or absent.
+// leases.claimDue() (store-leases.ts; FOR UPDATE SKIP LOCKED on PostgreSQL:
+// replicas never block on or share a row), every task claim takes the lease
+// too (claim.ts) and its replica renews it while the task runs
+// (task-leases.ts), and restart recovery takes only rows whose lease is its
+// own, expired or absent.
 import { NotFound } from '../errors';
 import type { SqlEngine, SqlValue } from './sql';
 import { StoreCounts } from './store-counts';
+import { StoreLeases } from './store-leases';
 import {
   CHANGE_COLUMNS, DETACHED, DUE, placeholders, setClause, VOLUME_CHANGE_COLUMNS,
-  type DueWork, type InstanceChange, type InstanceExpect, type InstanceFilter, type LeaseRequest, type NewInstance, type NewVolume,
+  type InstanceChange, type InstanceExpect, type InstanceFilter, type NewInstance, type NewVolume,
   type PendingDetach, type VolumeChange,
 } from './store-sql';
 import type {
@@ -32,12 +35,15 @@ export type {
 export class Store {
   /** Read-only aggregates (metrics, ListHosts). */
   readonly counts: StoreCounts;
+  /** Batch claims of periodic work, lease renewals and give-backs. */
+  readonly leases: StoreLeases;
 
   constructor(
     readonly engine: SqlEngine,
     readonly clock: Clock,
   ) {
     this.counts = new StoreCounts(engine);
+    this.leases = new StoreLeases(engine, clock);
   }
 
   /**
@@ -141,66 +147,6 @@ export class Store {
   /** Deleted rows whose domain is still to be destroyed on their host, due at `now`. */
   pendingCleanups(now = this.clock.now()): Promise<InstanceRow[]> {
     return this.engine.all<InstanceRow>(`SELECT * FROM instances WHERE ${DUE.cleanup.where} ORDER BY ${DUE.cleanup.order}`, [now]);
-  }
-
-  /**
-   * Claims a batch of due work for `lease.owner` until `lease.expiresAt`:
-   * rows due (as reclaimable / pendingPowerOffs / pendingCleanups say) whose
-   * lease is absent, expired or already the owner's. On PostgreSQL the
-   * candidates are locked with FOR UPDATE SKIP LOCKED, so replicas claiming
-   * at the same moment get disjoint batches without waiting on each other;
-   * SQLite's single writer gives the same. `cutoff` is the reclaim's.
-   */
-  claimDue(work: DueWork, lease: LeaseRequest, cutoff = 0): Promise<InstanceRow[]> {
-    const due = DUE[work];
-    const dueParams: SqlValue[] = work === 'reclaim' ? [cutoff, lease.now] : [lease.now];
-    const skip = this.engine.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
-    return this.engine.all<InstanceRow>(
-      `UPDATE instances SET lease_owner = ?, lease_expires_at = ?
-        WHERE uuid IN (SELECT uuid FROM instances WHERE ${due.where}
-                          AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at <= ?)
-                        ORDER BY ${due.order} LIMIT ?${skip})
-       RETURNING *`,
-      [lease.owner, lease.expiresAt, ...dueParams, lease.owner, lease.now, lease.limit],
-    );
-  }
-
-  /** Extends the owner's leases of rows still in a task to `expiresAt`; returns how many. */
-  async renewTaskLeases(owner: string, uuids: readonly string[], expiresAt: number): Promise<number> {
-    let n = 0;
-    for (let i = 0; i < uuids.length; i += 500) {
-      const part = uuids.slice(i, i + 500);
-      n += await this.engine.run(
-        `UPDATE instances SET lease_expires_at = ? WHERE lease_owner = ? AND task_state <> 'none' AND uuid IN (${placeholders(part.length)})`,
-        [expiresAt, owner, ...part],
-      );
-    }
-    return n;
-  }
-
-  /** Marks running (not pending) detaches of these volumes as changed now: recovery leaves a detach alone for a task lease after. */
-  async touchRunningDetaches(ids: readonly string[]): Promise<number> {
-    let n = 0;
-    for (let i = 0; i < ids.length; i += 500) {
-      const part = ids.slice(i, i + 500);
-      n += await this.engine.run(
-        `UPDATE volumes SET updated_at = ? WHERE status = 'detaching' AND detach_pending = 0 AND id IN (${placeholders(part.length)})`,
-        [this.clock.now(), ...part],
-      );
-    }
-    return n;
-  }
-
-  /** Gives back the owner's batch leases of rows it did not start a task on. */
-  async releaseLeases(owner: string, uuids: readonly string[]): Promise<void> {
-    for (let i = 0; i < uuids.length; i += 500) {
-      const part = uuids.slice(i, i + 500);
-      await this.engine.run(
-        `UPDATE instances SET lease_owner = NULL, lease_expires_at = NULL
-          WHERE lease_owner = ? AND task_state = 'none' AND uuid IN (${placeholders(part.length)})`,
-        [owner, ...part],
-      );
-    }
   }
 
   /**

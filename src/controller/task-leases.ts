@@ -76,8 +76,8 @@ export class TaskLeases {
     const uuids = this.current(this.held, now, 'uuid');
     const volumes = this.current(this.detaches, now, 'volume');
     let n = 0;
-    if (uuids.length > 0) n += await this.store.renewTaskLeases(this.opts.owner, uuids, now + this.opts.taskLeaseMs);
-    if (volumes.length > 0) n += await this.store.touchRunningDetaches(volumes);
+    if (uuids.length > 0) n += await this.store.leases.renewTaskLeases(this.opts.owner, uuids, now + this.opts.taskLeaseMs);
+    if (volumes.length > 0) n += await this.store.leases.touchRunningDetaches(volumes);
     return n;
   }
 

@@ -162,29 +162,29 @@ describe.each<Kind>(['sqlite', 'postgres'])('store contract on %s', (kind) => {
     const uuids = await softDeleted(30);
     const now = clock.now();
     const lease = (owner: string) => ({ owner, now, expiresAt: now + 60_000, limit: 20 });
-    const [ra, rb] = await Promise.all([a.claimDue('reclaim', lease('A'), 5000), b.claimDue('reclaim', lease('B'), 5000)]);
+    const [ra, rb] = await Promise.all([a.leases.claimDue('reclaim', lease('A'), 5000), b.leases.claimDue('reclaim', lease('B'), 5000)]);
     const got = [...ra, ...rb].map((r) => r.uuid);
     expect(new Set(got).size).toBe(got.length);
     expect(got.sort()).toEqual(uuids);
     expect(ra.every((r) => r.lease_owner === 'A') && rb.every((r) => r.lease_owner === 'B')).toBe(true);
     // Leased rows are nobody else's until the lease expires or is given back.
-    expect(await b.claimDue('reclaim', lease('C'), 5000)).toHaveLength(0);
-    await a.releaseLeases('A', ra.slice(0, 3).map((r) => r.uuid));
-    expect((await b.claimDue('reclaim', lease('C'), 5000)).map((r) => r.uuid).sort()).toEqual(ra.slice(0, 3).map((r) => r.uuid).sort());
+    expect(await b.leases.claimDue('reclaim', lease('C'), 5000)).toHaveLength(0);
+    await a.leases.releaseLeases('A', ra.slice(0, 3).map((r) => r.uuid));
+    expect((await b.leases.claimDue('reclaim', lease('C'), 5000)).map((r) => r.uuid).sort()).toEqual(ra.slice(0, 3).map((r) => r.uuid).sort());
     // A dies: once its leases expire, C takes the rest of its batch (and B's, also expired).
     clock.advance(60_001);
     const later = clock.now();
-    const taken = await b.claimDue('reclaim', { owner: 'C', now: later, expiresAt: later + 60_000, limit: 100 }, 5000);
+    const taken = await b.leases.claimDue('reclaim', { owner: 'C', now: later, expiresAt: later + 60_000, limit: 100 }, 5000);
     expect(taken.map((r) => r.uuid).sort()).toEqual(uuids);
   });
 
   it('a claimed row that a task took is not given back by the batch', async () => {
     await softDeleted(2);
     const now = clock.now();
-    const rows = await a.claimDue('reclaim', { owner: 'A', now, expiresAt: now + 1000, limit: 10 }, 5000);
+    const rows = await a.leases.claimDue('reclaim', { owner: 'A', now, expiresAt: now + 1000, limit: 10 }, 5000);
     expect(rows).toHaveLength(2);
     await a.cas('s-0000', { vm: ['soft_deleted'], task: ['none'] }, { task_state: 'deleting', lease_owner: 'A', lease_expires_at: now + 9000 });
-    await a.releaseLeases('A', rows.map((r) => r.uuid));
+    await a.leases.releaseLeases('A', rows.map((r) => r.uuid));
     expect(await a.getInstance('s-0000')).toMatchObject({ lease_owner: 'A', lease_expires_at: now + 9000 });
     expect(await a.getInstance('s-0001')).toMatchObject({ lease_owner: null, lease_expires_at: null });
   });
