@@ -19,6 +19,7 @@ const CASES = [
   require('./cases/05-controller-reclaim'),
   require('./cases/06-hung-storage'),
   require('./cases/07-fleet'),
+  require('./cases/08-ownership-scan'),
 ];
 
 function parseArgs(argv) {
