@@ -49,6 +49,8 @@ describe('iSCSI login failures, single path', () => {
     ['the portal stops answering mid-login (11 ISCSI_ERR_PDU_TIMEOUT)', 11, 'iSCSI PDU timed out', 'the portal stopped answering (iSCSI PDU timed out)'],
     ['iscsid is not running (20 ISCSI_ERR_ISCSID_NOTCONN)', 20, 'could not connect to iscsid', 'iscsid could not be reached'],
     ['iscsid stops answering (18 ISCSI_ERR_ISCSID_COMM_ERR)', 18, 'could not communicate to iscsid', 'iscsid could not be reached'],
+    ['a generic login failure (5 ISCSI_ERR_LOGIN)', 5, 'iSCSI login failed due to unknown reason', 'the login failed (the target may not be ready yet)'],
+    ['busy (28 ISCSI_ERR_BUSY)', 28, 'device or resource in use', 'iscsid or the session is busy'],
   ])('%s: UNAVAILABLE (retryable), naming the target and the portal', async (_, code, text, reason) => {
     const { err, steps } = await failedConnect(single, [node(PORTAL), login(PORTAL, code, text)]);
     expect(err.kind).toBe('Unavailable');

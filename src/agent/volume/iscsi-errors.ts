@@ -6,13 +6,16 @@
 import { FailedPrecondition, Internal, Unavailable } from '../../errors';
 import { CommandError } from '../exec';
 
-/** open-iscsi exit codes that say the portal or iscsid could not be reached: retry later. */
+/** open-iscsi exit codes that say the portal or iscsid could not be reached, or are busy: retry later. */
 const UNREACHABLE: Record<number, string> = {
   4: 'the connection to the portal failed', // ISCSI_ERR_TRANS (refused, no route, reset)
   8: 'the connection to the portal timed out', // ISCSI_ERR_TRANS_TIMEOUT
   11: 'the portal stopped answering (iSCSI PDU timed out)', // ISCSI_ERR_PDU_TIMEOUT
   18: 'iscsid could not be reached on this host', // ISCSI_ERR_ISCSID_COMM_ERR
   20: 'iscsid could not be reached on this host', // ISCSI_ERR_ISCSID_NOTCONN
+  // Not "unreachable", but passing: retried later the same way (os-brick retries its logins too).
+  5: 'the login failed (the target may not be ready yet)', // ISCSI_ERR_LOGIN: generic, not a refusal (that is 19 or 24)
+  28: 'iscsid or the session is busy', // ISCSI_ERR_BUSY
 };
 
 /** open-iscsi exit codes that say the target or this host refuses: retrying will not help until fixed. */
