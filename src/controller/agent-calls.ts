@@ -96,6 +96,15 @@ export function unreachable(err: unknown): boolean {
   return isAgentError(err) && err.unreachable;
 }
 
+/**
+ * Says how the host failed to act: "host h1 did not answer", or, when the
+ * agent itself answered UNAVAILABLE or DEADLINE_EXCEEDED (libvirt down,
+ * storage stalled), "host h1 could not act now (UNAVAILABLE)".
+ */
+export function silence(err: unknown, host: string): string {
+  return isAgentError(err) ? err.silence : `host ${host} did not answer`;
+}
+
 /** No answer from the agent (after retries): unreachable or out of time, so whether it acted is unknown. */
 export function noAnswer(err: unknown): boolean {
   return isAgentError(err) && err.noAnswer;

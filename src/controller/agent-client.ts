@@ -10,6 +10,7 @@ import {
   type HostAgentDefinition,
 } from '../grpc/contract';
 import { loadProtos } from '../grpc/protos';
+import { answeredByServer } from '../grpc/status';
 import { nameOf } from '../enums';
 import type { Logger } from '../logging';
 
@@ -64,9 +65,16 @@ export class AgentError extends Error {
     readonly method: string,
     readonly code: grpc.status,
     readonly details: string,
+    /** The agent sent this status (its kind trailer): it is up and answered, even with UNAVAILABLE. */
+    readonly answered = false,
   ) {
     super(`agent ${host} ${method}: ${nameOf(grpc.status, code) ?? code}: ${details}`);
     this.name = 'AgentError';
+  }
+
+  /** "host h1 did not answer", or for a status the agent itself sent, "host h1 could not act now (UNAVAILABLE)". */
+  get silence(): string {
+    return this.answered ? `host ${this.host} could not act now (${nameOf(grpc.status, this.code) ?? this.code})` : `host ${this.host} did not answer`;
   }
 
   /** The agent could not be reached (or dropped the connection). */
@@ -207,8 +215,10 @@ export class AgentPool implements AgentApi {
             return;
           }
           const code = err?.code ?? grpc.status.INTERNAL;
-          if (code === grpc.status.UNAVAILABLE) this.reset(host, e);
-          reject(new AgentError(host, name, code, err ? err.details || errorMessage(err) : 'empty response'));
+          const answered = answeredByServer(err);
+          // A channel that got no answer is dropped (the next call connects afresh); one the agent answered on works.
+          if (code === grpc.status.UNAVAILABLE && !answered) this.reset(host, e);
+          reject(new AgentError(host, name, code, err ? err.details || errorMessage(err) : 'empty response', answered));
         });
     });
   }

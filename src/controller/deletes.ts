@@ -21,7 +21,7 @@
 import { Unavailable } from '../errors';
 import type { AgentResponse } from '../grpc/contract';
 import * as agent from './agent-calls';
-import { agentNotFound, attachmentsOf, clientError, noAnswer, powerStateOf, reason, refusedByAgent } from './agent-calls';
+import { agentNotFound, attachmentsOf, clientError, noAnswer, powerStateOf, reason, refusedByAgent, silence } from './agent-calls';
 import { claim, complete, precondition, type Claim } from './claim';
 import { nextRetryAt, type Deps } from './deps';
 import type { InstanceChange } from './store';
@@ -120,7 +120,7 @@ export async function restoreInstance(deps: Deps, uuid: string, ctx: RequestCont
     const pending = offPending || !refusedByAgent(err);
     await complete(deps, c, { task_state: 'none', quota_held: 0, pending_power_off: pending ? 1 : 0 }, 'error', reason(err));
     if (noAnswer(err)) {
-      throw new Unavailable(`host ${c.row.host} did not answer; instance ${uuid} stays soft deleted: ${reason(err)}`, { cause: err });
+      throw new Unavailable(`${silence(err, c.row.host)}; instance ${uuid} stays soft deleted: ${reason(err)}`, { cause: err });
     }
     throw clientError(err, `restoring instance ${uuid} failed; it stays soft deleted`);
   }
@@ -141,7 +141,7 @@ async function softDelete(deps: Deps, c: Claim): Promise<Outcome> {
   try {
     res = await agent.powerOff(deps, c.row, c.agentRequestId);
   } catch (err) {
-    if (noAnswer(err)) return await softDeleteInRecords(deps, c, `host ${host} did not answer: ${reason(err)}`);
+    if (noAnswer(err)) return await softDeleteInRecords(deps, c, `${silence(err, host)}: ${reason(err)}`);
     // The agent answered with an error: the instance stays as it was; deleting again retries.
     await complete(deps, c, { task_state: 'none' }, 'error', reason(err));
     throw clientError(err, `soft-deleting instance ${uuid} failed; it is unchanged (${c.before.vm_state})`);
@@ -195,12 +195,12 @@ async function hardDeleteFailed(deps: Deps, c: Claim, mode: HardMode, err: unkno
   }
   if (c.before.vm_state === 'soft_deleted') {
     await complete(deps, c, { task_state: 'none' }, 'error', why);
-    if (noAnswer(err)) throw new Unavailable(`host ${host} did not answer; instance ${uuid} stays soft deleted: ${why}`, { cause: err });
+    if (noAnswer(err)) throw new Unavailable(`${silence(err, host)}; instance ${uuid} stays soft deleted: ${why}`, { cause: err });
     throw clientError(err, `deleting instance ${uuid} failed; it stays soft deleted`);
   }
   if (noAnswer(err)) {
     await complete(deps, c, { task_state: 'none' }, 'error', why);
-    throw new Unavailable(`host ${host} did not answer; instance ${uuid} is unchanged (${c.before.vm_state}): delete it again, `
+    throw new Unavailable(`${silence(err, host)}; instance ${uuid} is unchanged (${c.before.vm_state}): delete it again, `
       + `or force delete with force; once the host counts as down (no contact for service_down_seconds) the delete is done in the records: ${why}`,
     { cause: err });
   }

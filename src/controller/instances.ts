@@ -5,7 +5,7 @@
 import { Conflict, FailedPrecondition, InvalidArgument, Unavailable } from '../errors';
 import type { CreateInstanceRequest } from '../generated/virtcontroller/v1';
 import * as agent from './agent-calls';
-import { clientError, powerStateOf, reason, unreachable } from './agent-calls';
+import { clientError, powerStateOf, reason, silence, unreachable } from './agent-calls';
 import { claim, complete, precondition, type Claim } from './claim';
 import type { Deps } from './deps';
 import type { InstanceRow, RequestContext } from './types';
@@ -143,7 +143,7 @@ export async function startInstance(deps: Deps, uuidIn: string | undefined, ctx:
 async function failed(deps: Deps, c: Claim, err: unknown, what: string, message: string): Promise<never> {
   if (unreachable(err)) {
     await complete(deps, c, { task_state: 'none' }, 'error', reason(err));
-    throw new Unavailable(`host ${c.row.host} is unreachable; instance ${c.row.uuid} is unchanged: ${reason(err)}`, { cause: err });
+    throw new Unavailable(`${silence(err, c.row.host)}; instance ${c.row.uuid} is unchanged: ${reason(err)}`, { cause: err });
   }
   await complete(deps, c, { vm_state: 'error', task_state: 'none', error: `${what} failed: ${reason(err)}` }, 'error', reason(err));
   throw clientError(err, message);

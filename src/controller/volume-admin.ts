@@ -8,7 +8,7 @@
 //    warnings), then available. The guest is not asked to release the device.
 import { FailedPrecondition, Unavailable } from '../errors';
 import * as agent from './agent-calls';
-import { clientError, noAnswer, reason } from './agent-calls';
+import { clientError, noAnswer, reason, silence } from './agent-calls';
 import type { Deps } from './deps';
 import type { RequestContext, VolumeRow, VolumeStatus } from './types';
 import { describeVolume } from './volumes';
@@ -67,7 +67,7 @@ export async function forceDetachVolume(deps: Deps, volumeId: string, ctx: Reque
     res = await agent.disconnectVolume(deps, c.host, c.vol, c.agentRequestId, 'host-only');
   } catch (err) {
     await restore(reason(err));
-    if (noAnswer(err)) throw new Unavailable(`host ${c.host} did not answer; volume ${volumeId} is unchanged (${c.vol.status}): ${reason(err)}`, { cause: err });
+    if (noAnswer(err)) throw new Unavailable(`${silence(err, c.host)}; volume ${volumeId} is unchanged (${c.vol.status}): ${reason(err)}`, { cause: err });
     throw clientError(err, `force-detaching volume ${volumeId} failed; it is unchanged (${c.vol.status})`);
   }
   const warnings = res.warnings;

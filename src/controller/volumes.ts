@@ -12,7 +12,7 @@
 // volume-admin.ts.
 import { FailedPrecondition } from '../errors';
 import * as agent from './agent-calls';
-import { agentNotFound, clientError, noAnswer, reason } from './agent-calls';
+import { agentNotFound, clientError, noAnswer, reason, silence } from './agent-calls';
 import { precondition } from './claim';
 import { nextRetryAt, type Deps } from './deps';
 import type { PendingDetach } from './store';
@@ -123,7 +123,7 @@ async function runDetach(deps: Deps, d: DetachRun, throwOnError: boolean): Promi
       const attempts = vol.detach_attempts + 1;
       const next = nextRetryAt(deps, attempts);
       return await finish('error', `no answer; the detach is retried: ${why}`, () => store.casVolume(vol.id, uuid, ['detaching'], {
-        status: 'detaching', detach_pending: 1, detach_attempts: attempts, detach_next_at: next, error: `host ${host} did not answer: ${why}`,
+        status: 'detaching', detach_pending: 1, detach_attempts: attempts, detach_next_at: next, error: `${silence(err, host)}: ${why}`,
       }));
     }
     const holds = await guestHoldsDevice(deps, host, uuid, vol.target_dev);

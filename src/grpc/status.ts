@@ -18,6 +18,20 @@ const KIND_TO_CODE: Readonly<Record<ErrorKind, grpc.status>> = {
 export interface GrpcStatus {
   code: grpc.status;
   details: string;
+  metadata?: grpc.Metadata;
+}
+
+/**
+ * Trailer naming the error's kind (NotFound, Unavailable, ...) on every error
+ * status our servers send. A client can then tell a status the service
+ * answered from one grpc-js made up for a call that never got an answer: both
+ * can be UNAVAILABLE, and only the second means the peer is unreachable.
+ */
+export const ERROR_KIND_TRAILER = 'virt-error-kind';
+
+/** Whether a failed call's status came from one of our servers (it carries the kind trailer). */
+export function answeredByServer(err: { metadata?: grpc.Metadata } | null | undefined): boolean {
+  return (err?.metadata?.get(ERROR_KIND_TRAILER).length ?? 0) > 0;
 }
 
 export function codeForKind(kind: ErrorKind): grpc.status {
@@ -62,7 +76,7 @@ function sendSafely(send: (status: GrpcStatus) => void, status: GrpcStatus): voi
     send(status);
   } catch {
     try {
-      send({ code: status.code, details: 'error details could not be encoded' });
+      send({ code: status.code, details: 'error details could not be encoded', ...(status.metadata ? { metadata: status.metadata } : {}) });
     } catch {
       // The call is beyond saving; the process is not.
     }
@@ -73,6 +87,13 @@ function sendSafely(send: (status: GrpcStatus) => void, status: GrpcStatus): voi
 export function toGrpcStatus(err: unknown): GrpcStatus {
   if (isAppError(err)) return { code: codeForKind(err.kind), details: clip(err.message) };
   return { code: grpc.status.INTERNAL, details: clip(errorMessage(err)) };
+}
+
+/** toGrpcStatus with the kind trailer, as the servers send it. */
+function statusToSend(err: unknown): GrpcStatus {
+  const metadata = new grpc.Metadata();
+  metadata.set(ERROR_KIND_TRAILER, isAppError(err) ? err.kind : 'Internal');
+  return { ...toGrpcStatus(err), metadata };
 }
 
 /**
@@ -100,11 +121,11 @@ export function unary<Req, Res>(handler: UnaryHandler<Req, Res>, observer?: Call
         try {
           callback(null, response);
         } catch (err) {
-          sendSafely((s) => callback(s), toGrpcStatus(err));
+          sendSafely((s) => callback(s), statusToSend(err));
         }
       },
       (err: unknown) => {
-        const status = toGrpcStatus(err);
+        const status = statusToSend(err);
         done.finish(status.code);
         sendSafely((s) => callback(s), status);
       },
@@ -129,7 +150,7 @@ export function serverStreaming<Req, Res>(
         }
       },
       (err: unknown) => {
-        const status = toGrpcStatus(err);
+        const status = statusToSend(err);
         done.finish(status.code);
         // grpc-js turns an 'error' event into the call's final status.
         if (!call.cancelled) sendSafely((s) => call.emit('error', s), status);

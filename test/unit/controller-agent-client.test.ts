@@ -8,10 +8,14 @@ import { AgentError, AgentPool, grpcTarget, type AgentPoolOptions } from '../../
 import type { Msg } from './controller-fakes';
 import { loadProtos } from '../../src/grpc/protos';
 import { createServer, listen, shutdown, type GrpcServer } from '../../src/grpc/server';
+import { unary } from '../../src/grpc/status';
+import { Unavailable } from '../../src/errors';
 import { silentLogger } from '../../src/logging';
 
 const seen: Array<{ method: string; req: Msg }> = [];
 const script = new Map<string, Array<grpc.status | 'hang'>>();
+/** The client address:port of each GetDomain / GetHostInfo call: a new one means a new connection. */
+const peers: string[] = [];
 let server: GrpcServer;
 let address: string;
 
@@ -33,6 +37,17 @@ beforeAll(async () => {
       Destroy: handler('Destroy', { found: true }),
       PowerOn: handler('PowerOn', { power_state: 'POWER_STATE_RUNNING' }),
       PowerOff: handler('PowerOff', { clean: true }),
+      // Through the servers' own status mapping (status.ts): answered statuses carry the kind trailer.
+      GetDomain: unary((call: grpc.ServerUnaryCall<Msg, Msg>) => {
+        peers.push(call.getPeer());
+        if (script.get('GetDomain')?.shift() === grpc.status.UNAVAILABLE) throw new Unavailable('libvirt is not connected');
+        return { name: 'web-1' };
+      }),
+      GetHostInfo: (call: grpc.ServerUnaryCall<Msg, Msg>, cb: grpc.sendUnaryData<Msg>) => {
+        peers.push(call.getPeer());
+        if (script.get('GetHostInfo')?.shift() === grpc.status.UNAVAILABLE) { cb({ code: grpc.status.UNAVAILABLE, details: 'no trailer' }); return; }
+        cb(null, { hostname: 'h' });
+      },
     },
   }]);
   const bound = await listen(server.server, '127.0.0.1:0');
@@ -138,6 +153,27 @@ describe('agent pool', () => {
     expect(err.noAnswer).toBe(true);
     expect(seen).toHaveLength(1);
     script.delete('Destroy');
+    p.close();
+  });
+
+  it('an UNAVAILABLE the agent itself sent (libvirt down) is told apart from no answer: worded so, and the channel is kept', async () => {
+    const p = pool();
+    peers.length = 0;
+    script.set('GetDomain', [grpc.status.UNAVAILABLE]);
+    const answered = await p.call('h', 'GetDomain', { domain: { name: 'web-1' } }, { deadlineMs: 5000, idempotent: false }).catch((e: unknown) => e);
+    expect(answered).toBeInstanceOf(AgentError);
+    expect(answered).toMatchObject({ code: grpc.status.UNAVAILABLE, answered: true, unreachable: true, noAnswer: true });
+    expect((answered as AgentError).silence).toBe('host h could not act now (UNAVAILABLE)');
+    expect((await p.call('h', 'GetDomain', { domain: { name: 'web-1' } }, { deadlineMs: 5000, idempotent: false })).name).toBe('web-1');
+    expect(peers[1]).toBe(peers[0]);
+
+    // A status without the trailer (a proxy, grpc-js itself): no answer from the agent; the next call connects afresh.
+    script.set('GetHostInfo', [grpc.status.UNAVAILABLE]);
+    const silent = await p.call('h', 'GetHostInfo', {}, { deadlineMs: 5000, idempotent: false }).catch((e: unknown) => e);
+    expect(silent).toMatchObject({ code: grpc.status.UNAVAILABLE, answered: false });
+    expect((silent as AgentError).silence).toBe('host h did not answer');
+    await p.call('h', 'GetHostInfo', {}, { deadlineMs: 5000, idempotent: false });
+    expect(peers[3]).not.toBe(peers[2]);
     p.close();
   });
 
