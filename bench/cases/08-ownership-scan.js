@@ -13,40 +13,15 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const { spawnAgent } = require('../lib/agent');
-const { tempDir, cleanup, uuidFor } = require('../lib/node-xml');
+const { tempDir, cleanup, uuidFor, writeNode } = require('../lib/node-xml');
 const { summarize, nowMs } = require('../lib/stats');
-
-/** A node of `count` domains (every other one running) whose two file disks live in `instances`/<uuid>/. */
-function writeCrowdedNode(dir, file, instances, count) {
-  const parts = [
-    '<?xml version="1.0"?>',
-    '<node xmlns:test="http://libvirt.org/schemas/domain/test/1.0">',
-    '  <cpu><mhz>2400</mhz><model>i686</model><active>4</active><nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1</threads></cpu>',
-    `  <memory>${Math.max(16777216, count * 65536 * 2)}</memory>`,
-  ];
-  const names = [];
-  for (let i = 0; i < count; i++) {
-    const uuid = uuidFor(i);
-    fs.mkdirSync(path.join(instances, uuid), { recursive: true });
-    fs.writeFileSync(path.join(instances, uuid, 'disk'), '');
-    names.push(`vm-${i}`);
-    parts.push(`  <domain type="test"><name>vm-${i}</name><uuid>${uuid}</uuid><memory unit="MiB">64</memory><vcpu>1</vcpu>`
-      + '<os><type>hvm</type></os><devices>'
-      + `<disk type="file" device="disk"><driver name="qemu" type="qcow2"/><source file="${instances}/${uuid}/disk"/><target dev="vda" bus="virtio"/></disk>`
-      + `<disk type="file" device="disk"><driver name="qemu" type="raw"/><source file="${instances}/${uuid}/disk.config"/><target dev="vdb" bus="virtio"/></disk>`
-      + `</devices><test:runstate>${i % 2 ? 1 : 5}</test:runstate></domain>`);
-  }
-  parts.push('</node>', '');
-  const nodeFile = path.join(dir, file);
-  fs.writeFileSync(nodeFile, parts.join('\n'));
-  return { uri: `test://${nodeFile}`, names };
-}
 
 /** Destroys the first `k` domains of a host of `count`, one at a time; per call: ms, disk-ownership ms. */
 async function destroySome(dir, tag, count, k) {
   // The agent's --instances-path (spawnAgent: <dir>/<tag>-instances).
   const instances = path.join(dir, `${tag}-instances`);
-  const { uri, names } = writeCrowdedNode(dir, `${tag}.xml`, instances, count);
+  // Every other one running; two file disks each in its own instance directory.
+  const { uri, names } = writeNode(dir, { count, runstate: (i) => (i % 2 ? 1 : 5), file: `${tag}.xml`, disksIn: instances });
   const agent = await spawnAgent({ dir, uri, transport: 'unix', tag });
   const total = [];
   const ownership = [];

@@ -19,11 +19,23 @@ function uuidFor(i) {
   return `bbbbbbbb-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
 }
 
+/** Two file disks in <instances>/<uuid>/ (Nova's layout): disk (created, empty) and disk.config (absent). */
+function fileDisks(instances, uuid) {
+  fs.mkdirSync(path.join(instances, uuid), { recursive: true });
+  fs.writeFileSync(path.join(instances, uuid, 'disk'), '');
+  return '<devices>'
+    + `<disk type="file" device="disk"><driver name="qemu" type="qcow2"/><source file="${instances}/${uuid}/disk"/><target dev="vda" bus="virtio"/></disk>`
+    + `<disk type="file" device="disk"><driver name="qemu" type="raw"/><source file="${instances}/${uuid}/disk.config"/><target dev="vdb" bus="virtio"/></disk>`
+    + '</devices>';
+}
+
 /**
- * Writes a node with `count` disk-less domains vm-<start>..vm-<start+count-1>.
- * runstate: 1 running, 5 shut off; managedSave adds <test:hasmanagedsave/>.
+ * Writes a node with `count` domains vm-<start>..vm-<start+count-1>, disk-less
+ * unless `disksIn` (an instances directory: two file disks each, see fileDisks).
+ * runstate: 1 running, 5 shut off, or a function of the index; managedSave
+ * adds <test:hasmanagedsave/>.
  */
-function writeNode(dir, { count, start = 0, runstate = 1, managedSave = false, file = 'node.xml' }) {
+function writeNode(dir, { count, start = 0, runstate = 1, managedSave = false, file = 'node.xml', disksIn }) {
   const parts = [
     '<?xml version="1.0"?>',
     '<node xmlns:test="http://libvirt.org/schemas/domain/test/1.0">',
@@ -37,8 +49,9 @@ function writeNode(dir, { count, start = 0, runstate = 1, managedSave = false, f
     const name = `vm-${i}`;
     names.push(name);
     uuids.push(uuidFor(i));
+    const state = typeof runstate === 'function' ? runstate(i) : runstate;
     parts.push(`  <domain type="test"><name>${name}</name><uuid>${uuidFor(i)}</uuid><memory unit="MiB">64</memory>`
-      + `<vcpu>1</vcpu><os><type>hvm</type></os><test:runstate>${runstate}</test:runstate>`
+      + `<vcpu>1</vcpu><os><type>hvm</type></os>${disksIn ? fileDisks(disksIn, uuidFor(i)) : ''}<test:runstate>${state}</test:runstate>`
       + `${managedSave ? '<test:hasmanagedsave/>' : ''}</domain>`);
   }
   parts.push('</node>', '');

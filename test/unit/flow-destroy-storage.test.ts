@@ -16,6 +16,7 @@ import type { RunResult } from '../../src/agent/exec';
 import {
   closeEnvs, domainXml, makeEnv, rejection, stepSeq, TestClock, testUuid, type DomainSpec, type EnvOptions, type TestEnv,
 } from '../helpers/agent-deps';
+import { destroyEnv, destroyInput, runDestroy } from '../helpers/destroy-run';
 import { ScriptedRunner, type Expectation } from '../helpers/scripted-runner';
 
 afterEach(() => closeEnvs());
@@ -24,19 +25,8 @@ const A = testUuid(1);
 const B = testUuid(2);
 
 let env: TestEnv;
-async function setup(domains: EnvOptions['domains'], runner?: ScriptedRunner): Promise<TestEnv> {
-  env = await makeEnv({ domains, ...(runner ? { runner } : {}) });
-  return env;
-}
-
-const input = (uuid: string, over: Partial<DestroyInput> = {}): DestroyInput =>
-  ({ ref: { uuid }, destroyDisks: false, keepNvram: false, volumes: [], ...over });
-
-async function run(over: Partial<DestroyInput> = {}, uuid = A) {
-  const ctx = env.ctx();
-  const result = await destroy(env.deps, ctx, input(uuid, over));
-  return { result, steps: ctx.steps.steps };
-}
+const setup = async (domains: EnvOptions['domains'], runner?: ScriptedRunner) => (env = await destroyEnv(domains, runner));
+const run = (over: Partial<DestroyInput> = {}, uuid = A) => runDestroy(env, uuid, over);
 
 describe('Destroy: RBD images (scripted rbd; no Ceph cluster or krbd on this machine)', () => {
   const CEPH = ['--id', 'nova', '--conf', '/etc/ceph/ceph.conf'];
@@ -81,7 +71,7 @@ describe('Destroy: RBD images (scripted rbd; no Ceph cluster or krbd on this mac
     const runner = new ScriptedRunner([snapLs(image), rm(image, busy), rm(image, busy), rm(image, busy)]);
     await setupRbd(runner);
     const plan = env.inject(A);
-    const err = await rejection(env.clock.run(destroy(env.deps, env.ctx(), input(A, { destroyDisks: true }))));
+    const err = await rejection(env.clock.run(destroy(env.deps, env.ctx(), destroyInput(A, { destroyDisks: true }))));
     runner.assertDone();
     expect(err.kind).toBe('FailedPrecondition');
     expect(err.message).toContain(`rbd image ${image} in use (still has watchers) after 3 attempt(s)`);

@@ -14,8 +14,9 @@ import type { VolumeAttachment } from '../../src/agent/volume';
 import { DomainState, DomainXMLFlags, UndefineFlags as U } from '../../src/libvirt/constants';
 import { ErrorCode } from '../../src/libvirt/errors';
 import {
-  closeEnvs, lverr, makeEnv, rejection, stepSeq, testUuid, type DomainSpec, type EnvOptions, type TestEnv,
+  closeEnvs, lverr, rejection, stepSeq, testUuid, type DomainSpec, type EnvOptions, type TestEnv,
 } from '../helpers/agent-deps';
+import { destroyEnv, destroyInput, runDestroy } from '../helpers/destroy-run';
 import { ScriptedRunner } from '../helpers/scripted-runner';
 
 afterEach(() => closeEnvs());
@@ -26,19 +27,8 @@ const FULL = U.MANAGED_SAVE | U.SNAPSHOTS_METADATA | U.CHECKPOINTS_METADATA | U.
 const SUPPORTED = U.MANAGED_SAVE | U.SNAPSHOTS_METADATA;
 
 let env: TestEnv;
-async function setup(domains: EnvOptions['domains'], runner?: ScriptedRunner): Promise<TestEnv> {
-  env = await makeEnv({ domains, ...(runner ? { runner } : {}) });
-  return env;
-}
-
-const input = (uuid: string, over: Partial<DestroyInput> = {}): DestroyInput =>
-  ({ ref: { uuid }, destroyDisks: false, keepNvram: false, volumes: [], ...over });
-
-async function run(over: Partial<DestroyInput> = {}, uuid = A) {
-  const ctx = env.ctx();
-  const result = await destroy(env.deps, ctx, input(uuid, over));
-  return { result, steps: ctx.steps.steps };
-}
+const setup = async (domains: EnvOptions['domains'], runner?: ScriptedRunner) => (env = await destroyEnv(domains, runner));
+const run = (over: Partial<DestroyInput> = {}, uuid = A) => runDestroy(env, uuid, over);
 
 describe('Destroy: domain states', () => {
   it('missing domain: found:false, nothing done', async () => {
@@ -171,7 +161,7 @@ describe('Destroy: domain states', () => {
   it('domain cannot be stopped: Destroy fails, nothing removed or undefined', async () => {
     await setup([{ name: 'a', uuid: A, disks: [{ file: `${A}/disk` }] }]);
     env.inject(A, { destroy: 'ignore' });
-    const err = await rejection(env.clock.run(destroy(env.deps, env.ctx(), input(A, { destroyDisks: true }))));
+    const err = await rejection(env.clock.run(destroy(env.deps, env.ctx(), destroyInput(A, { destroyDisks: true }))));
     expect(err.kind).toBe('FailedPrecondition');
     expect(fs.existsSync(env.inst(A, 'disk'))).toBe(true);
     expect(await env.stateOf(A)).toBe(DomainState.RUNNING);
