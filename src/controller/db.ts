@@ -48,10 +48,15 @@ export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS, t
   return applied;
 }
 
+/** Creates the directory a database file lives in (0700), unless it is ':memory:'. */
+export function makeDatabaseDir(file: string): void {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+}
+
 /** Opens (creating it and its directory if needed) and migrates the database. */
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
   const memory = file === ':memory:';
-  if (!memory) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+  makeDatabaseDir(file);
   const db = new Database(file);
   try {
     db.pragma('busy_timeout = 5000');

@@ -5,6 +5,7 @@ import type { AgentApi } from './agent-client';
 import type { Liveness } from './liveness';
 import type { Quota } from './quota';
 import type { Store } from './store';
+import type { TaskLeases } from './task-leases';
 
 export interface ServiceConfig {
   /** 0 = DeleteInstance deletes at once. */
@@ -45,7 +46,7 @@ export interface Deps {
   hosts?: { requireEnabled(host: string): Promise<void>; refresh(): Promise<void> };
   replica: ReplicaConfig;
   /** Renews the leases of the tasks this replica runs (task-leases.ts); absent in tests that drive time by hand. */
-  leases?: { hold(uuid: string): void; release(uuid: string): void; holdDetach(id: string): void; releaseDetach(id: string): void };
+  leases?: Pick<TaskLeases, 'hold' | 'release' | 'holdDetach' | 'releaseDetach'>;
   quota: Quota;
   agents: AgentApi;
   /** Whether a host is down (nothing succeeded with it for service_down_seconds). */

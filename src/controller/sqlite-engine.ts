@@ -4,11 +4,9 @@
 // body), and a statement outside a transaction waits for that lock, so it
 // never lands inside someone else's transaction on the shared connection.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import fs from 'node:fs';
-import path from 'node:path';
 
 import { lockExclusive, type FileLock } from '../file-lock';
-import { openDatabase, type Db, type OpenOptions } from './db';
+import { makeDatabaseDir, openDatabase, type Db, type OpenOptions } from './db';
 import type { EngineOptions, SqlEngine, SqlValue } from './sql';
 
 export class SqliteEngine implements SqlEngine {
@@ -97,11 +95,12 @@ export class SqliteEngine implements SqlEngine {
 export function openSqlite(file: string, options: EngineOptions & Pick<OpenOptions, 'migrations' | 'targetVersion'> = {}): SqliteEngine {
   // Alone, SQLite's controller takes every row in a task at start-up (recovery.ts):
   // a second controller process on the same file would recover the first one's live tasks.
-  if (options.exclusive && file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
-  const fileLock = options.exclusive && file !== ':memory:'
-    ? lockExclusive(`${file}.lock`, `database ${file} is in use by another virt-controller`,
-      'refusing to start a second controller on it (several replicas need PostgreSQL: --db postgres://...)')
-    : undefined;
+  let fileLock: FileLock | undefined;
+  if (options.exclusive && file !== ':memory:') {
+    makeDatabaseDir(file);
+    fileLock = lockExclusive(`${file}.lock`, `database ${file} is in use by another virt-controller`,
+      'refusing to start a second controller on it (several replicas need PostgreSQL: --db postgres://...)');
+  }
   try {
     return new SqliteEngine(openDatabase(file, options), fileLock);
   } catch (err) {

@@ -32,40 +32,34 @@ export class StoreLeases {
   }
 
   /** Extends the owner's leases of rows still in a task to `expiresAt`; returns how many. */
-  async renewTaskLeases(owner: string, uuids: readonly string[], expiresAt: number): Promise<number> {
-    let n = 0;
-    for (let i = 0; i < uuids.length; i += 500) {
-      const part = uuids.slice(i, i + 500);
-      n += await this.engine.run(
-        `UPDATE instances SET lease_expires_at = ? WHERE lease_owner = ? AND task_state <> 'none' AND uuid IN (${placeholders(part.length)})`,
-        [expiresAt, owner, ...part],
-      );
-    }
-    return n;
+  renewTaskLeases(owner: string, uuids: readonly string[], expiresAt: number): Promise<number> {
+    return this.inChunks(uuids, (part) => this.engine.run(
+      `UPDATE instances SET lease_expires_at = ? WHERE lease_owner = ? AND task_state <> 'none' AND uuid IN (${placeholders(part.length)})`,
+      [expiresAt, owner, ...part],
+    ));
   }
 
   /** Marks running (not pending) detaches of these volumes as changed now: recovery leaves a detach alone for a task lease after. */
-  async touchRunningDetaches(ids: readonly string[]): Promise<number> {
-    let n = 0;
-    for (let i = 0; i < ids.length; i += 500) {
-      const part = ids.slice(i, i + 500);
-      n += await this.engine.run(
-        `UPDATE volumes SET updated_at = ? WHERE status = 'detaching' AND detach_pending = 0 AND id IN (${placeholders(part.length)})`,
-        [this.clock.now(), ...part],
-      );
-    }
-    return n;
+  touchRunningDetaches(ids: readonly string[]): Promise<number> {
+    return this.inChunks(ids, (part) => this.engine.run(
+      `UPDATE volumes SET updated_at = ? WHERE status = 'detaching' AND detach_pending = 0 AND id IN (${placeholders(part.length)})`,
+      [this.clock.now(), ...part],
+    ));
   }
 
   /** Gives back the owner's batch leases of rows it did not start a task on. */
   async releaseLeases(owner: string, uuids: readonly string[]): Promise<void> {
-    for (let i = 0; i < uuids.length; i += 500) {
-      const part = uuids.slice(i, i + 500);
-      await this.engine.run(
-        `UPDATE instances SET lease_owner = NULL, lease_expires_at = NULL
-          WHERE lease_owner = ? AND task_state = 'none' AND uuid IN (${placeholders(part.length)})`,
-        [owner, ...part],
-      );
-    }
+    await this.inChunks(uuids, (part) => this.engine.run(
+      `UPDATE instances SET lease_owner = NULL, lease_expires_at = NULL
+        WHERE lease_owner = ? AND task_state = 'none' AND uuid IN (${placeholders(part.length)})`,
+      [owner, ...part],
+    ));
+  }
+
+  /** One statement per 500 keys (bounded parameter lists); the rows changed, summed. */
+  private async inChunks(keys: readonly string[], run: (part: readonly string[]) => Promise<number>): Promise<number> {
+    let n = 0;
+    for (let i = 0; i < keys.length; i += 500) n += await run(keys.slice(i, i + 500));
+    return n;
   }
 }

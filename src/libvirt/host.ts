@@ -224,23 +224,22 @@ export class Host extends EventEmitter<HostEvents> {
   }
 
   /** Like describe, but null instead of NotFound. */
-  async findDescribed(ref: DomainRef, xml: XmlWanted = {}): Promise<{ guest: Guest; facts: DomainFacts } | null> {
-    try {
-      return await this.describe(ref, xml);
-    } catch (err) {
-      if (err instanceof NotFound) return null;
-      throw err;
-    }
+  findDescribed(ref: DomainRef, xml: XmlWanted = {}): Promise<{ guest: Guest; facts: DomainFacts } | null> {
+    return nullIfNotFound(this.describe(ref, xml));
   }
 
   /** Like lookup, but null instead of NotFound. */
-  async find(ref: DomainRef): Promise<Guest | null> {
-    try {
-      return await this.lookup(ref);
-    } catch (err) {
-      if (err instanceof NotFound) return null;
-      throw err;
-    }
+  find(ref: DomainRef): Promise<Guest | null> {
+    return nullIfNotFound(this.lookup(ref));
+  }
+}
+
+async function nullIfNotFound<T>(p: Promise<T>): Promise<T | null> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof NotFound) return null;
+    throw err;
   }
 }
 
